@@ -1,0 +1,85 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// One set of Swift settings for every Swift target (see docs/STYLE in the shared folder).
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "Backfill",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "backfill", targets: ["backfill"]),
+        // Provider plugins: dynamic libraries the host dlopens. They link only the C ABI
+        // (and, for Swift plugins, the SDK), never the host's Swift modules.
+        .library(name: "ReplayProvider", type: .dynamic, targets: ["ReplayProvider"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // ---- C ------------------------------------------------------------------------------
+        .target(name: "BackfillABI", path: "CSources/BackfillABI"),
+        .target(name: "BackfillText", path: "CSources/BackfillText"),
+        .systemLibrary(name: "CSQLite", path: "CSources/CSQLite"),
+        .systemLibrary(
+            name: "CLibPQ", path: "CSources/CLibPQ", pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]),
+
+        // ---- Swift modules ------------------------------------------------------------------
+        .target(
+            name: "BackfillCore", dependencies: ["BackfillText"], path: "Sources/BackfillCore",
+            swiftSettings: swiftSettings),
+        .target(
+            name: "BackfillPluginHost",
+            dependencies: [
+                "BackfillABI", "BackfillCore", .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/BackfillPluginHost", swiftSettings: swiftSettings),
+        .target(
+            name: "BackfillPluginSDK", dependencies: ["BackfillABI"],
+            path: "Sources/BackfillPluginSDK", swiftSettings: swiftSettings),
+        .target(
+            name: "BackfillStore",
+            dependencies: ["BackfillCore", "CSQLite", "CLibPQ"],
+            path: "Sources/BackfillStore", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "backfill",
+            dependencies: [
+                "BackfillCore", "BackfillPluginHost", "BackfillStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/backfill", swiftSettings: swiftSettings),
+        .target(
+            name: "BackfillTestSupport",
+            dependencies: ["BackfillCore", "BackfillStore"],
+            path: "Sources/BackfillTestSupport", swiftSettings: swiftSettings),
+
+        // ---- Plugins ------------------------------------------------------------------------
+        .target(
+            name: "ReplayProvider", dependencies: ["BackfillPluginSDK", "BackfillText"],
+            path: "Plugins/Replay", swiftSettings: swiftSettings),
+
+        // ---- Tests --------------------------------------------------------------------------
+        .testTarget(
+            name: "BackfillCoreTests", dependencies: ["BackfillCore"],
+            path: "Tests/BackfillCoreTests", swiftSettings: swiftSettings),
+        .testTarget(
+            name: "BackfillPluginHostTests",
+            dependencies: ["BackfillPluginHost", "BackfillCore", "BackfillTestSupport"],
+            path: "Tests/BackfillPluginHostTests", swiftSettings: swiftSettings),
+        .testTarget(
+            name: "BackfillStoreTests",
+            dependencies: ["BackfillStore", "BackfillCore", "BackfillTestSupport"],
+            path: "Tests/BackfillStoreTests", swiftSettings: swiftSettings),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["BackfillTestSupport"],
+            path: "Tests/EndToEndTests", swiftSettings: swiftSettings),
+    ]
+)

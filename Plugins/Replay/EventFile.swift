@@ -1,0 +1,81 @@
+import BackfillPluginSDK
+
+/// Reads `splits.csv` (`execution_date,split_from,split_to`) and `dividends.csv`
+/// (`ex_dividend_date,cash_amount` then any of `currency,pay_date,record_date,declaration_date`).
+/// These files are small; they are read whole.
+enum EventFile {
+    enum Kind {
+        case splits, dividends
+        var required: [String] {
+            switch self {
+            case .splits: ["execution_date", "split_from", "split_to"]
+            case .dividends: ["ex_dividend_date", "cash_amount"]
+            }
+        }
+        var optional: [String] {
+            switch self {
+            case .splits: []
+            case .dividends: ["currency", "pay_date", "record_date", "declaration_date"]
+            }
+        }
+    }
+
+    /// Emits the file's events whose date is in [start, end); returns the rows skipped as bad.
+    static func read(
+        path: String, kind: Kind, start: Int64, end: Int64, emit: (CorporateEvent) -> Bool
+    ) throws(PluginFailure) -> Int {
+        guard FileSystem.exists(path) else { return 0 }
+        guard let data = FileSystem.contents(path) else {
+            throw .permanent("\(path): cannot read")
+        }
+        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+        guard let header = lines.first else { return 0 }
+        let names = header.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters() }
+        guard Array(names.prefix(kind.required.count)) == kind.required,
+            names.dropFirst(kind.required.count).allSatisfy(kind.optional.contains)
+        else {
+            throw .permanent(
+                "\(path):1: bad header; expected \((kind.required + kind.optional.map { "[\($0)]" }).joined(separator: ","))")
+        }
+        var rejected = 0
+        for (index, raw) in lines.enumerated().dropFirst() {
+            let line = raw.trimmingCharacters()
+            if line.isEmpty { continue }
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters() }
+            func bad(_ why: String) {
+                rejected += 1
+                HostLog.warning("\(path):\(index + 1): \(why); row skipped")
+            }
+            guard fields.count == names.count else {
+                bad("expected \(names.count) fields, found \(fields.count)")
+                continue
+            }
+            var row: [String: String] = [:]
+            for (k, v) in zip(names, fields) { row[k] = v }
+            guard let date = FaultPlan.time(fields[0]) else {
+                bad("unparseable date '\(fields[0])'")
+                continue
+            }
+            guard date >= start, date < end else { continue }
+            func optionalDate(_ key: String) -> Int64? { row[key].flatMap { $0.isEmpty ? nil : FaultPlan.time($0) } }
+            switch kind {
+            case .splits:
+                guard let from = Double(fields[1]), let to = Double(fields[2]), from > 0, to > 0 else {
+                    bad("split_from and split_to must be positive numbers")
+                    continue
+                }
+                if !emit(.split(executionDate: date, from: from, to: to)) { return rejected }
+            case .dividends:
+                guard let cash = Double(fields[1]), cash.isFinite, cash >= 0 else {
+                    bad("cash_amount must be a number >= 0")
+                    continue
+                }
+                let event = CorporateEvent.dividend(
+                    exDate: date, cash: cash, currency: row["currency"] ?? "", payDate: optionalDate("pay_date"),
+                    recordDate: optionalDate("record_date"), declarationDate: optionalDate("declaration_date"))
+                if !emit(event) { return rejected }
+            }
+        }
+        return rejected
+    }
+}

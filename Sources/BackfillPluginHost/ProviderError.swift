@@ -1,0 +1,48 @@
+/// A provider call that did not deliver, as the host acts on it.
+///
+/// The kinds mirror the ABI statuses; ``isRetryable`` says whether the host's retry policy applies.
+public struct ProviderError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// What happened, as the host acts on it.
+    public enum Kind: String, Sendable, Equatable {
+        case noData = "no_data"
+        case rateLimited = "rate_limited"
+        case transient
+        case unauthorized
+        case notEntitled = "not_entitled"
+        case badRequest = "bad_request"
+        case permanent
+    }
+
+    public let kind: Kind
+    /// The provider's one-line message (never carries secrets).
+    public let message: String
+    /// For `.rateLimited`: how long the provider asked to wait, in milliseconds, when it said.
+    public let retryAfterMs: Int64?
+
+    public init(kind: Kind, message: String, retryAfterMs: Int64? = nil) {
+        self.kind = kind
+        self.message = message
+        self.retryAfterMs = retryAfterMs
+    }
+
+    /// Maps an ABI status (anything unknown is permanent).
+    init(status: Int32, message: String, retryAfterMs: Int64) {
+        let kind: Kind =
+            switch status {
+            case 1: .noData
+            case 2: .rateLimited
+            case 3: .transient
+            case 4: .unauthorized
+            case 5: .notEntitled
+            case 6: .badRequest
+            default: .permanent
+            }
+        let text = message.isEmpty ? "provider answered \(kind.rawValue) (status \(status))" : message
+        self.init(kind: kind, message: text, retryAfterMs: retryAfterMs >= 0 ? retryAfterMs : nil)
+    }
+
+    /// Whether retrying the same request may succeed (rate limited, transient).
+    public var isRetryable: Bool { kind == .rateLimited || kind == .transient }
+
+    public var description: String { "\(kind.rawValue): \(message)" }
+}

@@ -1,0 +1,95 @@
+import ArgumentParser
+import BackfillPluginHost
+import Logging
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// The `backfill` command: keeps a database of market candles complete and enriched.
+@main
+struct Backfill: AsyncParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "backfill",
+        abstract: "Keep a database of market candles complete and enriched.",
+        discussion: """
+            Backfill loads data-provider plugins (Polygon, a file-replay provider, or your own), \
+            backfills OHLCV candles for your symbols over eight timeframes (1m 5m 15m 30m 1h 4h 1d 1w) \
+            into SQLite or PostgreSQL, and shows what is missing.
+
+            Exit codes: 0 success; 1 the work ran but something failed; 2 usage or configuration error.
+            """,
+        version: version,
+        subcommands: [Providers.self, Fetch.self])
+
+    /// Runs the parsed command and turns every failure into one line on stderr and an exit code:
+    /// 2 for usage and configuration errors, 1 for work that failed.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+            terminate(0)
+        } catch let failure as CLIFailure {
+            Terminal.error(failure.message)
+            terminate(failure.exitCode)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))
+                terminate(0)
+            }
+            if code.rawValue == 1 || code == .validationFailure {
+                Terminal.error("\(message(for: error)) (see 'backfill help')")
+                terminate(2)
+            }
+            terminate(code.rawValue)
+        }
+    }
+}
+
+/// A failure the CLI reports as one line with an exit code.
+struct CLIFailure: Error {
+    let message: String
+    let exitCode: Int32
+
+    /// A usage or configuration mistake (exit code 2).
+    static func usage(_ message: String) -> CLIFailure { CLIFailure(message: message, exitCode: 2) }
+    /// The work ran and failed (exit code 1).
+    static func failed(_ message: String) -> CLIFailure { CLIFailure(message: message, exitCode: 1) }
+}
+
+/// Options every command that talks to providers shares.
+struct PluginOptions: ParsableArguments {
+    @Option(
+        name: .customLong("plugin-dir"),
+        help: ArgumentHelp("A folder of provider plugins to load (repeatable).", valueName: "dir"))
+    var pluginDirs: [String] = []
+
+    @Flag(name: .shortAndLong, help: "Log more (plugin messages, each request).")
+    var verbose = false
+
+    /// Loads the plugins from the flags, the environment and the executable's folder.
+    func registry() -> PluginRegistry {
+        PluginRegistry(
+            pluginDirs: pluginDirs, environment: Environment.all, executableDir: PluginRegistry.executableDirectory(),
+            logger: Terminal.logger(verbose: verbose))
+    }
+}
+
+/// Flushes output and ends the process with `code`, without running exit handlers.
+///
+/// A plugin that links Foundation (loaded with dlopen from a task thread) makes `exit()` hang in
+/// its exit handlers on Linux; `_exit` after an explicit flush is immune to what plugins do.
+/// Everything the program writes is committed before this point.
+func terminate(_ code: Int32) -> Never {
+    fflush(nil)
+    _exit(code)
+}

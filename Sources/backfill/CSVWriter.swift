@@ -1,0 +1,40 @@
+import BackfillCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Writes candles to stdout in the replay provider's CSV format, buffered.
+struct CSVWriter {
+    private var buffer: [UInt8] = []
+
+    init() { buffer.reserveCapacity(1 << 16) }
+
+    mutating func header() { write("ts,open,high,low,close,volume,vwap,trades\n") }
+
+    /// One row; vwap and trades are empty when unknown. Doubles print in Swift's shortest
+    /// round-trip form, so the file reads back to the same values.
+    mutating func row(_ b: CandleBatch, _ i: Int) {
+        var line = "\(b.ts[i]),\(d(b.open[i])),\(d(b.high[i])),\(d(b.low[i])),\(d(b.close[i])),\(d(b.volume[i])),"
+        if !b.vwap[i].isNaN { line += d(b.vwap[i]) }
+        line += ","
+        if b.trades[i] >= 0 { line += "\(b.trades[i])" }
+        line += "\n"
+        write(line)
+    }
+
+    private func d(_ v: Double) -> String { NumberFormat.decimal(v) }
+
+    mutating func write(_ text: String) {
+        buffer.append(contentsOf: text.utf8)
+        if buffer.count >= 1 << 16 { flush() }
+    }
+
+    mutating func flush() {
+        guard !buffer.isEmpty else { return }
+        buffer.withUnsafeBytes { Terminal.writeAll(1, $0) }
+        buffer.removeAll(keepingCapacity: true)
+    }
+}

@@ -1,0 +1,49 @@
+import ArgumentParser
+import BackfillCore
+import BackfillPluginHost
+
+/// `backfill providers`: what plugins were found, and which files failed to load and why.
+struct Providers: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List the provider plugins found, and the files that failed to load.",
+        discussion: """
+            Plugins are searched in every --plugin-dir, then in BACKFILL_PLUGIN_PATH (colon-separated), \
+            then next to the backfill executable. The first plugin with a given name wins.
+            """)
+
+    @OptionGroup var plugins: PluginOptions
+
+    @Flag(help: "Print the folders searched too.")
+    var searched = false
+
+    func run() async throws {
+        let registry = plugins.registry()
+        if registry.providers.isEmpty {
+            print("No provider plugins found.")
+        }
+        for p in registry.providers {
+            print("\(p.name) \(p.version)  (ABI \(p.abiVersion))")
+            if !p.summary.isEmpty { print("  \(p.summary)") }
+            print("  capabilities: \(p.capabilities)")
+            print("  timeframes:   \(p.timeframes.map(\.rawValue).joined(separator: " "))")
+            print("  default rate: \(p.defaultRate == 0 ? "unlimited" : "\(formatRate(p.defaultRate)) requests/s")")
+            print("  bars:         daily at \(p.dailyStampsNewYorkMidnight ? "00:00 New York" : "00:00 UTC"), 4h from \(p.fourHourAnchorNewYork ? "00:00 New York" : "00:00 UTC")")
+            print("  path:         \(p.path)")
+        }
+        if !registry.failures.isEmpty {
+            print("\nFailed to load:")
+            for f in registry.failures { print("  \(f)") }
+        }
+        if searched {
+            print("\nSearched:")
+            for dir in registry.searched { print("  \(dir)") }
+        }
+    }
+}
+
+/// A rate as people read it: `0.083` (5/min), `2.5`, `100`.
+func formatRate(_ r: Double) -> String {
+    if r == r.rounded() { return String(Int(r)) }
+    let text = String(r)
+    return text.count > 6 ? String((r * 1000).rounded() / 1000) : text
+}
