@@ -63,7 +63,7 @@ let package = Package(
         // ---- Plugins ------------------------------------------------------------------------
         .target(
             name: "ReplayProvider", dependencies: ["BackfillPluginSDK", "BackfillText"],
-            path: "Plugins/Replay", swiftSettings: swiftSettings),
+            path: "Plugins/Replay", exclude: ["Samples"], swiftSettings: swiftSettings),
 
         // ---- Tests --------------------------------------------------------------------------
         .testTarget(
@@ -72,7 +72,7 @@ let package = Package(
         .testTarget(
             name: "BackfillPluginHostTests",
             dependencies: ["BackfillPluginHost", "BackfillCore", "BackfillTestSupport"],
-            path: "Tests/BackfillPluginHostTests", swiftSettings: swiftSettings),
+            path: "Tests/BackfillPluginHostTests", exclude: ["CPlugins"], swiftSettings: swiftSettings),
         .testTarget(
             name: "BackfillStoreTests",
             dependencies: ["BackfillStore", "BackfillCore", "BackfillTestSupport"],

@@ -80,6 +80,9 @@ public final class CandleBatch: @unchecked Sendable {
         trades[to] = trades[from]
     }
 
+    /// All rows as values, for tests and small outputs (not for the hot path).
+    public var rows: [Candle] { (0..<count).map(row) }
+
     /// One row as a value, for tests and small outputs (not for the hot path).
     public func row(_ i: Int) -> Candle {
         Candle(
