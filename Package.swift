@@ -16,6 +16,8 @@ let package = Package(
         // Provider plugins: dynamic libraries the host dlopens. They link only the C ABI
         // (and, for Swift plugins, the SDK), never the host's Swift modules.
         .library(name: "ReplayProvider", type: .dynamic, targets: ["ReplayProvider"]),
+        // What a third-party Swift plugin package depends on (links statically into the plugin).
+        .library(name: "BackfillPluginSDK", targets: ["BackfillPluginSDK"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

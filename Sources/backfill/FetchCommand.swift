@@ -79,7 +79,12 @@ struct ProviderOptions: ParsableArguments {
             }
             config[String(item[..<eq])] = String(item[item.index(after: eq)...])
         }
-        if let replayDir { config["root"] = replayDir }
+        if let replayDir {
+            guard provider == "replay" else {
+                throw .usage("--replay-dir is for the replay provider; use --provider-option for '\(provider)'")
+            }
+            config["root"] = replayDir
+        }
         return config
     }
 

@@ -28,6 +28,8 @@
  *   - Strings passed to the plugin (configuration, symbol, cursor) are valid only during the
  *     call; copy what you keep.
  *   - An instance made by `create` is released only by the same plugin's `destroy`.
+ *   - The host services table passed to the entry (and its context) stays valid until the
+ *     process exits: a plugin may keep the pointer.
  *
  * Threads
  *   - `bf_provider_entry` is called once, before anything else, from one thread.

@@ -253,7 +253,7 @@ static int parse_seed(const char *text, uint64_t *out) {
 static bf_status rw_create(const bf_config_entry *config, size_t config_count, bf_instance **out,
                            char *message, size_t message_capacity) {
     if (out == NULL) {
-        bf_write_message(message, message_capacity, "randomwalk: create called without an out pointer");
+        bf_write_message(message, message_capacity, "create called without an out pointer");
         return BF_BAD_REQUEST;
     }
     *out = NULL;
@@ -262,7 +262,7 @@ static bf_status rw_create(const bf_config_entry *config, size_t config_count, b
     for (size_t i = 0; i < config_count; i++) {
         const char *key = config[i].key != NULL ? config[i].key : "";
         if (strcmp(key, "seed") != 0 && strcmp(key, "fail_symbol") != 0) {
-            snprintf(text, sizeof text, "randomwalk: unknown option '%.64s'; valid: seed, fail_symbol", key);
+            snprintf(text, sizeof text, "unknown option '%.64s'; valid: seed, fail_symbol", key);
             bf_write_message(message, message_capacity, text);
             return BF_BAD_REQUEST;
         }
@@ -271,14 +271,14 @@ static bf_status rw_create(const bf_config_entry *config, size_t config_count, b
     uint64_t seed = 0;
     const char *seed_text = bf_config_get(config, config_count, "seed");
     if (seed_text != NULL && !parse_seed(seed_text, &seed)) {
-        snprintf(text, sizeof text, "randomwalk: option seed='%.64s' must be a whole number", seed_text);
+        snprintf(text, sizeof text, "option seed='%.64s' must be a whole number", seed_text);
         bf_write_message(message, message_capacity, text);
         return BF_BAD_REQUEST;
     }
 
     bf_instance *instance = malloc(sizeof *instance);
     if (instance == NULL) {
-        bf_write_message(message, message_capacity, "randomwalk: out of memory");
+        bf_write_message(message, message_capacity, "out of memory");
         return BF_PERMANENT;
     }
     instance->seed = seed;
@@ -290,7 +290,7 @@ static bf_status rw_create(const bf_config_entry *config, size_t config_count, b
         instance->fail_symbol = malloc(n);
         if (instance->fail_symbol == NULL) {
             free(instance);
-            bf_write_message(message, message_capacity, "randomwalk: out of memory");
+            bf_write_message(message, message_capacity, "out of memory");
             return BF_PERMANENT;
         }
         memcpy(instance->fail_symbol, fail, n);
@@ -307,7 +307,8 @@ static void rw_destroy(bf_instance *instance) {
 
 /* ---- Fetching one page ------------------------------------------------------------------- */
 
-/* Ends a failed call: no rows, no next page, a one-line message. */
+/* Ends a failed call: no rows, no next page, a one-line message. Messages do not repeat the
+ * plugin's name: the host already says which provider answered. */
 static bf_status fail(bf_page_result *result, bf_status status, const char *message) {
     result->count = 0;
     bf_write_message(result->next_cursor, result->next_cursor_capacity, "");
@@ -344,41 +345,43 @@ static bf_status rw_fetch_candles(bf_instance *instance, const bf_candle_request
     /* Validate the call before reading anything it points to. A struct smaller than ours comes
      * from a host older than this plugin's ABI version; 1.0 is the oldest, so that is a bug. */
     if (instance == NULL || request == NULL || sink == NULL) {
-        return fail(result, BF_BAD_REQUEST, "randomwalk: missing instance, request or sink");
+        return fail(result, BF_BAD_REQUEST, "missing instance, request or sink");
     }
     if (request->struct_size < sizeof *request || sink->struct_size < sizeof *sink) {
-        return fail(result, BF_BAD_REQUEST, "randomwalk: request or sink struct too small");
+        return fail(result, BF_BAD_REQUEST, "request or sink struct too small");
     }
     if (request->symbol == NULL || request->symbol[0] == '\0') {
-        return fail(result, BF_BAD_REQUEST, "randomwalk: request without a symbol");
+        return fail(result, BF_BAD_REQUEST, "request without a symbol");
     }
     if (request->timeframe < 0 || request->timeframe >= BF_TF_COUNT) {
-        return fail(result, BF_BAD_REQUEST, "randomwalk: unknown timeframe");
+        return fail(result, BF_BAD_REQUEST, "unknown timeframe");
     }
     if (request->start_ms >= request->end_ms || request->start_ms < PATH_MIN_MS ||
         request->end_ms > PATH_MAX_MS) {
-        return fail(result, BF_BAD_REQUEST, "randomwalk: the range must satisfy start < end, within +-65,000 years");
+        return fail(result, BF_BAD_REQUEST, "start must be before end, both within 65,000 years of 1970");
     }
     if (sink->ts == NULL || sink->open == NULL || sink->high == NULL || sink->low == NULL ||
         sink->close == NULL || sink->volume == NULL || sink->vwap == NULL || sink->trades == NULL) {
-        return fail(result, BF_BAD_REQUEST, "randomwalk: sink without columns");
+        return fail(result, BF_BAD_REQUEST, "sink without columns");
     }
     /* The longest cursor is "-" plus 19 digits plus the NUL. */
     if (result->next_cursor == NULL || result->next_cursor_capacity < 21) {
-        return fail(result, BF_BAD_REQUEST, "randomwalk: cursor buffer too small");
+        return fail(result, BF_BAD_REQUEST, "cursor buffer too small");
     }
 
+    /* A vendor plugin would send request->ticker (the user's vendor-specific name) when it is
+     * set; the synthetic market has no vendor, so the host's symbol names it. */
     const char *symbol = request->symbol;
     char text[256];
     if (instance->fail_symbol != NULL && strcmp(symbol, instance->fail_symbol) == 0) {
-        snprintf(text, sizeof text, "randomwalk: injected failure for %.40s (option fail_symbol)", symbol);
+        snprintf(text, sizeof text, "injected failure for %.40s (option fail_symbol)", symbol);
         return fail(result, BF_PERMANENT, text);
     }
 
     /* The page holds at most min(page_limit, capacity) rows (0 means "as many as fit"). */
     uint32_t limit = sink->capacity;
     if (request->page_limit != 0 && request->page_limit < limit) limit = request->page_limit;
-    if (limit == 0) return fail(result, BF_BAD_REQUEST, "randomwalk: the sink has no room");
+    if (limit == 0) return fail(result, BF_BAD_REQUEST, "the sink has no room");
 
     bf_timeframe tf = request->timeframe;
     int64_t length = bar_ms[tf];
@@ -388,12 +391,12 @@ static bf_status rw_fetch_candles(bf_instance *instance, const bf_candle_request
         /* Only accept cursors this plugin could have written for this request. */
         if (!parse_cursor(request->cursor, &ts) || ts < first || ts >= request->end_ms ||
             (ts - first) % length != 0) {
-            snprintf(text, sizeof text, "randomwalk: invalid cursor '%.40s'", request->cursor);
+            snprintf(text, sizeof text, "invalid cursor '%.40s'", request->cursor);
             return fail(result, BF_BAD_REQUEST, text);
         }
     } else if (first >= request->end_ms) {
         /* The range is shorter than a bar and holds no bar start: nothing at all to serve. */
-        snprintf(text, sizeof text, "randomwalk: no %s bar starts in the requested range", timeframe_names[tf]);
+        snprintf(text, sizeof text, "no %s bar starts in the requested range", timeframe_names[tf]);
         return fail(result, BF_NO_DATA, text);
     }
 
@@ -413,6 +416,7 @@ static bf_status rw_fetch_candles(bf_instance *instance, const bf_candle_request
     bf_write_message(result->next_cursor, result->next_cursor_capacity, cursor);
     bf_write_message(result->message, result->message_capacity, "");
 
+    /* Log lines do name the plugin: the host prints them as they come. */
     snprintf(text, sizeof text, "randomwalk: %.40s %s: %" PRIu32 " bars from %" PRId64 ", next '%s'", symbol,
              timeframe_names[tf], count, page_start, cursor);
     host_log(BF_LOG_DEBUG, text);

@@ -1,0 +1,169 @@
+public import BackfillCore
+
+/// A symbol in the registry.
+public struct SymbolRecord: Sendable, Equatable {
+    public var symbol: Symbol
+    public var assetClass: AssetClass
+    public var active: Bool
+    /// The provider-specific ticker (`X:BTCUSD`), when it differs from the symbol.
+    public var ticker: String?
+    /// When it was first added, epoch ms UTC.
+    public var addedAt: Int64
+
+    public init(symbol: Symbol, assetClass: AssetClass, active: Bool = true, ticker: String? = nil, addedAt: Int64 = 0) {
+        self.symbol = symbol
+        self.assetClass = assetClass
+        self.active = active
+        self.ticker = ticker
+        self.addedAt = addedAt
+    }
+}
+
+/// What was learned about a time range of one symbol/timeframe from one provider.
+public struct CoverageRecord: Sendable, Equatable {
+    /// How the range ended up.
+    public enum Outcome: String, Sendable, CaseIterable {
+        /// The provider answered and every bar it had is stored.
+        case fetched
+        /// The provider answered and had no bars at all in the range (known empty).
+        case empty
+        /// The provider failed for the range.
+        case failed
+    }
+
+    public var start: Int64
+    public var end: Int64
+    public var provider: String
+    public var outcome: Outcome
+    /// Epoch ms UTC.
+    public var recordedAt: Int64
+    /// Short detail for failures (status and message, never a secret).
+    public var detail: String?
+
+    public init(start: Int64, end: Int64, provider: String, outcome: Outcome, recordedAt: Int64, detail: String? = nil) {
+        self.start = start
+        self.end = end
+        self.provider = provider
+        self.outcome = outcome
+        self.recordedAt = recordedAt
+        self.detail = detail
+    }
+}
+
+/// How many rows a write added and how many already existed (and were updated where they differed).
+public struct WriteCounts: Sendable, Equatable {
+    public var inserted: Int
+    public var updated: Int
+    public init(inserted: Int = 0, updated: Int = 0) {
+        self.inserted = inserted
+        self.updated = updated
+    }
+    public static func += (a: inout WriteCounts, b: WriteCounts) {
+        a.inserted += b.inserted
+        a.updated += b.updated
+    }
+}
+
+/// A stored split or dividend.
+public struct StoredEvent: Sendable, Equatable {
+    public enum Kind: String, Sendable { case split, dividend }
+    public var symbol: Symbol
+    public var kind: Kind
+    public var exDate: Int64
+    public var splitFrom: Double
+    public var splitTo: Double
+    public var cashAmount: Double
+    public var currency: String
+    public var payDate: Int64?
+    public var recordDate: Int64?
+    public var declarationDate: Int64?
+    public var provider: String
+
+    public init(
+        symbol: Symbol, kind: Kind, exDate: Int64, splitFrom: Double = 0, splitTo: Double = 0, cashAmount: Double = 0,
+        currency: String = "", payDate: Int64? = nil, recordDate: Int64? = nil, declarationDate: Int64? = nil,
+        provider: String
+    ) {
+        self.symbol = symbol
+        self.kind = kind
+        self.exDate = exDate
+        self.splitFrom = splitFrom
+        self.splitTo = splitTo
+        self.cashAmount = cashAmount
+        self.currency = currency
+        self.payDate = payDate
+        self.recordDate = recordDate
+        self.declarationDate = declarationDate
+        self.provider = provider
+    }
+}
+
+/// The storage contract both backends obey (proven by one test suite run against each).
+///
+/// A store is used from one task at a time (it owns one connection). Every write is an idempotent
+/// upsert. ``write(_:symbol:timeframe:coverage:)`` commits the candles and their coverage record
+/// in one transaction, so after a crash coverage never claims a range whose candles are missing.
+public protocol CandleStore: AnyObject {
+    /// "sqlite" or "postgres".
+    var backend: String { get }
+    /// The schema version this database is at.
+    func schemaVersion() throws(StoreError) -> Int
+
+    // Symbols
+    /// Adds symbols or updates their asset class / ticker (reactivating them); returns how many were new.
+    func upsertSymbols(_ records: [SymbolRecord]) throws(StoreError) -> Int
+    /// The registry, sorted by symbol.
+    func symbols(activeOnly: Bool) throws(StoreError) -> [SymbolRecord]
+    /// Marks symbols inactive (their history is kept); returns how many were active.
+    func deactivate(_ symbols: [Symbol]) throws(StoreError) -> Int
+
+    // Candles
+    /// Upserts a batch of validated candles (ascending ts) and, in the same transaction, a coverage record.
+    func write(_ batch: CandleBatch, symbol: Symbol, timeframe: Timeframe, coverage: CoverageRecord?) throws(StoreError)
+        -> WriteCounts
+    /// Records coverage alone (e.g. a range the provider answered empty or failed).
+    func recordCoverage(_ record: CoverageRecord, symbol: Symbol, timeframe: Timeframe) throws(StoreError)
+    /// Coverage records of a series overlapping [start, end), ordered by start.
+    func coverage(symbol: Symbol, timeframe: Timeframe, start: Int64, end: Int64) throws(StoreError) -> [CoverageRecord]
+    /// Streams stored candles in [start, end) in time order, `batchSize` rows per call of `body`
+    /// (the batch is reused between calls).
+    func readCandles(
+        symbol: Symbol, timeframe: Timeframe, start: Int64, end: Int64, batchSize: Int,
+        _ body: (CandleBatch) throws -> Void
+    ) throws
+    /// Stored bar timestamps in [start, end), ascending (for gap detection).
+    func timestamps(symbol: Symbol, timeframe: Timeframe, start: Int64, end: Int64) throws(StoreError) -> [Int64]
+    /// Number of stored candles per (symbol, timeframe).
+    func candleCounts() throws(StoreError) -> [(symbol: Symbol, timeframe: Timeframe, count: Int)]
+
+    // Corporate events
+    /// Upserts events; returns how many were new.
+    func upsertEvents(_ events: [StoredEvent]) throws(StoreError) -> Int
+    /// Stored events of a symbol, by date.
+    func events(symbol: Symbol) throws(StoreError) -> [StoredEvent]
+
+    // Runs
+    /// Records the start of a run; returns its id.
+    func beginRun(startedAt: Int64, options: String) throws(StoreError) -> Int64
+    /// Records the end of a run with its summary (JSON text).
+    func finishRun(_ id: Int64, finishedAt: Int64, status: String, summary: String) throws(StoreError)
+
+    /// Takes the database's run lock (one `backfill run` at a time); false when another holds it.
+    func tryLockRun() throws(StoreError) -> Bool
+    /// Releases the run lock.
+    func unlockRun() throws(StoreError)
+}
+
+
+/// Opens a store for a URL, creating or migrating the schema.
+public enum Stores {
+    /// Opens the database at `url` and brings its schema to the current version.
+    ///
+    /// - Throws: ``StoreError`` with a one-line message (password redacted).
+    public static func open(_ url: DatabaseURL) throws(StoreError) -> any CandleStore {
+        switch url {
+        case .sqlite(let path): try SQLiteStore(path: path)
+        case .postgres: try PostgresStore(url: url)
+        }
+    }
+}

@@ -1,0 +1,388 @@
+public import BackfillCore
+
+/// The PostgreSQL store, through libpq.
+///
+/// Candle batches go through binary `COPY ... FROM STDIN` into a temporary staging table, then one
+/// `INSERT ... ON CONFLICT DO UPDATE` moves them into `candles`, with the coverage record in the
+/// same transaction. A dropped connection rolls the batch back; the next write reconnects once.
+/// The run lock is a session advisory lock, released by the server if the process dies.
+public final class PostgresStore: CandleStore {
+    public let backend = "postgres"
+    let conn: PGConnection
+    private var seriesIds: [String: Int64] = [:]
+    private var stagingReady = false
+    private var copyBuffer: [UInt8] = []
+    /// The advisory lock key of `backfill run` (an arbitrary constant: "BFRUN").
+    static let runLockKey: Int64 = 0x4246_5255_4E
+
+    /// Connects and migrates the schema.
+    public init(url: DatabaseURL) throws(StoreError) {
+        conn = try PGConnection(url: url)
+        try migrate()
+    }
+
+    private func migrate() throws(StoreError) {
+        // Two processes migrating at once must not both create tables: serialize on a lock.
+        try transaction { () throws(StoreError) in
+            try conn.execute("SELECT pg_advisory_xact_lock(\(Self.runLockKey + 1))")
+            try conn.execute("CREATE TABLE IF NOT EXISTS backfill_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            let current = try schemaVersion()
+            guard current <= Schema.currentVersion else { throw StoreError(.schema, Schema.tooNew(current)) }
+            for (version, statements) in Schema.migrations(.postgres) where version > current {
+                for sql in statements { try conn.execute(sql) }
+                try conn.execute(
+                    """
+                    INSERT INTO backfill_meta (key, value) VALUES ('schema_version', $1)
+                    ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value
+                    """, [String(version)])
+            }
+        }
+    }
+
+    public func schemaVersion() throws(StoreError) -> Int {
+        let r = try conn.execute("SELECT value FROM backfill_meta WHERE key = 'schema_version'")
+        return r.rows > 0 ? Int(r.text(0, 0) ?? "0") ?? 0 : 0
+    }
+
+    func transaction<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
+        try conn.execute("BEGIN")
+        do {
+            let value = try body()
+            try conn.execute("COMMIT")
+            return value
+        } catch {
+            if conn.isAlive { _ = try? conn.execute("ROLLBACK") }
+            throw error
+        }
+    }
+
+    /// Runs a write; if the connection was lost, reconnects once and runs it again (the lost
+    /// attempt rolled back on the server, so nothing is applied twice).
+    private func withReconnect<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
+        do {
+            return try body()
+        } catch where error.kind == .connectionLost || !conn.isAlive {
+            guard conn.reset() else {
+                throw StoreError(.connectionLost, "\(error.message); reconnecting failed", code: error.code, statement: error.statement)
+            }
+            stagingReady = false
+            seriesIds.removeAll()
+            return try body()
+        }
+    }
+
+    func seriesId(_ symbol: Symbol, _ timeframe: Timeframe, create: Bool) throws(StoreError) -> Int64? {
+        let key = symbol.text + "\u{0}" + timeframe.rawValue
+        if let id = seriesIds[key] { return id }
+        if create {
+            try conn.execute(
+                "INSERT INTO series (symbol, timeframe) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                [symbol.text, timeframe.rawValue])
+        }
+        let r = try conn.execute("SELECT id FROM series WHERE symbol = $1 AND timeframe = $2", [symbol.text, timeframe.rawValue])
+        guard r.rows > 0 else { return nil }
+        let id = r.int(0, 0)
+        seriesIds[key] = id
+        return id
+    }
+
+    // MARK: Symbols
+
+    public func upsertSymbols(_ records: [SymbolRecord]) throws(StoreError) -> Int {
+        try withReconnect { () throws(StoreError) in
+            try transaction { () throws(StoreError) in
+                var added = 0
+                for r in records {
+                    let res = try conn.execute(
+                        """
+                        INSERT INTO symbols (symbol, asset_class, active, ticker, added_at) VALUES ($1, $2, TRUE, $3, $4)
+                        ON CONFLICT (symbol) DO UPDATE SET asset_class = EXCLUDED.asset_class, active = TRUE,
+                            ticker = COALESCE(EXCLUDED.ticker, symbols.ticker)
+                        RETURNING (xmax = 0)
+                        """, [r.symbol.text, r.assetClass.rawValue, r.ticker, String(r.addedAt)])
+                    if res.text(0, 0) == "t" { added += 1 }
+                }
+                return added
+            }
+        }
+    }
+
+    public func symbols(activeOnly: Bool) throws(StoreError) -> [SymbolRecord] {
+        let r = try conn.execute(
+            "SELECT symbol, asset_class, active, ticker, added_at FROM symbols \(activeOnly ? "WHERE active " : "")ORDER BY symbol")
+        return (0..<r.rows).compactMap { i in
+            guard let sym = try? Symbol(r.text(i, 0) ?? ""), let ac = AssetClass(rawValue: r.text(i, 1) ?? "") else { return nil }
+            return SymbolRecord(symbol: sym, assetClass: ac, active: r.text(i, 2) == "t", ticker: r.text(i, 3), addedAt: r.int(i, 4))
+        }
+    }
+
+    public func deactivate(_ symbols: [Symbol]) throws(StoreError) -> Int {
+        try withReconnect { () throws(StoreError) in
+            try transaction { () throws(StoreError) in
+                var n = 0
+                for s in symbols {
+                    n += try conn.execute("UPDATE symbols SET active = FALSE WHERE symbol = $1 AND active", [s.text]).affected
+                }
+                return n
+            }
+        }
+    }
+
+    // MARK: Candles
+
+    private func ensureStaging() throws(StoreError) {
+        guard !stagingReady else { return }
+        try conn.execute(
+            """
+            CREATE TEMP TABLE IF NOT EXISTS candle_stage (
+                series_id INTEGER, ts BIGINT, open DOUBLE PRECISION, high DOUBLE PRECISION, low DOUBLE PRECISION,
+                close DOUBLE PRECISION, volume DOUBLE PRECISION, vwap DOUBLE PRECISION, trades BIGINT)
+            ON COMMIT DELETE ROWS
+            """)
+        stagingReady = true
+    }
+
+    public func write(_ batch: CandleBatch, symbol: Symbol, timeframe: Timeframe, coverage: CoverageRecord?)
+        throws(StoreError) -> WriteCounts
+    {
+        try withReconnect { () throws(StoreError) in
+            try ensureStaging()
+            guard let id = try seriesId(symbol, timeframe, create: true) else { return WriteCounts() }
+            return try transaction { () throws(StoreError) in
+                var counts = WriteCounts()
+                if batch.count > 0 {
+                    let first = String(batch.ts[0]), last = String(batch.ts[batch.count - 1])
+                    let countSQL = "SELECT count(*) FROM candles WHERE series_id = $1 AND ts >= $2 AND ts <= $3"
+                    let before = try conn.execute(countSQL, [String(id), first, last]).int(0, 0)
+                    let copySQL = "COPY candle_stage FROM STDIN (FORMAT binary)"
+                    try conn.execute(copySQL)
+                    PGCopyEncoder.encode(batch, seriesId: Int32(id), into: &copyBuffer)
+                    var copyFailure: StoreError?
+                    copyBuffer.withUnsafeBytes { bytes in
+                        do throws(StoreError) { try conn.copy(bytes, copySQL) } catch { copyFailure = error }
+                    }
+                    if let copyFailure { throw copyFailure }
+                    try conn.execute(
+                        """
+                        INSERT INTO candles SELECT * FROM candle_stage
+                        ON CONFLICT (series_id, ts) DO UPDATE SET open = EXCLUDED.open, high = EXCLUDED.high,
+                            low = EXCLUDED.low, close = EXCLUDED.close, volume = EXCLUDED.volume,
+                            vwap = EXCLUDED.vwap, trades = EXCLUDED.trades
+                        WHERE (candles.open, candles.high, candles.low, candles.close, candles.volume, candles.vwap,
+                            candles.trades) IS DISTINCT FROM (EXCLUDED.open, EXCLUDED.high, EXCLUDED.low,
+                            EXCLUDED.close, EXCLUDED.volume, EXCLUDED.vwap, EXCLUDED.trades)
+                        """)
+                    let after = try conn.execute(countSQL, [String(id), first, last]).int(0, 0)
+                    counts.inserted = Int(after - before)
+                    counts.updated = batch.count - counts.inserted
+                }
+                if let coverage { try insertCoverage(coverage, id) }
+                return counts
+            }
+        }
+    }
+
+    private func insertCoverage(_ c: CoverageRecord, _ id: Int64) throws(StoreError) {
+        try conn.execute(
+            """
+            INSERT INTO coverage (series_id, start_ts, end_ts, provider, outcome, recorded_at, detail)
+            VALUES ($1, $2, $3, $4, $5, $6, $7)
+            ON CONFLICT (series_id, start_ts, end_ts, provider) DO UPDATE SET
+                outcome = EXCLUDED.outcome, recorded_at = EXCLUDED.recorded_at, detail = EXCLUDED.detail
+            """,
+            [String(id), String(c.start), String(c.end), c.provider, c.outcome.rawValue, String(c.recordedAt), c.detail])
+    }
+
+    public func recordCoverage(_ record: CoverageRecord, symbol: Symbol, timeframe: Timeframe) throws(StoreError) {
+        try withReconnect { () throws(StoreError) in
+            guard let id = try seriesId(symbol, timeframe, create: true) else { return }
+            try transaction { () throws(StoreError) in try insertCoverage(record, id) }
+        }
+    }
+
+    public func coverage(symbol: Symbol, timeframe: Timeframe, start: Int64, end: Int64) throws(StoreError)
+        -> [CoverageRecord]
+    {
+        guard let id = try seriesId(symbol, timeframe, create: false) else { return [] }
+        let r = try conn.execute(
+            """
+            SELECT start_ts, end_ts, provider, outcome, recorded_at, detail FROM coverage
+            WHERE series_id = $1 AND end_ts > $2 AND start_ts < $3 ORDER BY start_ts, end_ts
+            """, [String(id), String(start), String(end)])
+        return (0..<r.rows).map { i in
+            CoverageRecord(
+                start: r.int(i, 0), end: r.int(i, 1), provider: r.text(i, 2) ?? "",
+                outcome: CoverageRecord.Outcome(rawValue: r.text(i, 3) ?? "") ?? .failed, recordedAt: r.int(i, 4),
+                detail: r.text(i, 5))
+        }
+    }
+
+    public func readCandles(
+        symbol: Symbol, timeframe: Timeframe, start: Int64, end: Int64, batchSize: Int, _ body: (CandleBatch) throws -> Void
+    ) throws {
+        guard let id = try seriesId(symbol, timeframe, create: false) else { return }
+        let batch = CandleBatch(capacity: batchSize)
+        var from = start
+        // Keyset pagination: each query reads the next batchSize rows, so memory stays flat.
+        while true {
+            let r = try conn.execute(
+                """
+                SELECT ts, open, high, low, close, volume, vwap, trades FROM candles
+                WHERE series_id = $1 AND ts >= $2 AND ts < $3 ORDER BY ts LIMIT \(batchSize)
+                """, [String(id), String(from), String(end)])
+            batch.count = 0
+            for i in 0..<r.rows {
+                batch.append(
+                    ts: r.int(i, 0), open: r.double(i, 1), high: r.double(i, 2), low: r.double(i, 3),
+                    close: r.double(i, 4), volume: r.double(i, 5), vwap: r.isNull(i, 6) ? .nan : r.double(i, 6),
+                    trades: r.isNull(i, 7) ? -1 : r.int(i, 7))
+            }
+            if batch.count > 0 { try body(batch) }
+            guard r.rows == batchSize else { return }
+            from = batch.ts[batch.count - 1] + 1
+        }
+    }
+
+    public func timestamps(symbol: Symbol, timeframe: Timeframe, start: Int64, end: Int64) throws(StoreError) -> [Int64] {
+        guard let id = try seriesId(symbol, timeframe, create: false) else { return [] }
+        let r = try conn.execute(
+            "SELECT ts FROM candles WHERE series_id = $1 AND ts >= $2 AND ts < $3 ORDER BY ts",
+            [String(id), String(start), String(end)])
+        return (0..<r.rows).map { r.int($0, 0) }
+    }
+
+    public func candleCounts() throws(StoreError) -> [(symbol: Symbol, timeframe: Timeframe, count: Int)] {
+        let r = try conn.execute(
+            "SELECT s.symbol, s.timeframe, count(*) FROM candles c JOIN series s ON s.id = c.series_id GROUP BY s.symbol, s.timeframe")
+        let rows: [(Symbol, Timeframe, Int)] = (0..<r.rows).compactMap { i in
+            guard let sym = try? Symbol(r.text(i, 0) ?? ""), let tf = Timeframe(rawValue: r.text(i, 1) ?? "") else { return nil }
+            return (sym, tf, Int(r.int(i, 2)))
+        }
+        return rows.sorted { ($0.0, $0.1) < ($1.0, $1.1) }
+    }
+
+    // MARK: Events
+
+    public func upsertEvents(_ events: [StoredEvent]) throws(StoreError) -> Int {
+        try withReconnect { () throws(StoreError) in
+            try transaction { () throws(StoreError) in
+                var added = 0
+                for e in events {
+                    let r = try conn.execute(
+                        """
+                        INSERT INTO corporate_events (symbol, kind, ex_date, split_from, split_to, cash_amount, currency,
+                            pay_date, record_date, declaration_date, provider)
+                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                        ON CONFLICT (symbol, kind, ex_date) DO UPDATE SET split_from = EXCLUDED.split_from,
+                            split_to = EXCLUDED.split_to, cash_amount = EXCLUDED.cash_amount, currency = EXCLUDED.currency,
+                            pay_date = EXCLUDED.pay_date, record_date = EXCLUDED.record_date,
+                            declaration_date = EXCLUDED.declaration_date, provider = EXCLUDED.provider
+                        RETURNING (xmax = 0)
+                        """,
+                        [
+                            e.symbol.text, e.kind.rawValue, String(e.exDate), "\(e.splitFrom)", "\(e.splitTo)",
+                            "\(e.cashAmount)", e.currency, e.payDate.map(String.init), e.recordDate.map(String.init),
+                            e.declarationDate.map(String.init), e.provider,
+                        ])
+                    if r.text(0, 0) == "t" { added += 1 }
+                }
+                return added
+            }
+        }
+    }
+
+    public func events(symbol: Symbol) throws(StoreError) -> [StoredEvent] {
+        let r = try conn.execute(
+            """
+            SELECT kind, ex_date, split_from, split_to, cash_amount, currency, pay_date, record_date,
+                declaration_date, provider FROM corporate_events WHERE symbol = $1 ORDER BY ex_date, kind
+            """, [symbol.text])
+        return (0..<r.rows).map { i in
+            StoredEvent(
+                symbol: symbol, kind: StoredEvent.Kind(rawValue: r.text(i, 0) ?? "") ?? .split, exDate: r.int(i, 1),
+                splitFrom: r.double(i, 2), splitTo: r.double(i, 3), cashAmount: r.double(i, 4),
+                currency: r.text(i, 5) ?? "", payDate: r.isNull(i, 6) ? nil : r.int(i, 6),
+                recordDate: r.isNull(i, 7) ? nil : r.int(i, 7), declarationDate: r.isNull(i, 8) ? nil : r.int(i, 8),
+                provider: r.text(i, 9) ?? "")
+        }
+    }
+
+    // MARK: Runs and the run lock
+
+    public func beginRun(startedAt: Int64, options: String) throws(StoreError) -> Int64 {
+        try withReconnect { () throws(StoreError) in
+            try conn.execute(
+                "INSERT INTO runs (started_at, status, options) VALUES ($1, 'running', $2) RETURNING id",
+                [String(startedAt), options]
+            ).int(0, 0)
+        }
+    }
+
+    public func finishRun(_ id: Int64, finishedAt: Int64, status: String, summary: String) throws(StoreError) {
+        try withReconnect { () throws(StoreError) in
+            try conn.execute(
+                "UPDATE runs SET finished_at = $2, status = $3, summary = $4 WHERE id = $1",
+                [String(id), String(finishedAt), status, summary])
+        }
+    }
+
+    public func tryLockRun() throws(StoreError) -> Bool {
+        try conn.execute("SELECT pg_try_advisory_lock(\(Self.runLockKey))").text(0, 0) == "t"
+    }
+
+    public func unlockRun() throws(StoreError) {
+        try conn.execute("SELECT pg_advisory_unlock(\(Self.runLockKey))")
+    }
+}
+
+/// Writes candle batches in PostgreSQL's binary COPY format (header, tuples, trailer).
+enum PGCopyEncoder {
+    static let header: [UInt8] = Array("PGCOPY\n".utf8) + [0xFF, 0x0D, 0x0A, 0x00] + [0, 0, 0, 0] + [0, 0, 0, 0]
+
+    /// Encodes `batch` as (series_id int4, ts int8, open..volume float8, vwap float8|NULL, trades int8|NULL).
+    static func encode(_ batch: CandleBatch, seriesId: Int32, into out: inout [UInt8]) {
+        out.removeAll(keepingCapacity: true)
+        out.reserveCapacity(header.count + batch.count * 100 + 2)
+        out.append(contentsOf: header)
+        for i in 0..<batch.count {
+            append16(&out, 9)
+            append32(&out, 4)
+            append32(&out, UInt32(bitPattern: seriesId))
+            append32(&out, 8)
+            append64(&out, UInt64(bitPattern: batch.ts[i]))
+            appendDouble(&out, batch.open[i])
+            appendDouble(&out, batch.high[i])
+            appendDouble(&out, batch.low[i])
+            appendDouble(&out, batch.close[i])
+            appendDouble(&out, batch.volume[i])
+            if batch.vwap[i].isNaN {
+                append32(&out, UInt32.max)
+            } else {
+                append32(&out, 8)
+                append64(&out, batch.vwap[i].bitPattern)
+            }
+            if batch.trades[i] < 0 {
+                append32(&out, UInt32.max)
+            } else {
+                append32(&out, 8)
+                append64(&out, UInt64(bitPattern: batch.trades[i]))
+            }
+        }
+        append16(&out, 0xFFFF)
+    }
+
+    @inline(__always) static func appendDouble(_ out: inout [UInt8], _ v: Double) {
+        append32(&out, 8)
+        append64(&out, v.bitPattern)
+    }
+    @inline(__always) static func append16(_ out: inout [UInt8], _ v: UInt16) {
+        out.append(UInt8(v >> 8))
+        out.append(UInt8(v & 0xFF))
+    }
+    @inline(__always) static func append32(_ out: inout [UInt8], _ v: UInt32) {
+        withUnsafeBytes(of: v.bigEndian) { out.append(contentsOf: $0) }
+    }
+    @inline(__always) static func append64(_ out: inout [UInt8], _ v: UInt64) {
+        withUnsafeBytes(of: v.bigEndian) { out.append(contentsOf: $0) }
+    }
+}

@@ -1,0 +1,398 @@
+public import BackfillCore
+internal import CSQLite
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// The embedded default store: one SQLite file in WAL mode.
+///
+/// Batches are written with one prepared upsert statement inside one transaction, candles and
+/// coverage together. The run lock is an advisory `flock` on `<file>.lock`, released by the
+/// kernel if the process dies.
+public final class SQLiteStore: CandleStore {
+    public let backend = "sqlite"
+    public let path: String
+    let db: SQLiteConnection
+    private var seriesIds: [String: Int64] = [:]
+    private var lockFD: Int32 = -1
+    private lazy var upsert = try? db.prepare(
+        """
+        INSERT INTO candles (series_id, ts, open, high, low, close, volume, vwap, trades)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+        ON CONFLICT (series_id, ts) DO UPDATE SET
+            open = excluded.open, high = excluded.high, low = excluded.low, close = excluded.close,
+            volume = excluded.volume, vwap = excluded.vwap, trades = excluded.trades
+        WHERE candles.open IS NOT excluded.open OR candles.high IS NOT excluded.high
+            OR candles.low IS NOT excluded.low OR candles.close IS NOT excluded.close
+            OR candles.volume IS NOT excluded.volume OR candles.vwap IS NOT excluded.vwap
+            OR candles.trades IS NOT excluded.trades
+        """)
+    private lazy var countRange = try? db.prepare(
+        "SELECT count(*) FROM candles WHERE series_id = ?1 AND ts >= ?2 AND ts <= ?3")
+
+    /// Opens (creating if needed) the database file and migrates its schema.
+    public init(path: String) throws(StoreError) {
+        self.path = path
+        db = try SQLiteConnection(path: path)
+        try db.execute("PRAGMA journal_mode = WAL")
+        try db.execute("PRAGMA synchronous = NORMAL")
+        try migrate()
+    }
+
+    deinit {
+        if lockFD >= 0 { close(lockFD) }
+    }
+
+    private func migrate() throws(StoreError) {
+        try db.execute("CREATE TABLE IF NOT EXISTS backfill_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        let current = try schemaVersion()
+        guard current <= Schema.currentVersion else { throw StoreError(.schema, Schema.tooNew(current)) }
+        for (version, statements) in Schema.migrations(.sqlite) where version > current {
+            try transaction { () throws(StoreError) in
+                for sql in statements { try db.execute(sql) }
+                let s = try db.prepare("INSERT OR REPLACE INTO backfill_meta (key, value) VALUES ('schema_version', ?1)")
+                s.bind(1, String(version))
+                try s.run()
+            }
+        }
+    }
+
+    public func schemaVersion() throws(StoreError) -> Int {
+        let s = try db.prepare("SELECT value FROM backfill_meta WHERE key = 'schema_version'")
+        defer { s.reset() }
+        return try s.step() ? Int(s.text(0) ?? "0") ?? 0 : 0
+    }
+
+    /// Runs `body` in one IMMEDIATE transaction; rolls back if it throws.
+    func transaction<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
+        try db.execute("BEGIN IMMEDIATE")
+        do {
+            let value = try body()
+            try db.execute("COMMIT")
+            return value
+        } catch {
+            try? db.execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    func seriesId(_ symbol: Symbol, _ timeframe: Timeframe, create: Bool) throws(StoreError) -> Int64? {
+        let key = symbol.text + "\u{0}" + timeframe.rawValue
+        if let id = seriesIds[key] { return id }
+        if create {
+            let insert = try db.prepare("INSERT OR IGNORE INTO series (symbol, timeframe) VALUES (?1, ?2)")
+            insert.bind(1, symbol.text)
+            insert.bind(2, timeframe.rawValue)
+            try insert.run()
+        }
+        let select = try db.prepare("SELECT id FROM series WHERE symbol = ?1 AND timeframe = ?2")
+        select.bind(1, symbol.text)
+        select.bind(2, timeframe.rawValue)
+        defer { select.reset() }
+        guard try select.step() else { return nil }
+        let id = select.int(0)
+        seriesIds[key] = id
+        return id
+    }
+
+    // MARK: Symbols
+
+    public func upsertSymbols(_ records: [SymbolRecord]) throws(StoreError) -> Int {
+        try transaction { () throws(StoreError) in
+            let exists = try db.prepare("SELECT 1 FROM symbols WHERE symbol = ?1")
+            let s = try db.prepare(
+                """
+                INSERT INTO symbols (symbol, asset_class, active, ticker, added_at) VALUES (?1, ?2, 1, ?3, ?4)
+                ON CONFLICT (symbol) DO UPDATE SET asset_class = excluded.asset_class, active = 1,
+                    ticker = COALESCE(excluded.ticker, symbols.ticker)
+                """)
+            var added = 0
+            for r in records {
+                exists.bind(1, r.symbol.text)
+                if !(try exists.step()) { added += 1 }
+                exists.reset()
+                s.bind(1, r.symbol.text)
+                s.bind(2, r.assetClass.rawValue)
+                s.bind(3, r.ticker)
+                s.bind(4, r.addedAt)
+                try s.run()
+            }
+            return added
+        }
+    }
+
+    public func symbols(activeOnly: Bool) throws(StoreError) -> [SymbolRecord] {
+        let s = try db.prepare(
+            "SELECT symbol, asset_class, active, ticker, added_at FROM symbols \(activeOnly ? "WHERE active = 1 " : "")ORDER BY symbol")
+        defer { s.reset() }
+        var out: [SymbolRecord] = []
+        while try s.step() {
+            guard let sym = try? Symbol(s.text(0) ?? ""), let ac = AssetClass(rawValue: s.text(1) ?? "") else { continue }
+            out.append(SymbolRecord(symbol: sym, assetClass: ac, active: s.int(2) != 0, ticker: s.text(3), addedAt: s.int(4)))
+        }
+        return out
+    }
+
+    public func deactivate(_ symbols: [Symbol]) throws(StoreError) -> Int {
+        try transaction { () throws(StoreError) in
+            let s = try db.prepare("UPDATE symbols SET active = 0 WHERE symbol = ?1 AND active = 1")
+            var n = 0
+            for symbol in symbols {
+                s.bind(1, symbol.text)
+                try s.run()
+                n += db.changes
+            }
+            return n
+        }
+    }
+
+    // MARK: Candles
+
+    public func write(_ batch: CandleBatch, symbol: Symbol, timeframe: Timeframe, coverage: CoverageRecord?)
+        throws(StoreError) -> WriteCounts
+    {
+        try transaction { () throws(StoreError) in
+            guard let id = try seriesId(symbol, timeframe, create: true) else { return WriteCounts() }
+            var counts = WriteCounts()
+            if batch.count > 0 {
+                guard let upsert, let countRange else { throw StoreError(.database, "cannot prepare the candle upsert") }
+                let first = batch.ts[0], last = batch.ts[batch.count - 1]
+                let before = try count(countRange, id, first, last)
+                for i in 0..<batch.count {
+                    upsert.bind(1, id)
+                    upsert.bind(2, batch.ts[i])
+                    upsert.bind(3, batch.open[i])
+                    upsert.bind(4, batch.high[i])
+                    upsert.bind(5, batch.low[i])
+                    upsert.bind(6, batch.close[i])
+                    upsert.bind(7, batch.volume[i])
+                    if batch.vwap[i].isNaN { upsert.bindNull(8) } else { upsert.bind(8, batch.vwap[i]) }
+                    if batch.trades[i] < 0 { upsert.bindNull(9) } else { upsert.bind(9, batch.trades[i]) }
+                    _ = try upsert.step()
+                    sqlite3_reset(upsert.handle)
+                }
+                let after = try count(countRange, id, first, last)
+                counts.inserted = after - before
+                counts.updated = batch.count - counts.inserted
+            }
+            if let coverage { try insertCoverage(coverage, id) }
+            return counts
+        }
+    }
+
+    private func count(_ s: SQLiteStatement, _ id: Int64, _ a: Int64, _ b: Int64) throws(StoreError) -> Int {
+        s.bind(1, id)
+        s.bind(2, a)
+        s.bind(3, b)
+        defer { s.reset() }
+        return try s.step() ? Int(s.int(0)) : 0
+    }
+
+    private func insertCoverage(_ c: CoverageRecord, _ id: Int64) throws(StoreError) {
+        let s = try db.prepare(
+            """
+            INSERT INTO coverage (series_id, start_ts, end_ts, provider, outcome, recorded_at, detail)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+            ON CONFLICT (series_id, start_ts, end_ts, provider) DO UPDATE SET
+                outcome = excluded.outcome, recorded_at = excluded.recorded_at, detail = excluded.detail
+            """)
+        s.bind(1, id)
+        s.bind(2, c.start)
+        s.bind(3, c.end)
+        s.bind(4, c.provider)
+        s.bind(5, c.outcome.rawValue)
+        s.bind(6, c.recordedAt)
+        s.bind(7, c.detail)
+        try s.run()
+    }
+
+    public func recordCoverage(_ record: CoverageRecord, symbol: Symbol, timeframe: Timeframe) throws(StoreError) {
+        try transaction { () throws(StoreError) in
+            guard let id = try seriesId(symbol, timeframe, create: true) else { return }
+            try insertCoverage(record, id)
+        }
+    }
+
+    public func coverage(symbol: Symbol, timeframe: Timeframe, start: Int64, end: Int64) throws(StoreError)
+        -> [CoverageRecord]
+    {
+        guard let id = try seriesId(symbol, timeframe, create: false) else { return [] }
+        let s = try db.prepare(
+            """
+            SELECT start_ts, end_ts, provider, outcome, recorded_at, detail FROM coverage
+            WHERE series_id = ?1 AND end_ts > ?2 AND start_ts < ?3 ORDER BY start_ts, end_ts
+            """)
+        s.bind(1, id)
+        s.bind(2, start)
+        s.bind(3, end)
+        defer { s.reset() }
+        var out: [CoverageRecord] = []
+        while try s.step() {
+            out.append(
+                CoverageRecord(
+                    start: s.int(0), end: s.int(1), provider: s.text(2) ?? "",
+                    outcome: CoverageRecord.Outcome(rawValue: s.text(3) ?? "") ?? .failed, recordedAt: s.int(4),
+                    detail: s.text(5)))
+        }
+        return out
+    }
+
+    public func readCandles(
+        symbol: Symbol, timeframe: Timeframe, start: Int64, end: Int64, batchSize: Int, _ body: (CandleBatch) throws -> Void
+    ) throws {
+        guard let id = try seriesId(symbol, timeframe, create: false) else { return }
+        let s = try db.prepare(
+            """
+            SELECT ts, open, high, low, close, volume, vwap, trades FROM candles
+            WHERE series_id = ?1 AND ts >= ?2 AND ts < ?3 ORDER BY ts
+            """)
+        s.bind(1, id)
+        s.bind(2, start)
+        s.bind(3, end)
+        defer { s.reset() }
+        let batch = CandleBatch(capacity: batchSize)
+        while try s.step() {
+            batch.append(
+                ts: s.int(0), open: s.double(1), high: s.double(2), low: s.double(3), close: s.double(4),
+                volume: s.double(5), vwap: s.isNull(6) ? .nan : s.double(6), trades: s.isNull(7) ? -1 : s.int(7))
+            if batch.count == batch.capacity {
+                try body(batch)
+                batch.count = 0
+            }
+        }
+        if batch.count > 0 { try body(batch) }
+    }
+
+    public func timestamps(symbol: Symbol, timeframe: Timeframe, start: Int64, end: Int64) throws(StoreError) -> [Int64] {
+        guard let id = try seriesId(symbol, timeframe, create: false) else { return [] }
+        let s = try db.prepare("SELECT ts FROM candles WHERE series_id = ?1 AND ts >= ?2 AND ts < ?3 ORDER BY ts")
+        s.bind(1, id)
+        s.bind(2, start)
+        s.bind(3, end)
+        defer { s.reset() }
+        var out: [Int64] = []
+        while try s.step() { out.append(s.int(0)) }
+        return out
+    }
+
+    public func candleCounts() throws(StoreError) -> [(symbol: Symbol, timeframe: Timeframe, count: Int)] {
+        let s = try db.prepare(
+            """
+            SELECT s.symbol, s.timeframe, count(*) FROM candles c JOIN series s ON s.id = c.series_id
+            GROUP BY s.symbol, s.timeframe ORDER BY s.symbol, s.timeframe
+            """)
+        defer { s.reset() }
+        var out: [(Symbol, Timeframe, Int)] = []
+        while try s.step() {
+            guard let sym = try? Symbol(s.text(0) ?? ""), let tf = Timeframe(rawValue: s.text(1) ?? "") else { continue }
+            out.append((sym, tf, Int(s.int(2))))
+        }
+        return out.sorted { ($0.0, $0.1) < ($1.0, $1.1) }
+    }
+
+    // MARK: Events
+
+    public func upsertEvents(_ events: [StoredEvent]) throws(StoreError) -> Int {
+        try transaction { () throws(StoreError) in
+            let exists = try db.prepare("SELECT 1 FROM corporate_events WHERE symbol = ?1 AND kind = ?2 AND ex_date = ?3")
+            let s = try db.prepare(
+                """
+                INSERT INTO corporate_events (symbol, kind, ex_date, split_from, split_to, cash_amount, currency,
+                    pay_date, record_date, declaration_date, provider)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                ON CONFLICT (symbol, kind, ex_date) DO UPDATE SET split_from = excluded.split_from,
+                    split_to = excluded.split_to, cash_amount = excluded.cash_amount, currency = excluded.currency,
+                    pay_date = excluded.pay_date, record_date = excluded.record_date,
+                    declaration_date = excluded.declaration_date, provider = excluded.provider
+                """)
+            var added = 0
+            for e in events {
+                exists.bind(1, e.symbol.text)
+                exists.bind(2, e.kind.rawValue)
+                exists.bind(3, e.exDate)
+                if !(try exists.step()) { added += 1 }
+                exists.reset()
+                s.bind(1, e.symbol.text)
+                s.bind(2, e.kind.rawValue)
+                s.bind(3, e.exDate)
+                s.bind(4, e.splitFrom)
+                s.bind(5, e.splitTo)
+                s.bind(6, e.cashAmount)
+                s.bind(7, e.currency)
+                s.bind(8, e.payDate)
+                s.bind(9, e.recordDate)
+                s.bind(10, e.declarationDate)
+                s.bind(11, e.provider)
+                try s.run()
+            }
+            return added
+        }
+    }
+
+    public func events(symbol: Symbol) throws(StoreError) -> [StoredEvent] {
+        let s = try db.prepare(
+            """
+            SELECT kind, ex_date, split_from, split_to, cash_amount, currency, pay_date, record_date,
+                declaration_date, provider FROM corporate_events WHERE symbol = ?1 ORDER BY ex_date, kind
+            """)
+        s.bind(1, symbol.text)
+        defer { s.reset() }
+        var out: [StoredEvent] = []
+        while try s.step() {
+            out.append(
+                StoredEvent(
+                    symbol: symbol, kind: StoredEvent.Kind(rawValue: s.text(0) ?? "") ?? .split, exDate: s.int(1),
+                    splitFrom: s.double(2), splitTo: s.double(3), cashAmount: s.double(4), currency: s.text(5) ?? "",
+                    payDate: s.isNull(6) ? nil : s.int(6), recordDate: s.isNull(7) ? nil : s.int(7),
+                    declarationDate: s.isNull(8) ? nil : s.int(8), provider: s.text(9) ?? ""))
+        }
+        return out
+    }
+
+    // MARK: Runs and the run lock
+
+    public func beginRun(startedAt: Int64, options: String) throws(StoreError) -> Int64 {
+        try transaction { () throws(StoreError) in
+            let s = try db.prepare("INSERT INTO runs (started_at, status, options) VALUES (?1, 'running', ?2)")
+            s.bind(1, startedAt)
+            s.bind(2, options)
+            try s.run()
+            return sqlite3_last_insert_rowid(db.handle)
+        }
+    }
+
+    public func finishRun(_ id: Int64, finishedAt: Int64, status: String, summary: String) throws(StoreError) {
+        try transaction { () throws(StoreError) in
+            let s = try db.prepare("UPDATE runs SET finished_at = ?2, status = ?3, summary = ?4 WHERE id = ?1")
+            s.bind(1, id)
+            s.bind(2, finishedAt)
+            s.bind(3, status)
+            s.bind(4, summary)
+            try s.run()
+        }
+    }
+
+    public func tryLockRun() throws(StoreError) -> Bool {
+        if lockFD >= 0 { return true }
+        let fd = open(path + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw StoreError(.storage, "cannot create lock file '\(path).lock': \(String(cString: strerror(errno)))")
+        }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            close(fd)
+            return false
+        }
+        lockFD = fd
+        return true
+    }
+
+    public func unlockRun() throws(StoreError) {
+        guard lockFD >= 0 else { return }
+        flock(lockFD, LOCK_UN)
+        close(lockFD)
+        lockFD = -1
+    }
+}

@@ -1,0 +1,77 @@
+/// The database schema, per dialect, and its version history.
+///
+/// Candles are keyed by a small integer series id (one per symbol/timeframe) and the bar's start in
+/// epoch milliseconds: an 8+8-byte key keeps SQLite's B-tree and PostgreSQL's index small (see
+/// docs/performance.md). The `candles_view` view shows symbol and timeframe names for people.
+enum Schema {
+    /// The version this program writes. A database at a higher version is refused.
+    static let currentVersion = 1
+
+    enum Dialect { case sqlite, postgres }
+
+    /// The statements that bring an empty database to version 1.
+    static func version1(_ d: Dialect) -> [String] {
+        let int = d == .sqlite ? "INTEGER" : "BIGINT"
+        let real = d == .sqlite ? "REAL" : "DOUBLE PRECISION"
+        let bool = d == .sqlite ? "INTEGER" : "BOOLEAN"
+        let serial = d == .sqlite ? "INTEGER PRIMARY KEY" : "SERIAL PRIMARY KEY"
+        let bigserial = d == .sqlite ? "INTEGER PRIMARY KEY" : "BIGSERIAL PRIMARY KEY"
+        let withoutRowid = d == .sqlite ? " WITHOUT ROWID" : ""
+        let features = ["ret_1", "logret_1", "vol_20", "atr_14", "natr_14", "sma_20", "ema_20", "rsi_14", "slope_20"]
+        let barTime =
+            d == .sqlite
+            ? "strftime('%Y-%m-%dT%H:%M:%SZ', c.ts / 1000, 'unixepoch') AS bar_time"
+            : "to_timestamp(c.ts / 1000.0) AS bar_time"
+        return [
+            """
+            CREATE TABLE symbols (
+                symbol TEXT PRIMARY KEY, asset_class TEXT NOT NULL, active \(bool) NOT NULL,
+                ticker TEXT, added_at \(int) NOT NULL)
+            """,
+            "CREATE TABLE series (id \(serial), symbol TEXT NOT NULL, timeframe TEXT NOT NULL, UNIQUE (symbol, timeframe))",
+            """
+            CREATE TABLE candles (
+                series_id INTEGER NOT NULL, ts \(int) NOT NULL, open \(real) NOT NULL, high \(real) NOT NULL,
+                low \(real) NOT NULL, close \(real) NOT NULL, volume \(real) NOT NULL, vwap \(real), trades \(int),
+                PRIMARY KEY (series_id, ts))\(withoutRowid)
+            """,
+            """
+            CREATE TABLE features (
+                series_id INTEGER NOT NULL, ts \(int) NOT NULL, \(features.map { "\($0) \(real)" }.joined(separator: ", ")),
+                PRIMARY KEY (series_id, ts))\(withoutRowid)
+            """,
+            """
+            CREATE TABLE corporate_events (
+                symbol TEXT NOT NULL, kind TEXT NOT NULL, ex_date \(int) NOT NULL, split_from \(real), split_to \(real),
+                cash_amount \(real), currency TEXT, pay_date \(int), record_date \(int), declaration_date \(int),
+                provider TEXT NOT NULL, PRIMARY KEY (symbol, kind, ex_date))
+            """,
+            """
+            CREATE TABLE coverage (
+                series_id INTEGER NOT NULL, start_ts \(int) NOT NULL, end_ts \(int) NOT NULL, provider TEXT NOT NULL,
+                outcome TEXT NOT NULL, recorded_at \(int) NOT NULL, detail TEXT,
+                PRIMARY KEY (series_id, start_ts, end_ts, provider))
+            """,
+            """
+            CREATE TABLE runs (
+                id \(bigserial), started_at \(int) NOT NULL, finished_at \(int), status TEXT NOT NULL,
+                options TEXT NOT NULL, summary TEXT)
+            """,
+            """
+            CREATE VIEW candles_view AS
+                SELECT s.symbol, s.timeframe, c.ts, \(barTime), c.open, c.high, c.low, c.close, c.volume, c.vwap, c.trades
+                FROM candles c JOIN series s ON s.id = c.series_id
+            """,
+        ]
+    }
+
+    /// Migrations by the version they produce.
+    static func migrations(_ d: Dialect) -> [(version: Int, statements: [String])] {
+        [(1, version1(d))]
+    }
+
+    /// The message for a database written by a newer Backfill.
+    static func tooNew(_ version: Int) -> String {
+        "the database's schema is version \(version), newer than this backfill understands (\(currentVersion)); upgrade backfill"
+    }
+}

@@ -1,0 +1,47 @@
+/// A storage failure. The description is one line for the user: it never carries a password or
+/// the values bound to a statement; ``debugDescription`` adds the statement for debugging.
+public struct StoreError: Error, CustomStringConvertible, CustomDebugStringConvertible, Sendable {
+    /// What kind of failure, as callers act on it.
+    public enum Kind: String, Sendable {
+        /// The database URL or configuration is wrong (exit code 2).
+        case configuration
+        /// The server cannot be reached, the login failed, or the database does not exist.
+        case connection
+        /// The connection dropped during work; what committed is kept.
+        case connectionLost
+        /// The database is newer than this program, or otherwise not ours.
+        case schema
+        /// Read-only file, full disk, permission denied.
+        case storage
+        /// Another run holds the database lock.
+        case locked
+        /// Any other database error.
+        case database
+    }
+
+    public let kind: Kind
+    /// One line, no secrets.
+    public let message: String
+    /// The native code: SQLite's extended result code or PostgreSQL's SQLSTATE.
+    public let code: String?
+    /// The statement that failed (no bound values), for debugging.
+    public let statement: String?
+
+    init(_ kind: Kind, _ message: String, code: String? = nil, statement: String? = nil) {
+        self.kind = kind
+        self.message = message
+        self.code = code
+        self.statement = statement
+    }
+
+    static func configuration(_ m: String) -> StoreError { .init(.configuration, m) }
+
+    public var description: String { message }
+
+    public var debugDescription: String {
+        var s = "\(kind.rawValue): \(message)"
+        if let code { s += " [code \(code)]" }
+        if let statement { s += " in: \(statement)" }
+        return s
+    }
+}

@@ -1,0 +1,198 @@
+import BackfillCore
+import BackfillStore
+import BackfillTestSupport
+import Foundation
+import Testing
+
+/// One contract, proven against both backends.
+@Suite("Store contract")
+struct StoreContractTests {
+    static let backends = TestBackend.available
+
+    static func batch(_ rows: [(Int64, Double)], vwap: Bool = true) -> CandleBatch {
+        let b = CandleBatch(capacity: max(1, rows.count))
+        for (ts, p) in rows {
+            b.append(
+                ts: ts, open: p, high: p + 1, low: p - 1, close: p + 0.5, volume: p * 10,
+                vwap: vwap ? p + 0.25 : .nan, trades: vwap ? Int64(p) : -1)
+        }
+        return b
+    }
+
+    static func readAll(_ store: any CandleStore, _ s: Symbol, _ tf: Timeframe, batchSize: Int = 7) throws -> [Candle] {
+        var out: [Candle] = []
+        try store.readCandles(symbol: s, timeframe: tf, start: .min, end: .max, batchSize: batchSize) { out += $0.rows }
+        return out
+    }
+
+    @Test("a new database is created at the current schema version; reopening keeps it", arguments: backends)
+    func schema(_ backend: TestBackend) throws {
+        let db = try TestDatabase(backend)
+        defer { withExtendedLifetime(db) {} }
+        #expect(try db.open().schemaVersion() == 1)
+        #expect(try db.open().schemaVersion() == 1)
+    }
+
+    @Test("a database from a newer Backfill is refused with a message", arguments: backends)
+    func newerSchemaRefused(_ backend: TestBackend) throws {
+        let db = try TestDatabase(backend)
+        defer { withExtendedLifetime(db) {} }
+        _ = try db.open()
+        try db.sql("UPDATE backfill_meta SET value = '7' WHERE key = 'schema_version'")
+        do {
+            _ = try db.open()
+            Issue.record("expected the newer schema to be refused")
+        } catch let error as StoreError {
+            #expect(error.kind == .schema)
+            #expect(error.message == "the database's schema is version 7, newer than this backfill understands (1); upgrade backfill")
+        }
+    }
+
+    @Test("symbols: add, list, deactivate (history kept), re-add reactivates", arguments: backends)
+    func symbols(_ backend: TestBackend) throws {
+        let db = try TestDatabase(backend)
+        defer { withExtendedLifetime(db) {} }
+        let store = try db.open()
+        let aapl = try Symbol("AAPL"), btc = try Symbol("BTC-USD")
+        #expect(try store.upsertSymbols([
+            SymbolRecord(symbol: aapl, assetClass: .stock, addedAt: 1),
+            SymbolRecord(symbol: btc, assetClass: .crypto, ticker: "X:BTCUSD", addedAt: 2),
+        ]) == 2)
+        #expect(try store.symbols(activeOnly: true).map(\.symbol) == [aapl, btc])
+        #expect(try store.symbols(activeOnly: true)[1].ticker == "X:BTCUSD")
+        #expect(try store.deactivate([btc, try Symbol("NOPE")]) == 1)
+        #expect(try store.symbols(activeOnly: true).map(\.symbol) == [aapl])
+        #expect(try store.symbols(activeOnly: false).map(\.active) == [true, false])
+        #expect(try store.upsertSymbols([SymbolRecord(symbol: btc, assetClass: .crypto, addedAt: 9)]) == 0)
+        let again = try store.symbols(activeOnly: true)
+        #expect(again.map(\.symbol) == [aapl, btc])
+        #expect(again[1].ticker == "X:BTCUSD")  // kept when not given again
+        #expect(again[1].addedAt == 2)  // first added
+    }
+
+    @Test("writes are idempotent upserts with exact inserted/updated counts; reads return them in order", arguments: backends)
+    func upsertAndRead(_ backend: TestBackend) throws {
+        let db = try TestDatabase(backend)
+        defer { withExtendedLifetime(db) {} }
+        let store = try db.open()
+        let s = try Symbol("SPY")
+        let first = Self.batch((0..<50).map { (Int64($0) * 60_000, 100 + Double($0)) })
+        #expect(try store.write(first, symbol: s, timeframe: .m1, coverage: nil) == WriteCounts(inserted: 50, updated: 0))
+        #expect(try store.write(first, symbol: s, timeframe: .m1, coverage: nil) == WriteCounts(inserted: 0, updated: 50))
+        // Overlapping batch: 25 old rows with new prices, 25 new rows.
+        let second = Self.batch((25..<75).map { (Int64($0) * 60_000, 200 + Double($0)) }, vwap: false)
+        #expect(try store.write(second, symbol: s, timeframe: .m1, coverage: nil) == WriteCounts(inserted: 25, updated: 25))
+        let rows = try Self.readAll(store, s, .m1)
+        #expect(rows.count == 75)
+        #expect(rows.map(\.ts) == (0..<75).map { Int64($0) * 60_000 })
+        #expect(rows[10] == Candle(ts: 600_000, open: 110, high: 111, low: 109, close: 110.5, volume: 1100, vwap: 110.25, trades: 110))
+        #expect(rows[30] == Candle(ts: 1_800_000, open: 230, high: 231, low: 229, close: 230.5, volume: 2300))
+        #expect(try store.timestamps(symbol: s, timeframe: .m1, start: 60_000, end: 180_000) == [60_000, 120_000])
+        // Other series are separate.
+        #expect(try Self.readAll(store, s, .m5).isEmpty)
+        let counts = try store.candleCounts()
+        #expect(counts.count == 1 && counts[0].count == 75 && counts[0].timeframe == .m1)
+    }
+
+    @Test("doubles round-trip bit-exactly", arguments: backends)
+    func exactDoubles(_ backend: TestBackend) throws {
+        let db = try TestDatabase(backend)
+        defer { withExtendedLifetime(db) {} }
+        let store = try db.open()
+        let b = CandleBatch(capacity: 3)
+        b.append(ts: 1, open: 0.1 + 0.2, high: 1e300, low: 5e-324, close: 1.0000000000000002, volume: 1.12117471e+08, vwap: 123.456789012345678)
+        b.append(ts: 2, open: 1.1076, high: 1.10785, low: 1.1076, close: 1.1078, volume: 0)
+        _ = try store.write(b, symbol: try Symbol("X"), timeframe: .d1, coverage: nil)
+        #expect(try Self.readAll(store, try Symbol("X"), .d1) == b.rows)
+    }
+
+    @Test("a batch and its coverage commit together: if the coverage insert fails, no candle is stored", arguments: backends)
+    func atomicBatchAndCoverage(_ backend: TestBackend) throws {
+        let db = try TestDatabase(backend)
+        defer { withExtendedLifetime(db) {} }
+        let store = try db.open()
+        let s = try Symbol("AAA")
+        try db.sql(
+            """
+            CREATE TRIGGER boom BEFORE INSERT ON coverage WHEN NEW.provider = 'boom'
+            BEGIN SELECT RAISE(ABORT, 'injected failure'); END;
+            """,
+            postgres: """
+                CREATE FUNCTION boom() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN IF NEW.provider = 'boom' THEN RAISE EXCEPTION 'injected failure'; END IF; RETURN NEW; END $$;
+                CREATE TRIGGER boom BEFORE INSERT ON coverage FOR EACH ROW EXECUTE FUNCTION boom();
+                """)
+        let b = Self.batch((0..<10).map { (Int64($0) * 86_400_000, 10) })
+        let bad = CoverageRecord(start: 0, end: 10 * 86_400_000, provider: "boom", outcome: .fetched, recordedAt: 1)
+        #expect(throws: StoreError.self) { try store.write(b, symbol: s, timeframe: .d1, coverage: bad) }
+        #expect(try Self.readAll(store, s, .d1).isEmpty)
+        #expect(try store.coverage(symbol: s, timeframe: .d1, start: .min, end: .max).isEmpty)
+        // The store is still usable and the same write with a good record lands whole.
+        let good = CoverageRecord(start: 0, end: 10 * 86_400_000, provider: "replay", outcome: .fetched, recordedAt: 2)
+        #expect(try store.write(b, symbol: s, timeframe: .d1, coverage: good).inserted == 10)
+        #expect(try store.coverage(symbol: s, timeframe: .d1, start: .min, end: .max) == [good])
+    }
+
+    @Test("coverage: upserted per range and provider, queried by overlap", arguments: backends)
+    func coverage(_ backend: TestBackend) throws {
+        let db = try TestDatabase(backend)
+        defer { withExtendedLifetime(db) {} }
+        let store = try db.open()
+        let s = try Symbol("C")
+        try store.recordCoverage(CoverageRecord(start: 0, end: 100, provider: "p", outcome: .failed, recordedAt: 1, detail: "transient: 502"), symbol: s, timeframe: .h1)
+        try store.recordCoverage(CoverageRecord(start: 100, end: 200, provider: "p", outcome: .empty, recordedAt: 1), symbol: s, timeframe: .h1)
+        try store.recordCoverage(CoverageRecord(start: 0, end: 100, provider: "p", outcome: .fetched, recordedAt: 2), symbol: s, timeframe: .h1)
+        let all = try store.coverage(symbol: s, timeframe: .h1, start: 0, end: 1000)
+        #expect(all.map(\.outcome) == [.fetched, .empty])
+        #expect(all[0].detail == nil)
+        #expect(try store.coverage(symbol: s, timeframe: .h1, start: 150, end: 160).map(\.start) == [100])
+        #expect(try store.coverage(symbol: s, timeframe: .h1, start: 200, end: 300).isEmpty)
+    }
+
+    @Test("corporate events upsert by (symbol, kind, date)", arguments: backends)
+    func events(_ backend: TestBackend) throws {
+        let db = try TestDatabase(backend)
+        defer { withExtendedLifetime(db) {} }
+        let store = try db.open()
+        let s = try Symbol("AAPL")
+        let split = StoredEvent(symbol: s, kind: .split, exDate: 1_598_832_000_000, splitFrom: 1, splitTo: 4, provider: "replay")
+        let div = StoredEvent(symbol: s, kind: .dividend, exDate: 1_596_758_400_000, cashAmount: 0.82, currency: "USD", payDate: 1_597_276_800_000, provider: "replay")
+        #expect(try store.upsertEvents([split, div]) == 2)
+        #expect(try store.upsertEvents([split]) == 0)
+        #expect(try store.events(symbol: s) == [div, split])
+    }
+
+    @Test("runs are recorded; one run lock per database", arguments: backends)
+    func runsAndLock(_ backend: TestBackend) throws {
+        let db = try TestDatabase(backend)
+        defer { withExtendedLifetime(db) {} }
+        let a = try db.open(), b = try db.open()
+        let id = try a.beginRun(startedAt: 5, options: "{}")
+        try a.finishRun(id, finishedAt: 9, status: "complete", summary: "{\"ok\":true}")
+        #expect(try db.sql("SELECT status || ' ' || summary FROM runs").trimmingCharacters(in: .whitespacesAndNewlines) == "complete {\"ok\":true}")
+        #expect(try a.tryLockRun())
+        #expect(try !b.tryLockRun())
+        try a.unlockRun()
+        #expect(try b.tryLockRun())
+        try b.unlockRun()
+    }
+
+    @Test("large batches stream in and out with the reusable buffer", arguments: backends)
+    func largeBatch(_ backend: TestBackend) throws {
+        let db = try TestDatabase(backend)
+        defer { withExtendedLifetime(db) {} }
+        let store = try db.open()
+        let s = try Symbol("BIG")
+        let b = CandleBatch(capacity: 20_000)
+        for i in 0..<20_000 { b.append(ts: Int64(i) * 60_000, open: 1, high: 2, low: 0.5, close: 1.5, volume: Double(i)) }
+        #expect(try store.write(b, symbol: s, timeframe: .m1, coverage: nil).inserted == 20_000)
+        var sum = 0.0, batches = 0, n = 0
+        try store.readCandles(symbol: s, timeframe: .m1, start: .min, end: .max, batchSize: 4096) { batch in
+            batches += 1
+            n += batch.count
+            for i in 0..<batch.count { sum += batch.volume[i] }
+        }
+        #expect(n == 20_000 && batches == 5)
+        #expect(sum == Double(19_999 * 20_000 / 2))
+    }
+}
