@@ -1,8 +1,21 @@
 internal import BackfillText
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Calendar arithmetic and ISO-8601 text for UTC epoch milliseconds.
 public enum UTCTime {
     public static let msPerDay: Int64 = 86_400_000
+
+    /// The wall-clock time now, epoch ms UTC.
+    public static func now() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+    }
 
     /// Days since 1970-01-01 of a proleptic Gregorian date.
     public static func daysFromCivil(year: Int, month: Int, day: Int) -> Int64 {

@@ -65,6 +65,9 @@ public enum DatabaseURL: Sendable, Equatable, CustomStringConvertible {
         return pw.isEmpty ? nil : pw
     }
 
+    /// The password, for tests that must check it never leaks.
+    package var passwordForTests: String? { password }
+
     public var description: String {
         switch self {
         case .sqlite(let path): "sqlite:\(path)"

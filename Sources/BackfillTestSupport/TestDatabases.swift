@@ -52,12 +52,19 @@ public final class TestDatabase: @unchecked Sendable {
             try Self.psql(base, "CREATE SCHEMA \(name)")
             dir = nil
             schema = name
-            url = base + (base.contains("?") ? "&" : "?") + "options=-csearch_path%3D\(name)"
+            url = base + (base.contains("?") ? "&" : "?") + "options=-csearch_path%3D\(name)&application_name=\(name)"
         }
     }
 
     deinit {
         if let schema, let base = PostgresTestServer.url { try? Self.psql(base, "DROP SCHEMA \(schema) CASCADE") }
+    }
+
+    /// Ends this database's server connections from the outside, as a network drop or a server
+    /// restart would (PostgreSQL only).
+    public func killConnections() throws {
+        guard let schema, let base = PostgresTestServer.url else { return }
+        try Self.psql(base, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '\(schema)'")
     }
 
     /// Opens the store.

@@ -24,7 +24,7 @@ struct Backfill: AsyncParsableCommand {
             Exit codes: 0 success; 1 the work ran but something failed; 2 usage or configuration error.
             """,
         version: version,
-        subcommands: [Providers.self, Fetch.self])
+        subcommands: [Providers.self, Fetch.self, Symbols.self, Export.self])
 
     /// Runs the parsed command and turns every failure into one line on stderr and an exit code:
     /// 2 for usage and configuration errors, 1 for work that failed.

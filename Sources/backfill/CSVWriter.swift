@@ -25,6 +25,15 @@ struct CSVWriter {
         write(line)
     }
 
+    /// One row as a JSON object on its own line; unknown vwap/trades are null.
+    mutating func jsonRow(_ b: CandleBatch, _ i: Int, symbol: Symbol, timeframe: Timeframe) {
+        var line = "{\"symbol\":\"\(symbol)\",\"timeframe\":\"\(timeframe)\",\"ts\":\(b.ts[i]),"
+        line += "\"time\":\"\(UTCTime.iso(b.ts[i]))\",\"open\":\(d(b.open[i])),\"high\":\(d(b.high[i])),"
+        line += "\"low\":\(d(b.low[i])),\"close\":\(d(b.close[i])),\"volume\":\(d(b.volume[i])),"
+        line += "\"vwap\":\(b.vwap[i].isNaN ? "null" : d(b.vwap[i])),\"trades\":\(b.trades[i] < 0 ? "null" : String(b.trades[i]))}\n"
+        write(line)
+    }
+
     private func d(_ v: Double) -> String { NumberFormat.decimal(v) }
 
     mutating func write(_ text: String) {

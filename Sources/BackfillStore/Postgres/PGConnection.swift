@@ -16,7 +16,7 @@ final class PGConnection {
         handle = conn
         guard PQstatus(conn) == CONNECTION_OK else {
             let message = Self.firstLine(PQerrorMessage(conn).map { String(cString: $0) } ?? "")
-            PQfinish(conn)
+            // deinit runs for a class whose init throws after `handle` is set: it finishes conn.
             throw StoreError(.connection, "cannot connect to PostgreSQL at \(url): \(scrub(message, url))")
         }
         _ = PQsetClientEncoding(conn, "UTF8")
