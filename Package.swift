@@ -37,6 +37,9 @@ let package = Package(
             name: "BackfillCore", dependencies: ["BackfillText"], path: "Sources/BackfillCore",
             swiftSettings: swiftSettings),
         .target(
+            name: "BackfillCalendar", dependencies: ["BackfillCore"], path: "Sources/BackfillCalendar",
+            swiftSettings: swiftSettings),
+        .target(
             name: "BackfillPluginHost",
             dependencies: [
                 "BackfillABI", "BackfillCore", .product(name: "Logging", package: "swift-log"),
@@ -71,6 +74,9 @@ let package = Package(
         .testTarget(
             name: "BackfillCoreTests", dependencies: ["BackfillCore"],
             path: "Tests/BackfillCoreTests", swiftSettings: swiftSettings),
+        .testTarget(
+            name: "BackfillCalendarTests", dependencies: ["BackfillCalendar", "BackfillCore"],
+            path: "Tests/BackfillCalendarTests", swiftSettings: swiftSettings),
         .testTarget(
             name: "BackfillPluginHostTests",
             dependencies: ["BackfillPluginHost", "BackfillCore", "BackfillTestSupport"],

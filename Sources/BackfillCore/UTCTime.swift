@@ -29,6 +29,15 @@ public enum UTCTime {
         return (Int(y), Int(m), Int(d))
     }
 
+    /// Days in a month of a Gregorian year.
+    public static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
+    }
+
     /// Weekday of a day number: 0 = Sunday ... 6 = Saturday.
     public static func weekday(ofDays days: Int64) -> Int {
         let w = (days + 4) % 7
