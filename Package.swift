@@ -52,10 +52,17 @@ let package = Package(
             name: "BackfillStore",
             dependencies: ["BackfillCore", "CSQLite", "CLibPQ"],
             path: "Sources/BackfillStore", swiftSettings: swiftSettings),
+        .target(
+            name: "BackfillOrchestrator",
+            dependencies: [
+                "BackfillCore", "BackfillCalendar", "BackfillPluginHost", "BackfillStore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/BackfillOrchestrator", swiftSettings: swiftSettings),
         .executableTarget(
             name: "backfill",
             dependencies: [
-                "BackfillCore", "BackfillPluginHost", "BackfillStore",
+                "BackfillCore", "BackfillCalendar", "BackfillPluginHost", "BackfillStore", "BackfillOrchestrator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -66,8 +66,10 @@ public enum MarketCalendar: String, Sendable {
 ///   its interval overlaps a session.
 /// - 1d: the key is the session date; a stored bar stamped at 00:00 UTC of that date or 00:00 New
 ///   York of that date (04:00/05:00 UTC) has that date as its UTC date.
-/// - 1w: the key is the Monday-based week; a stored bar counts for the week of (its UTC date + 1
-///   day), so bars stamped on the Sunday before the week (Polygon) or on its Monday both match.
+/// - 1w: the key is the Monday-based week, expected when its Monday 00:00 UTC lies in the range
+///   and it has a session; a stored bar counts for the week of (its UTC date + 1 day), so bars
+///   stamped on the Sunday before the week (Polygon) or on its Monday both match (requests for
+///   weekly bars start a day early for that reason).
 public struct ExpectedBars: Sendable {
     public let calendar: MarketCalendar
     public let timeframe: Timeframe
@@ -117,16 +119,15 @@ public struct ExpectedBars: Sendable {
                 toDay: UTCTime.floorDiv(end - 1, UTCTime.msPerDay) + 1)
             return (sessions.enumerated().map { Bar(key: $0.element.day, session: $0.offset) }, sessions)
         case .w1:
-            let firstWeek = Self.week(ofDay: UTCTime.floorDiv(start + UTCTime.msPerDay - 1, UTCTime.msPerDay) + 1)
-            let lastWeek = Self.week(ofDay: UTCTime.floorDiv(end - 1, UTCTime.msPerDay) + 1)
+            // A week is expected when its Monday 00:00 UTC lies in [start, end) and it has a session.
+            let firstMonday = UTCTime.floorDiv(start + UTCTime.msPerDay - 1, UTCTime.msPerDay)
+            let firstWeek = Self.week(ofDay: firstMonday + 6)
+            let lastWeek = Self.week(ofDay: UTCTime.floorDiv(end - 1, UTCTime.msPerDay))
             guard firstWeek <= lastWeek else { return ([], []) }
-            // A week is expected when it has a session and its start lies in the range.
             let sessions = calendar.sessions(fromDay: firstWeek * 7 + 4, toDay: (lastWeek + 1) * 7 + 4)
             var bars: [Bar] = []
             for (i, s) in sessions.enumerated() {
                 let w = Self.week(ofDay: s.day)
-                let weekStart = (w * 7 + 4) * UTCTime.msPerDay
-                guard weekStart + UTCTime.msPerDay > start || w == firstWeek, weekStart < end else { continue }
                 if bars.last?.key != w { bars.append(Bar(key: w, session: i)) }
             }
             return (bars, sessions)

@@ -36,6 +36,9 @@ public struct StoreError: Error, CustomStringConvertible, CustomDebugStringConve
 
     static func configuration(_ m: String) -> StoreError { .init(.configuration, m) }
 
+    /// Any other failure around storage, as a database error.
+    public static func other(_ message: String) -> StoreError { .init(.database, message) }
+
     public var description: String { message }
 
     public var debugDescription: String {

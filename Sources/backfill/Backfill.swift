@@ -24,7 +24,7 @@ struct Backfill: AsyncParsableCommand {
             Exit codes: 0 success; 1 the work ran but something failed; 2 usage or configuration error.
             """,
         version: version,
-        subcommands: [Providers.self, Fetch.self, Symbols.self, Export.self])
+        subcommands: [Run.self, Symbols.self, Export.self, Providers.self, Fetch.self])
 
     /// Runs the parsed command and turns every failure into one line on stderr and an exit code:
     /// 2 for usage and configuration errors, 1 for work that failed.
@@ -38,7 +38,7 @@ struct Backfill: AsyncParsableCommand {
             }
             terminate(0)
         } catch let failure as CLIFailure {
-            Terminal.error(failure.message)
+            if !failure.message.isEmpty { Terminal.error(failure.message) }
             terminate(failure.exitCode)
         } catch {
             let code = exitCode(for: error)

@@ -16,13 +16,15 @@ struct CSVWriter {
 
     /// One row; vwap and trades are empty when unknown. Doubles print in Swift's shortest
     /// round-trip form, so the file reads back to the same values.
-    mutating func row(_ b: CandleBatch, _ i: Int) {
+    mutating func row(_ b: CandleBatch, _ i: Int) { write(line(b, i) + "\n") }
+
+    /// One row without its newline.
+    func line(_ b: CandleBatch, _ i: Int) -> String {
         var line = "\(b.ts[i]),\(d(b.open[i])),\(d(b.high[i])),\(d(b.low[i])),\(d(b.close[i])),\(d(b.volume[i])),"
         if !b.vwap[i].isNaN { line += d(b.vwap[i]) }
         line += ","
         if b.trades[i] >= 0 { line += "\(b.trades[i])" }
-        line += "\n"
-        write(line)
+        return line
     }
 
     /// One row as a JSON object on its own line; unknown vwap/trades are null.

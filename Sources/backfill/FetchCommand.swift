@@ -67,8 +67,15 @@ struct ProviderOptions: ParsableArguments {
         help: ArgumentHelp("A provider setting as key=value (repeatable).", valueName: "key=value"))
     var providerOptions: [String] = []
 
-    @Option(help: "The replay provider's data folder (same as --provider-option root=DIR).")
+    @Option(help: "The replay provider's data folder (default: the sample data bundled with Backfill).")
     var replayDir: String?
+
+    /// The sample folder in the source tree this binary was built from.
+    static let bundledSamples: String = {
+        var path = #filePath
+        for _ in 0..<3 { path = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)]) }
+        return path + "/Plugins/Replay/Samples"
+    }()
 
     /// The provider configuration from the flags.
     func configuration() throws(CLIFailure) -> [String: String] {
@@ -84,6 +91,9 @@ struct ProviderOptions: ParsableArguments {
                 throw .usage("--replay-dir is for the replay provider; use --provider-option for '\(provider)'")
             }
             config["root"] = replayDir
+        }
+        if provider == "replay", config["root"] == nil {
+            config["root"] = Environment.all["BACKFILL_REPLAY_DIR"] ?? Self.bundledSamples
         }
         return config
     }

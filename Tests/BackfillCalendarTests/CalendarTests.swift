@@ -113,5 +113,8 @@ struct CalendarTests {
         #expect(w.start(ofKey: monday) == Self.ms("2024-01-08"))
         let weeks = w.bars(start: Self.ms("2024-01-01"), end: Self.ms("2024-02-01")).bars.map { UTCTime.isoDate(w.start(ofKey: $0.key)) }
         #expect(weeks == ["2024-01-01", "2024-01-08", "2024-01-15", "2024-01-22", "2024-01-29"])
+        // A week whose Monday is before the range start is not expected; one without sessions neither.
+        #expect(w.bars(start: Self.ms("2024-01-02"), end: Self.ms("2024-01-15")).bars.map(\.key) == [w.key(of: Self.ms("2024-01-08"))])
+        #expect(ExpectedBars(calendar: .nyse, timeframe: .w1).bars(start: Self.ms("2001-09-10"), end: Self.ms("2001-09-24")).bars.count == 2)
     }
 }

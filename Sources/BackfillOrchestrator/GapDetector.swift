@@ -1,0 +1,185 @@
+public import BackfillCalendar
+public import BackfillCore
+public import BackfillStore
+
+/// Why expected bars are missing.
+public enum GapClass: String, Sendable, Codable, CaseIterable {
+    /// The range was never fetched successfully: a real hole to refill.
+    case fetchFailed = "fetch_failed"
+    /// The provider answered for the range and had no bars (a thin symbol's quiet minutes).
+    case providerEmpty = "provider_empty"
+    /// The provider answered, but the emptiness is implausible: a whole session empty while the
+    /// sessions around it have bars, or no intraday bars on a day the daily bar shows volume.
+    case suspect
+}
+
+/// A run of consecutive missing expected bars of one class.
+public struct Gap: Sendable, Equatable {
+    public var symbol: Symbol
+    public var timeframe: Timeframe
+    public var gapClass: GapClass
+    /// The first and last missing bar (their key instants: bar start, session date, week Monday).
+    public var first: Int64
+    public var last: Int64
+    /// Missing bars.
+    public var missing: Int
+    /// Refill attempts made for it in this run.
+    public var attempts: Int = 0
+}
+
+/// What the store holds for one symbol/timeframe against its calendar.
+public struct PairCompleteness: Sendable {
+    public var expected: Int
+    public var present: Int
+    public var gaps: [Gap]
+
+    /// ✓ complete, ✗ holes remain (fetch_failed or suspect), ~ only provider_empty gaps.
+    public var mark: String {
+        if gaps.isEmpty { return "✓" }
+        return gaps.contains { $0.gapClass != .providerEmpty } ? "✗" : "~"
+    }
+
+    /// Share of expected bars present, 0...100.
+    public var percent: Double { expected == 0 ? 100 : Double(present) * 100 / Double(expected) }
+}
+
+/// Finds and classifies gaps from the store alone: expected bars from the calendar, present bars
+/// and coverage from the store.
+public struct GapDetector: Sendable {
+    public var stamping: BarStamping
+    /// Coverage from this provider counts as "answered" (nil: any provider).
+    public var provider: String?
+
+    public init(stamping: BarStamping, provider: String?) {
+        self.stamping = stamping
+        self.provider = provider
+    }
+
+    /// Detects the gaps of one pair in [start, end).
+    public func detect(
+        store: any CandleStore, symbol: Symbol, assetClass: AssetClass, timeframe: Timeframe, start: Int64, end: Int64
+    ) throws(StoreError) -> PairCompleteness {
+        let calendar = MarketCalendar(assetClass)
+        let expected = ExpectedBars(calendar: calendar, timeframe: timeframe, stamping: stamping)
+        let (bars, sessions) = expected.bars(start: start, end: end)
+        guard !bars.isEmpty else { return PairCompleteness(expected: 0, present: 0, gaps: []) }
+        // Stamps of daily and weekly bars may sit up to a week before their key instant.
+        let slack: Int64 = timeframe >= .d1 ? 8 * UTCTime.msPerDay : 0
+        let stored = try store.timestamps(symbol: symbol, timeframe: timeframe, start: start - slack, end: end + slack)
+        var present = Set<Int64>(minimumCapacity: stored.count)
+        for ts in stored { present.insert(expected.key(of: ts)) }
+
+        let answered = try coverage(store, symbol, timeframe, start - slack, end + slack)
+        var perSession = [Int](repeating: 0, count: sessions.count)
+        var presentCount = 0
+        for bar in bars where present.contains(bar.key) {
+            perSession[bar.session] += 1
+            presentCount += 1
+        }
+        // Days whose daily bar shows volume (for intraday "suspect").
+        var tradedDays = Set<Int64>()
+        if timeframe < .d1 {
+            try? store.readCandles(symbol: symbol, timeframe: .d1, start: start - slack, end: end + slack, batchSize: 4096) {
+                for i in 0..<$0.count where $0.volume[i] > 0 { tradedDays.insert(UTCTime.floorDiv($0.ts[i], UTCTime.msPerDay)) }
+            }
+        }
+        var sessionsWithBars: [Int] = []  // indices of sessions that have any bar, ascending
+        var sessionHasExpected = [Bool](repeating: false, count: sessions.count)
+        for bar in bars { sessionHasExpected[bar.session] = true }
+        for (i, n) in perSession.enumerated() where n > 0 { sessionsWithBars.append(i) }
+
+        func classify(_ bar: ExpectedBars.Bar) -> GapClass {
+            let instant = max(expected.start(ofKey: bar.key), start)
+            guard answered.contains(instant) else { return .fetchFailed }
+            guard timeframe < .d1, perSession[bar.session] == 0 else { return .providerEmpty }
+            if tradedDays.contains(sessions[bar.session].day) && calendar != .crypto { return .suspect }
+            // Neighbours: the nearest sessions before and after (with expected bars) both have bars.
+            let s = bar.session
+            var before = s - 1
+            while before >= 0, !sessionHasExpected[before] { before -= 1 }
+            var after = s + 1
+            while after < sessions.count, !sessionHasExpected[after] { after += 1 }
+            if before >= 0, after < sessions.count, perSession[before] > 0, perSession[after] > 0 { return .suspect }
+            return .providerEmpty
+        }
+
+        var gaps: [Gap] = []
+        for (index, bar) in bars.enumerated() where !present.contains(bar.key) {
+            let cls = classify(bar)
+            let instant = expected.start(ofKey: bar.key)
+            if var g = gaps.last, g.gapClass == cls, index > 0, !present.contains(bars[index - 1].key),
+                expected.start(ofKey: bars[index - 1].key) == g.last
+            {
+                g.last = instant
+                g.missing += 1
+                gaps[gaps.count - 1] = g
+            } else {
+                gaps.append(Gap(symbol: symbol, timeframe: timeframe, gapClass: cls, first: instant, last: instant, missing: 1))
+            }
+        }
+        return PairCompleteness(expected: bars.count, present: presentCount, gaps: gaps)
+    }
+
+    /// The union of ranges the provider answered for (fetched or known empty).
+    func coverage(_ store: any CandleStore, _ s: Symbol, _ tf: Timeframe, _ a: Int64, _ b: Int64) throws(StoreError) -> RangeSet {
+        var set = RangeSet()
+        for c in try store.coverage(symbol: s, timeframe: tf, start: a, end: b)
+        where c.outcome != .failed && (provider == nil || c.provider == provider) {
+            set.insert(c.start, c.end)
+        }
+        return set
+    }
+}
+
+/// A set of half-open [start, end) ranges of instants, kept merged and sorted.
+public struct RangeSet: Sendable, Equatable {
+    public private(set) var ranges: [(Int64, Int64)] = []
+
+    public init() {}
+
+    public static func == (a: RangeSet, b: RangeSet) -> Bool { a.ranges.elementsEqual(b.ranges) { $0 == $1 } }
+
+    public mutating func insert(_ a: Int64, _ b: Int64) {
+        guard a < b else { return }
+        var lo = a, hi = b
+        var out: [(Int64, Int64)] = []
+        var placed = false
+        for r in ranges {
+            if r.1 < lo {
+                out.append(r)
+            } else if r.0 > hi {
+                if !placed {
+                    out.append((lo, hi))
+                    placed = true
+                }
+                out.append(r)
+            } else {
+                lo = min(lo, r.0)
+                hi = max(hi, r.1)
+            }
+        }
+        if !placed { out.append((lo, hi)) }
+        ranges = out
+    }
+
+    public func contains(_ t: Int64) -> Bool {
+        var lo = 0, hi = ranges.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if ranges[mid].1 <= t { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < ranges.count && ranges[lo].0 <= t
+    }
+
+    /// The parts of [a, b) not in the set.
+    public func missing(_ a: Int64, _ b: Int64) -> [(Int64, Int64)] {
+        var out: [(Int64, Int64)] = []
+        var cursor = a
+        for r in ranges where r.1 > a && r.0 < b {
+            if r.0 > cursor { out.append((cursor, r.0)) }
+            cursor = max(cursor, r.1)
+        }
+        if cursor < b { out.append((cursor, b)) }
+        return out
+    }
+}

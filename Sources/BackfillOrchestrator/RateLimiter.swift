@@ -1,0 +1,79 @@
+/// One request-rate budget shared by every task that talks to a provider (GCRA: each request is
+/// given the next free slot `1/rate` seconds after the previous one; no bursts beyond `burst`).
+///
+/// A rate-limited answer pauses everyone until its retry-after has passed.
+public actor RateLimiter {
+    public let rate: Double
+    private let interval: Duration
+    private let burst: Int
+    private var nextSlot: ContinuousClock.Instant
+    private var pausedUntil: ContinuousClock.Instant
+    private let clock = ContinuousClock()
+    /// Requests that had to wait for their slot.
+    public private(set) var throttled = 0
+    /// Pauses imposed by rate-limited answers.
+    public private(set) var pauses = 0
+    /// Every slot handed out, for tests that check the rate was kept.
+    public private(set) var grants: [ContinuousClock.Instant] = []
+    private let keepGrants: Bool
+
+    /// - Parameters:
+    ///   - rate: requests per second; 0 or less means unlimited.
+    ///   - burst: how many requests may go at once after an idle spell (1 = strictly spaced).
+    public init(rate: Double, burst: Int = 1, keepGrants: Bool = false) {
+        self.rate = rate
+        self.burst = max(1, burst)
+        interval = rate > 0 ? .nanoseconds(Int64(1e9 / rate)) : .zero
+        nextSlot = ContinuousClock().now
+        pausedUntil = nextSlot
+        self.keepGrants = keepGrants
+    }
+
+    /// Waits for the next request slot.
+    public func acquire() async throws {
+        let now = clock.now
+        var slot = max(now, pausedUntil)
+        if rate > 0 {
+            // Allow `burst` slots of credit after idling, never more.
+            let earliest = now - interval * (burst - 1)
+            slot = max(slot, max(nextSlot, earliest))
+            nextSlot = slot + interval
+        }
+        if keepGrants { grants.append(slot) }
+        if slot > now {
+            throttled += 1
+            try await Task.sleep(until: slot, clock: clock)
+        }
+    }
+
+    /// Stops all requests until `delay` from now (a provider's retry-after).
+    public func pause(for delay: Duration) {
+        pauses += 1
+        let until = clock.now + delay
+        if until > pausedUntil { pausedUntil = until }
+    }
+}
+
+/// Exponential backoff with full jitter, bounded.
+public struct RetryPolicy: Sendable {
+    /// Retries of one request after its first try (transient and rate-limited answers).
+    public var maxRetries: Int
+    public var base: Duration
+    public var cap: Duration
+
+    public init(maxRetries: Int = 5, base: Duration = .milliseconds(500), cap: Duration = .seconds(30)) {
+        self.maxRetries = maxRetries
+        self.base = base
+        self.cap = cap
+    }
+
+    /// The wait before retry number `attempt` (1-based): uniform in [base/2, min(cap, base·2^(attempt-1))].
+    public func delay(attempt: Int) -> Duration {
+        let ceiling = min(cap, base * (1 << min(20, attempt - 1)))
+        let floor = base / 2
+        guard ceiling > floor else { return ceiling }
+        let span = (ceiling - floor).components
+        let spanNs = Double(span.seconds) * 1e9 + Double(span.attoseconds) / 1e9
+        return floor + .nanoseconds(Int64(Double.random(in: 0...spanNs)))
+    }
+}
