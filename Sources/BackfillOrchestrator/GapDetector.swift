@@ -8,8 +8,9 @@ public enum GapClass: String, Sendable, Codable, CaseIterable {
     case fetchFailed = "fetch_failed"
     /// The provider answered for the range and had no bars (a thin symbol's quiet minutes).
     case providerEmpty = "provider_empty"
-    /// The provider answered, but the emptiness is implausible: a whole session empty while the
-    /// sessions around it have bars, or no intraday bars on a day the daily bar shows volume.
+    /// The provider answered, but the emptiness is implausible: a whole session (for daily bars a
+    /// day, for weekly bars a week) empty while the sessions around it have bars, or no intraday
+    /// bars on a day the daily bar shows volume.
     case suspect
 }
 
@@ -83,24 +84,21 @@ public struct GapDetector: Sendable {
                 for i in 0..<$0.count where $0.volume[i] > 0 { tradedDays.insert(UTCTime.floorDiv($0.ts[i], UTCTime.msPerDay)) }
             }
         }
-        var sessionsWithBars: [Int] = []  // indices of sessions that have any bar, ascending
-        var sessionHasExpected = [Bool](repeating: false, count: sessions.count)
-        for bar in bars { sessionHasExpected[bar.session] = true }
-        for (i, n) in perSession.enumerated() where n > 0 { sessionsWithBars.append(i) }
+        // For each session: does any earlier / later session have bars?
+        var hasBarsBefore = [Bool](repeating: false, count: sessions.count)
+        var hasBarsAfter = [Bool](repeating: false, count: sessions.count)
+        for i in sessions.indices.dropFirst() { hasBarsBefore[i] = hasBarsBefore[i - 1] || perSession[i - 1] > 0 }
+        for i in sessions.indices.reversed().dropFirst() { hasBarsAfter[i] = hasBarsAfter[i + 1] || perSession[i + 1] > 0 }
 
         func classify(_ bar: ExpectedBars.Bar) -> GapClass {
             let instant = max(expected.start(ofKey: bar.key), start)
             guard answered.contains(instant) else { return .fetchFailed }
-            guard timeframe < .d1, perSession[bar.session] == 0 else { return .providerEmpty }
-            if tradedDays.contains(sessions[bar.session].day) && calendar != .crypto { return .suspect }
-            // Neighbours: the nearest sessions before and after (with expected bars) both have bars.
-            let s = bar.session
-            var before = s - 1
-            while before >= 0, !sessionHasExpected[before] { before -= 1 }
-            var after = s + 1
-            while after < sessions.count, !sessionHasExpected[after] { after += 1 }
-            if before >= 0, after < sessions.count, perSession[before] > 0, perSession[after] > 0 { return .suspect }
-            return .providerEmpty
+            // Quiet minutes inside a session that has bars are normal: the provider had no trades.
+            guard perSession[bar.session] == 0 else { return .providerEmpty }
+            if timeframe < .d1, tradedDays.contains(sessions[bar.session].day), calendar != .crypto { return .suspect }
+            // Whole sessions (days, weeks) empty with bars on both sides of them: a hole, not a
+            // quiet spell (a delisted or not-yet-listed symbol has bars on one side only).
+            return hasBarsBefore[bar.session] && hasBarsAfter[bar.session] ? .suspect : .providerEmpty
         }
 
         var gaps: [Gap] = []

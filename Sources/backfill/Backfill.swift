@@ -24,7 +24,9 @@ struct Backfill: AsyncParsableCommand {
             Exit codes: 0 success; 1 the work ran but something failed; 2 usage or configuration error.
             """,
         version: version,
-        subcommands: [Run.self, Symbols.self, Export.self, Providers.self, Fetch.self])
+        subcommands: [
+            Run.self, Symbols.self, Matrix.self, Gaps.self, Export.self, CalendarCommand.self, Providers.self, Fetch.self,
+        ])
 
     /// Runs the parsed command and turns every failure into one line on stderr and an exit code:
     /// 2 for usage and configuration errors, 1 for work that failed.

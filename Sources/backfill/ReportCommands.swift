@@ -1,0 +1,122 @@
+import ArgumentParser
+import BackfillCalendar
+import BackfillCore
+import BackfillOrchestrator
+import BackfillPluginHost
+import BackfillStore
+
+/// What `matrix` and `gaps` share: which pairs, which range, whose stamping rules, from the store alone.
+struct StoreReport: ParsableArguments {
+    @OptionGroup var selection: PairSelection
+    @OptionGroup var range: RangeOptions
+    @OptionGroup var db: DatabaseOptions
+    @OptionGroup var plugins: PluginOptions
+
+    @Option(help: "The provider whose coverage counts and whose bar stamping applies.")
+    var provider: String = "replay"
+
+    /// Detects the gaps of every selected pair from the store.
+    func detect() throws(CLIFailure) -> (symbols: [Symbol], timeframes: [Timeframe], cells: [String: PairCompleteness]) {
+        let (start, end) = try range.resolve()
+        let timeframes = try selection.timeframeList()
+        let store = try db.open()
+        let symbols = try selection.resolveSymbols(store)
+        var stamping = BarStamping()
+        if let loaded = try? plugins.registry().provider(named: provider) {
+            stamping = BarStamping(fourHourFromNewYorkMidnight: loaded.fourHourAnchorNewYork)
+        }
+        let detector = GapDetector(stamping: stamping, provider: provider)
+        var cells: [String: PairCompleteness] = [:]
+        for s in symbols {
+            for tf in timeframes {
+                do {
+                    cells["\(s.symbol)/\(tf)"] = try detector.detect(
+                        store: store, symbol: s.symbol, assetClass: s.assetClass, timeframe: tf, start: start, end: end)
+                } catch {
+                    throw CLIFailure.store(error)
+                }
+            }
+        }
+        return (symbols.map(\.symbol), timeframes, cells)
+    }
+}
+
+/// `backfill matrix`: the completeness matrix from the store alone.
+struct Matrix: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print the completeness matrix from the store (no fetching).",
+        discussion: "✓ complete, ✗ holes remain (fetch_failed or suspect), ~ only provider_empty gaps. Exit code 1 when any ✗.")
+
+    @OptionGroup var report: StoreReport
+    @Flag(help: "Show the share of expected bars present instead of marks.") var percent = false
+
+    func run() async throws {
+        let (symbols, timeframes, cells) = try report.detect()
+        print(MatrixPrinter.text(symbols: symbols, timeframes: timeframes, cell: { s, tf in
+            cells["\(s)/\(tf)"].map { ($0.mark, $0.percent) }
+        }, percent: percent))
+        if cells.values.contains(where: { $0.mark == "✗" }) { throw CLIFailure(message: "", exitCode: 1) }
+    }
+}
+
+/// `backfill gaps`: the gap report from the store alone.
+struct Gaps: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List missing bars as gaps with their class, from the store (no fetching).",
+        discussion: "CSV: symbol,timeframe,class,start,end,missing (start/end: first and last missing bar, ISO-8601 UTC). --json prints the results-JSON gap objects.")
+
+    @OptionGroup var report: StoreReport
+    @Flag(help: "Print JSON instead of CSV.") var json = false
+
+    func run() async throws {
+        let (symbols, timeframes, cells) = try report.detect()
+        var gaps: [Gap] = []
+        for s in symbols { for tf in timeframes { gaps += cells["\(s)/\(tf)"]?.gaps ?? [] } }
+        if json {
+            print(JSON.array(gaps.map(ResultsJSON.gap)).text(indent: 2))
+        } else {
+            print("symbol,timeframe,class,start,end,missing")
+            for g in gaps {
+                print("\(g.symbol),\(g.timeframe),\(g.gapClass.rawValue),\(UTCTime.iso(g.first)),\(UTCTime.iso(g.last)),\(g.missing)")
+            }
+        }
+        if gaps.contains(where: { $0.gapClass != .providerEmpty }) { throw CLIFailure(message: "", exitCode: 1) }
+    }
+}
+
+/// `backfill calendar`: the sessions a calendar expects, so users can see why a bar is expected.
+struct CalendarCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "calendar",
+        abstract: "Print the expected trading sessions as CSV date,open,close (ISO-8601 UTC).",
+        discussion: "stock, etf and index use the NYSE calendar (2000-2030); crypto is 24/7; forex 24/5 (Sunday 17:00 to Friday 17:00 New York).")
+
+    @Option(help: "stock, etf, crypto, forex or index.") var assetClass: String
+    @Option(help: "First date (inclusive), YYYY-MM-DD.") var start: String
+    @Option(help: "Last date (exclusive), YYYY-MM-DD.") var end: String
+
+    func run() async throws {
+        let ac: AssetClass, a: Int64, b: Int64
+        do {
+            ac = try AssetClass.parse(assetClass)
+            a = try UTCTime.parse(start)
+            b = try UTCTime.parse(end)
+            guard a < b else { throw InputError.invalid("--start must be before --end") }
+        } catch let error as InputError {
+            throw CLIFailure.usage(error.message)
+        }
+        let calendar = MarketCalendar(ac)
+        if calendar == .nyse {
+            let years = NYSECalendar.supportedYears
+            let y0 = UTCTime.civil(fromDays: UTCTime.floorDiv(a, UTCTime.msPerDay)).year
+            let y1 = UTCTime.civil(fromDays: UTCTime.floorDiv(b - 1, UTCTime.msPerDay)).year
+            if y0 < years.lowerBound || y1 > years.upperBound {
+                Terminal.printError("warning: the NYSE rules are checked for \(years.lowerBound)-\(years.upperBound); dates outside follow the same rules unchecked")
+            }
+        }
+        print("date,open,close")
+        for s in calendar.sessions(fromDay: UTCTime.floorDiv(a, UTCTime.msPerDay), toDay: UTCTime.floorDiv(b - 1, UTCTime.msPerDay) + 1) {
+            print("\(UTCTime.isoDate(s.day * UTCTime.msPerDay)),\(UTCTime.iso(s.open)),\(UTCTime.iso(s.close))")
+        }
+    }
+}
