@@ -80,8 +80,14 @@ public struct GapDetector: Sendable {
         // Days whose daily bar shows volume (for intraday "suspect").
         var tradedDays = Set<Int64>()
         if timeframe < .d1 {
-            try? store.readCandles(symbol: symbol, timeframe: .d1, start: start - slack, end: end + slack, batchSize: 4096) {
-                for i in 0..<$0.count where $0.volume[i] > 0 { tradedDays.insert(UTCTime.floorDiv($0.ts[i], UTCTime.msPerDay)) }
+            do {
+                try store.readCandles(symbol: symbol, timeframe: .d1, start: start - slack, end: end + slack, batchSize: 4096) {
+                    for i in 0..<$0.count where $0.volume[i] > 0 { tradedDays.insert(UTCTime.floorDiv($0.ts[i], UTCTime.msPerDay)) }
+                }
+            } catch let error as StoreError {
+                throw error
+            } catch {
+                throw StoreError.other("\(error)")
             }
         }
         // For each session: does any earlier / later session have bars?

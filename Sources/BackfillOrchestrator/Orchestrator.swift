@@ -97,8 +97,13 @@ public final class Orchestrator: Sendable {
 
         observer.stage("STAGE 2: DETECTING GAPS")
         var completeness: [String: PairCompleteness] = [:]
-        for (record, tf) in pairs {
-            let c = await detect(record, tf)
+        for (index, (record, tf)) in pairs.enumerated() {
+            guard let c = await detect(record, tf) else {
+                results[index].failure = results[index].failure ?? "gap detection failed (store unreadable)"
+                results[index].status = .failed
+                observer.line("\(record.symbol)/\(tf): ✗ gap detection failed")
+                continue
+            }
             completeness["\(record.symbol)/\(tf)"] = c
             report.gapsDetected += c.gaps
             observer.line("\(record.symbol)/\(tf): \(Self.describeGaps(c.gaps))")
@@ -130,7 +135,11 @@ public final class Orchestrator: Sendable {
                     results[index].rejected += sub.rejected
                     results[index].errors += sub.errors
                 }
-                let after = await detect(record, tf)
+                guard let after = await detect(record, tf) else {
+                    results[index].failure = "gap detection failed (store unreadable)"
+                    results[index].status = .failed
+                    break
+                }
                 for gap in refillable {
                     let still = after.gaps.filter { $0.gapClass != .providerEmpty && $0.first <= gap.last && $0.last >= gap.first }
                     if still.isEmpty {
@@ -348,7 +357,9 @@ public final class Orchestrator: Sendable {
         }
     }
 
-    func detect(_ record: SymbolRecord, _ tf: Timeframe) async -> PairCompleteness {
+    /// Gap detection for one pair; nil when the store could not be read (the pair then fails:
+    /// a check that did not run must never read as "complete").
+    func detect(_ record: SymbolRecord, _ tf: Timeframe) async -> PairCompleteness? {
         let (detector, a, b) = (self.detector, options.start, options.end)
         do {
             return try await store.run {
@@ -356,7 +367,7 @@ public final class Orchestrator: Sendable {
             }
         } catch {
             observer.warning("\(record.symbol)/\(tf): gap detection failed: \(error.message)")
-            return PairCompleteness(expected: 0, present: 0, gaps: [])
+            return nil
         }
     }
 

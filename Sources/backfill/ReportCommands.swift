@@ -12,8 +12,8 @@ struct StoreReport: ParsableArguments {
     @OptionGroup var db: DatabaseOptions
     @OptionGroup var plugins: PluginOptions
 
-    @Option(help: "The provider whose coverage counts and whose bar stamping applies.")
-    var provider: String = "replay"
+    @Option(help: "Count only this provider's coverage and use its bar stamping (default: any provider's coverage, 4h bars from 00:00 UTC).")
+    var provider: String?
 
     /// Detects the gaps of every selected pair from the store.
     func detect() throws(CLIFailure) -> (symbols: [Symbol], timeframes: [Timeframe], cells: [String: PairCompleteness]) {
@@ -22,8 +22,13 @@ struct StoreReport: ParsableArguments {
         let store = try db.open()
         let symbols = try selection.resolveSymbols(store)
         var stamping = BarStamping()
-        if let loaded = try? plugins.registry().provider(named: provider) {
-            stamping = BarStamping(fourHourFromNewYorkMidnight: loaded.fourHourAnchorNewYork)
+        if let provider {
+            do {
+                let loaded = try plugins.registry().provider(named: provider)
+                stamping = BarStamping(fourHourFromNewYorkMidnight: loaded.fourHourAnchorNewYork)
+            } catch {
+                throw .usage(error.description)
+            }
         }
         let detector = GapDetector(stamping: stamping, provider: provider)
         var cells: [String: PairCompleteness] = [:]

@@ -89,15 +89,12 @@ struct Run: AsyncParsableCommand {
         observer.line(MatrixPrinter.text(report: report))
         printSummary(report, observer)
 
-        let json = ResultsJSON.document(report).text(indent: 2) + "\n"
-        do { try AtomicFile.write(json, to: results) } catch {
-            throw CLIFailure.failed("cannot write results to '\(results)': \(error)")
-        }
         if let runId {
             try? store.finishRun(
                 runId, finishedAt: report.summary.finishedAt, status: report.summary.exitCode == 0 ? "complete" : "incomplete",
                 summary: ResultsJSON.document(report).text())
         }
+        try AtomicFile.write(ResultsJSON.document(report).text(indent: 2) + "\n", to: results)
         observer.line("Results written to \(results)")
         if report.summary.exitCode != 0 { throw CLIFailure(message: "", exitCode: report.summary.exitCode) }
     }
@@ -220,15 +217,33 @@ struct RangeOptions: ParsableArguments {
 /// Writes a file by writing a temporary file beside it and renaming it over, so a reader never
 /// sees half a file.
 enum AtomicFile {
-    static func write(_ text: String, to path: String) throws {
+    static func write(_ text: String, to path: String) throws(CLIFailure) {
         let tmp = path + ".tmp-\(getpid())"
-        guard FileManager.default.createFile(atPath: tmp, contents: Data(text.utf8)) else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: tmp])
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw .failed("cannot write '\(path)': \(String(cString: strerror(errno)))") }
+        var ok = true
+        var copy = text
+        copy.withUTF8 { bytes in
+            guard let base = bytes.baseAddress else { return }
+            var offset = 0
+            while offset < bytes.count {
+                let n = Glibc.write(fd, base + offset, bytes.count - offset)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { ok = false; break }
+                offset += n
+            }
         }
+        let why = String(cString: strerror(errno))
+        if !ok || fsync(fd) != 0 {
+            close(fd)
+            unlink(tmp)
+            throw .failed("cannot write '\(path)': \(why)")
+        }
+        close(fd)
         guard rename(tmp, path) == 0 else {
             let why = String(cString: strerror(errno))
             unlink(tmp)
-            throw CLIFailure.failed("cannot rename '\(tmp)' to '\(path)': \(why)")
+            throw .failed("cannot write '\(path)': \(why)")
         }
     }
 }

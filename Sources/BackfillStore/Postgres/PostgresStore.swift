@@ -12,6 +12,7 @@ public final class PostgresStore: CandleStore {
     private var seriesIds: [String: Int64] = [:]
     private var stagingReady = false
     private var copyBuffer: [UInt8] = []
+    private var holdsRunLock = false
     /// The advisory lock key of `backfill run` (an arbitrary constant: "BFRUN").
     static let runLockKey: Int64 = 0x4246_5255_4E
 
@@ -67,6 +68,13 @@ public final class PostgresStore: CandleStore {
             }
             stagingReady = false
             seriesIds.removeAll()
+            // The run lock belonged to the lost session: take it again or stop.
+            if holdsRunLock {
+                holdsRunLock = false
+                guard try tryLockRun() else {
+                    throw StoreError(.locked, "lost the connection to PostgreSQL and, reconnecting, another run had taken the run lock; stopping")
+                }
+            }
             return try body()
         }
     }
@@ -148,20 +156,36 @@ public final class PostgresStore: CandleStore {
         try withReconnect { () throws(StoreError) in
             try ensureStaging()
             guard let id = try seriesId(symbol, timeframe, create: true) else { return WriteCounts() }
-            return try transaction { () throws(StoreError) in
-                var counts = WriteCounts()
-                if batch.count > 0 {
-                    let first = String(batch.ts[0]), last = String(batch.ts[batch.count - 1])
-                    let countSQL = "SELECT count(*) FROM candles WHERE series_id = $1 AND ts >= $2 AND ts <= $3"
-                    let before = try conn.execute(countSQL, [String(id), first, last]).int(0, 0)
-                    let copySQL = "COPY candle_stage FROM STDIN (FORMAT binary)"
-                    try conn.execute(copySQL)
-                    PGCopyEncoder.encode(batch, seriesId: Int32(id), into: &copyBuffer)
-                    var copyFailure: StoreError?
-                    copyBuffer.withUnsafeBytes { bytes in
-                        do throws(StoreError) { try conn.copy(bytes, copySQL) } catch { copyFailure = error }
-                    }
-                    if let copyFailure { throw copyFailure }
+            do throws(StoreError) {
+                return try writeOnce(batch, id, coverage, direct: true)
+            } catch {
+                // A row appeared in the range between the check and the COPY: take the upsert path.
+                guard error.code == "23505" else { throw error }
+                return try writeOnce(batch, id, coverage, direct: false)
+            }
+        }
+    }
+
+    /// One transaction: the candles, then the coverage record.
+    ///
+    /// When no stored row falls in the batch's time range (the common case: new history), the
+    /// batch is copied straight into `candles` with binary COPY; otherwise it goes through the
+    /// staging table and one upsert.
+    private func writeOnce(_ batch: CandleBatch, _ id: Int64, _ coverage: CoverageRecord?, direct: Bool)
+        throws(StoreError) -> WriteCounts
+    {
+        try transaction { () throws(StoreError) in
+            var counts = WriteCounts()
+            if batch.count > 0 {
+                let first = String(batch.ts[0]), last = String(batch.ts[batch.count - 1])
+                let countSQL = "SELECT count(*) FROM candles WHERE series_id = $1 AND ts >= $2 AND ts <= $3"
+                let before = try conn.execute(countSQL, [String(id), first, last]).int(0, 0)
+                PGCopyEncoder.encode(batch, seriesId: Int32(id), into: &copyBuffer)
+                if direct && before == 0 {
+                    try copy("COPY candles FROM STDIN (FORMAT binary)")
+                    counts.inserted = batch.count
+                } else {
+                    try copy("COPY candle_stage FROM STDIN (FORMAT binary)")
                     try conn.execute(
                         """
                         INSERT INTO candles SELECT * FROM candle_stage
@@ -176,10 +200,20 @@ public final class PostgresStore: CandleStore {
                     counts.inserted = Int(after - before)
                     counts.updated = batch.count - counts.inserted
                 }
-                if let coverage { try insertCoverage(coverage, id) }
-                return counts
             }
+            if let coverage { try insertCoverage(coverage, id) }
+            return counts
         }
+    }
+
+    /// Sends the encoded batch in `copyBuffer` with a COPY statement.
+    private func copy(_ sql: String) throws(StoreError) {
+        try conn.execute(sql)
+        var failure: StoreError?
+        copyBuffer.withUnsafeBytes { bytes in
+            do throws(StoreError) { try conn.copy(bytes, sql) } catch { failure = error }
+        }
+        if let failure { throw failure }
     }
 
     private func insertCoverage(_ c: CoverageRecord, _ id: Int64) throws(StoreError) {
@@ -327,10 +361,14 @@ public final class PostgresStore: CandleStore {
     }
 
     public func tryLockRun() throws(StoreError) -> Bool {
-        try conn.execute("SELECT pg_try_advisory_lock(\(Self.runLockKey))").text(0, 0) == "t"
+        if holdsRunLock { return true }
+        holdsRunLock = try conn.execute("SELECT pg_try_advisory_lock(\(Self.runLockKey))").text(0, 0) == "t"
+        return holdsRunLock
     }
 
     public func unlockRun() throws(StoreError) {
+        guard holdsRunLock else { return }
+        holdsRunLock = false
         try conn.execute("SELECT pg_advisory_unlock(\(Self.runLockKey))")
     }
 }
