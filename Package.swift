@@ -93,6 +93,10 @@ let package = Package(
             dependencies: ["BackfillStore", "BackfillCore", "BackfillTestSupport"],
             path: "Tests/BackfillStoreTests", swiftSettings: swiftSettings),
         .testTarget(
+            name: "BackfillOrchestratorTests",
+            dependencies: ["BackfillOrchestrator", "BackfillCalendar", "BackfillStore", "BackfillCore", "BackfillTestSupport"],
+            path: "Tests/BackfillOrchestratorTests", swiftSettings: swiftSettings),
+        .testTarget(
             name: "EndToEndTests",
             dependencies: ["BackfillTestSupport"],
             path: "Tests/EndToEndTests", swiftSettings: swiftSettings),

@@ -63,4 +63,14 @@ final class MappedFile: @unchecked Sendable {
     deinit {
         if let base { munmap(UnsafeMutableRawPointer(mutating: base), size) }
     }
+
+    /// Tells the kernel the bytes [from, to) will not be read again soon, so a long replay's
+    /// resident memory stays at about one page of rows (the file stays in the page cache).
+    func release(from: Int, to: Int) {
+        guard let base else { return }
+        let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let a = (from + pageSize - 1) / pageSize * pageSize, b = to / pageSize * pageSize
+        guard b > a else { return }
+        madvise(UnsafeMutableRawPointer(mutating: base + a), b - a, MADV_DONTNEED)
+    }
 }

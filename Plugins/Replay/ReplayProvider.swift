@@ -100,6 +100,9 @@ final class ReplayProvider: ProviderPlugin, @unchecked Sendable {
             mask = m
         }
         let limit = min(page.capacity, pageSize)
+        let pageStart = offset
+        // Whatever way this call returns, the bytes it scanned are done with.
+        defer { file.map.release(from: pageStart, to: offset) }
         var rejected = 0
         var served = 0
         let size = file.map.size

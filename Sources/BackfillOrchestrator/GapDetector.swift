@@ -56,30 +56,60 @@ public struct GapDetector: Sendable {
         self.provider = provider
     }
 
+    /// Expected bars handled per window: memory stays flat however long the range.
+    public var windowBars = 100_000
+
     /// Detects the gaps of one pair in [start, end).
+    ///
+    /// Two passes over windows of the range: the first counts the stored bars of every session,
+    /// the second classifies the missing ones. Only one window's bars are in memory at a time.
     public func detect(
         store: any CandleStore, symbol: Symbol, assetClass: AssetClass, timeframe: Timeframe, start: Int64, end: Int64
     ) throws(StoreError) -> PairCompleteness {
         let calendar = MarketCalendar(assetClass)
         let expected = ExpectedBars(calendar: calendar, timeframe: timeframe, stamping: stamping)
-        let (bars, sessions) = expected.bars(start: start, end: end)
-        guard !bars.isEmpty else { return PairCompleteness(expected: 0, present: 0, gaps: []) }
         // Stamps of daily and weekly bars may sit up to a week before their key instant.
         let slack: Int64 = timeframe >= .d1 ? 8 * UTCTime.msPerDay : 0
-        let stored = try store.timestamps(symbol: symbol, timeframe: timeframe, start: start - slack, end: end + slack)
-        var present = Set<Int64>(minimumCapacity: stored.count)
-        for ts in stored { present.insert(expected.key(of: ts)) }
+        let windows = Self.windows(start, end, timeframe, windowBars)
+
+        // Sessions of the whole range (a few thousand at most), indexed by date.
+        var sessionIndex: [Int64: Int] = [:]
+        var sessionDays: [Int64] = []
+        func globalSession(_ s: Session) -> Int {
+            if let i = sessionIndex[s.day] { return i }
+            sessionIndex[s.day] = sessionDays.count
+            sessionDays.append(s.day)
+            return sessionDays.count - 1
+        }
+
+        // Pass 1: expected and present bars per session.
+        var perSession: [Int] = []
+        var expectedCount = 0, presentCount = 0
+        for (a, b) in windows {
+            let (bars, sessions) = expected.bars(start: a, end: b)
+            guard !bars.isEmpty else { continue }
+            let present = try presentKeys(store, symbol, timeframe, expected, a - slack, b + slack)
+            for bar in bars {
+                let g = globalSession(sessions[bar.session])
+                while perSession.count <= g { perSession.append(0) }
+                expectedCount += 1
+                if present.contains(bar.key) {
+                    perSession[g] += 1
+                    presentCount += 1
+                }
+            }
+        }
+        guard expectedCount > 0 else { return PairCompleteness(expected: 0, present: 0, gaps: []) }
+        // Sessions are met in time order, so indices are chronological.
+        var hasBarsBefore = [Bool](repeating: false, count: perSession.count)
+        var hasBarsAfter = [Bool](repeating: false, count: perSession.count)
+        for i in perSession.indices.dropFirst() { hasBarsBefore[i] = hasBarsBefore[i - 1] || perSession[i - 1] > 0 }
+        for i in perSession.indices.reversed().dropFirst() { hasBarsAfter[i] = hasBarsAfter[i + 1] || perSession[i + 1] > 0 }
 
         let answered = try coverage(store, symbol, timeframe, start - slack, end + slack)
-        var perSession = [Int](repeating: 0, count: sessions.count)
-        var presentCount = 0
-        for bar in bars where present.contains(bar.key) {
-            perSession[bar.session] += 1
-            presentCount += 1
-        }
         // Days whose daily bar shows volume (for intraday "suspect").
         var tradedDays = Set<Int64>()
-        if timeframe < .d1 {
+        if timeframe < .d1 && calendar != .crypto {
             do {
                 try store.readCandles(symbol: symbol, timeframe: .d1, start: start - slack, end: end + slack, batchSize: 4096) {
                     for i in 0..<$0.count where $0.volume[i] > 0 { tradedDays.insert(UTCTime.floorDiv($0.ts[i], UTCTime.msPerDay)) }
@@ -90,38 +120,67 @@ public struct GapDetector: Sendable {
                 throw StoreError.other("\(error)")
             }
         }
-        // For each session: does any earlier / later session have bars?
-        var hasBarsBefore = [Bool](repeating: false, count: sessions.count)
-        var hasBarsAfter = [Bool](repeating: false, count: sessions.count)
-        for i in sessions.indices.dropFirst() { hasBarsBefore[i] = hasBarsBefore[i - 1] || perSession[i - 1] > 0 }
-        for i in sessions.indices.reversed().dropFirst() { hasBarsAfter[i] = hasBarsAfter[i + 1] || perSession[i + 1] > 0 }
 
-        func classify(_ bar: ExpectedBars.Bar) -> GapClass {
-            let instant = max(expected.start(ofKey: bar.key), start)
+        func classify(_ key: Int64, _ g: Int) -> GapClass {
+            let instant = max(expected.start(ofKey: key), start)
             guard answered.contains(instant) else { return .fetchFailed }
             // Quiet minutes inside a session that has bars are normal: the provider had no trades.
-            guard perSession[bar.session] == 0 else { return .providerEmpty }
-            if timeframe < .d1, tradedDays.contains(sessions[bar.session].day), calendar != .crypto { return .suspect }
+            guard perSession[g] == 0 else { return .providerEmpty }
+            if timeframe < .d1, tradedDays.contains(sessionDays[g]) { return .suspect }
             // Whole sessions (days, weeks) empty with bars on both sides of them: a hole, not a
             // quiet spell (a delisted or not-yet-listed symbol has bars on one side only).
-            return hasBarsBefore[bar.session] && hasBarsAfter[bar.session] ? .suspect : .providerEmpty
+            return hasBarsBefore[g] && hasBarsAfter[g] ? .suspect : .providerEmpty
         }
 
+        // Pass 2: runs of consecutive missing bars of one class become gaps.
         var gaps: [Gap] = []
-        for (index, bar) in bars.enumerated() where !present.contains(bar.key) {
-            let cls = classify(bar)
-            let instant = expected.start(ofKey: bar.key)
-            if var g = gaps.last, g.gapClass == cls, index > 0, !present.contains(bars[index - 1].key),
-                expected.start(ofKey: bars[index - 1].key) == g.last
-            {
-                g.last = instant
-                g.missing += 1
-                gaps[gaps.count - 1] = g
-            } else {
-                gaps.append(Gap(symbol: symbol, timeframe: timeframe, gapClass: cls, first: instant, last: instant, missing: 1))
+        var previousMissing = false
+        for (a, b) in windows {
+            let (bars, sessions) = expected.bars(start: a, end: b)
+            guard !bars.isEmpty else { continue }
+            let present = try presentKeys(store, symbol, timeframe, expected, a - slack, b + slack)
+            for bar in bars {
+                if present.contains(bar.key) {
+                    previousMissing = false
+                    continue
+                }
+                let cls = classify(bar.key, globalSession(sessions[bar.session]))
+                let instant = expected.start(ofKey: bar.key)
+                if previousMissing, var g = gaps.last, g.gapClass == cls {
+                    g.last = instant
+                    g.missing += 1
+                    gaps[gaps.count - 1] = g
+                } else {
+                    gaps.append(Gap(symbol: symbol, timeframe: timeframe, gapClass: cls, first: instant, last: instant, missing: 1))
+                }
+                previousMissing = true
             }
         }
-        return PairCompleteness(expected: bars.count, present: presentCount, gaps: gaps)
+        return PairCompleteness(expected: expectedCount, present: presentCount, gaps: gaps)
+    }
+
+    /// Splits [start, end) into windows of about `bars` bars each, on day boundaries.
+    static func windows(_ start: Int64, _ end: Int64, _ tf: Timeframe, _ bars: Int) -> [(Int64, Int64)] {
+        let day = UTCTime.msPerDay
+        let span = max(day, UTCTime.floorDiv(Int64(bars) * tf.milliseconds, day) * day)
+        var out: [(Int64, Int64)] = []
+        var a = start
+        while a < end {
+            // Align window ends to midnight UTC so a key never straddles two windows.
+            let b = min(end, (UTCTime.floorDiv(a, day) * day) + span)
+            out.append((a, b > a ? b : end))
+            a = b > a ? b : end
+        }
+        return out
+    }
+
+    private func presentKeys(
+        _ store: any CandleStore, _ symbol: Symbol, _ tf: Timeframe, _ expected: ExpectedBars, _ a: Int64, _ b: Int64
+    ) throws(StoreError) -> Set<Int64> {
+        let stored = try store.timestamps(symbol: symbol, timeframe: tf, start: a, end: b)
+        var present = Set<Int64>(minimumCapacity: stored.count)
+        for ts in stored { present.insert(expected.key(of: ts)) }
+        return present
     }
 
     /// The union of ranges the provider answered for (fetched or known empty).
