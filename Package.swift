@@ -27,6 +27,7 @@ let package = Package(
         // ---- C ------------------------------------------------------------------------------
         .target(name: "BackfillABI", path: "CSources/BackfillABI"),
         .target(name: "BackfillText", path: "CSources/BackfillText"),
+        .target(name: "BackfillKernels", path: "CSources/BackfillKernels"),
         .systemLibrary(name: "CSQLite", path: "CSources/CSQLite"),
         .systemLibrary(
             name: "CLibPQ", path: "CSources/CLibPQ", pkgConfig: "libpq",
@@ -53,6 +54,10 @@ let package = Package(
             dependencies: ["BackfillCore", "CSQLite", "CLibPQ"],
             path: "Sources/BackfillStore", swiftSettings: swiftSettings),
         .target(
+            name: "BackfillFeatures",
+            dependencies: ["BackfillCore", "BackfillKernels", "BackfillStore"],
+            path: "Sources/BackfillFeatures", swiftSettings: swiftSettings),
+        .target(
             name: "BackfillOrchestrator",
             dependencies: [
                 "BackfillCore", "BackfillCalendar", "BackfillPluginHost", "BackfillStore",
@@ -63,6 +68,7 @@ let package = Package(
             name: "backfill",
             dependencies: [
                 "BackfillCore", "BackfillCalendar", "BackfillPluginHost", "BackfillStore", "BackfillOrchestrator",
+                "BackfillFeatures", "BackfillKernels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -12,7 +12,8 @@ public func bf_provider_entry(
 /// Serves candles and corporate events from a folder of CSV files, like a vendor's API would:
 /// only the requested range, ascending, in pages. See docs/providers/replay.md.
 ///
-/// Options: `root` (the folder, required), `page_size` (rows per page, default 10000),
+/// Options: `root` (the folder, required), `page_size` (rows per page at most, like a vendor's
+/// page limit; default: as many as the host asks for),
 /// `faults` (a fault plan, default `<root>/faults.json` when that file exists).
 final class ReplayProvider: ProviderPlugin, @unchecked Sendable {
     static let info = ProviderInfo(
@@ -41,7 +42,8 @@ final class ReplayProvider: ProviderPlugin, @unchecked Sendable {
             }
             pageSize = n
         } else {
-            pageSize = 10_000
+            // Without the option, pages are as large as the host asks (request page_limit).
+            pageSize = Int(Self.info.maxPageRows)
         }
         let faultPath = configuration["faults"] ?? root + "/faults.json"
         if configuration["faults"] != nil || FileSystem.exists(faultPath) {

@@ -136,6 +136,15 @@ public protocol CandleStore: AnyObject {
     /// Number of stored candles per (symbol, timeframe).
     func candleCounts() throws(StoreError) -> [(symbol: Symbol, timeframe: Timeframe, count: Int)]
 
+    // Features
+    /// Upserts feature rows (one per bar) for a series; NaN is stored as NULL.
+    func writeFeatures(_ batch: FeatureBatch, symbol: Symbol, timeframe: Timeframe) throws(StoreError) -> WriteCounts
+    /// Streams stored feature rows in [start, end) in time order.
+    func readFeatures(
+        symbol: Symbol, timeframe: Timeframe, start: Int64, end: Int64, batchSize: Int,
+        _ body: (FeatureBatch) throws -> Void
+    ) throws
+
     // Corporate events
     /// Upserts events; returns how many were new.
     func upsertEvents(_ events: [StoredEvent]) throws(StoreError) -> Int

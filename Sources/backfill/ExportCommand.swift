@@ -5,7 +5,7 @@ import BackfillStore
 /// `backfill export`: stored data to stdout.
 struct Export: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Write stored data to stdout.", subcommands: [Candles.self])
+        abstract: "Write stored data to stdout.", subcommands: [Candles.self, FeatureRows.self])
 
     struct Candles: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -43,6 +43,51 @@ struct Export: AsyncParsableCommand {
                 try store.readCandles(symbol: s, timeframe: tf, start: from, end: to, batchSize: 8192) { batch in
                     for i in 0..<batch.count {
                         if format == "csv" { out.row(batch, i) } else { out.jsonRow(batch, i, symbol: s, timeframe: tf) }
+                    }
+                }
+            } catch let error as StoreError {
+                out.flush()
+                throw CLIFailure.store(error)
+            }
+            out.flush()
+        }
+    }
+
+    struct FeatureRows: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "features",
+            abstract: "Write stored features as CSV ts,ret_1,...,slope_20 in time order (undefined values empty).")
+
+        @Option(help: "The symbol.") var symbol: String
+        @Option(help: "The timeframe.") var timeframe: String
+        @Option(help: "Start (UTC, inclusive).") var start: String?
+        @Option(help: "End (UTC, exclusive).") var end: String?
+        @OptionGroup var db: DatabaseOptions
+
+        private func parseArguments() throws(CLIFailure) -> (Symbol, Timeframe, Int64, Int64) {
+            do throws(InputError) {
+                let s = try Symbol(symbol)
+                let tf = try Timeframe.parse(timeframe)
+                var from = Int64.min, to = Int64.max
+                if let start { from = try UTCTime.parse(start) }
+                if let end { to = try UTCTime.parse(end) }
+                return (s, tf, from, to)
+            } catch {
+                throw .usage(error.message)
+            }
+        }
+
+        func run() async throws {
+            let (s, tf, from, to) = try parseArguments()
+            let store = try db.open()
+            var out = CSVWriter()
+            out.write("ts," + FeatureBatch.names.joined(separator: ",") + "\n")
+            do {
+                try store.readFeatures(symbol: s, timeframe: tf, start: from, end: to, batchSize: 8192) { b in
+                    for i in 0..<b.count {
+                        var line = String(b.ts[i])
+                        for c in b.columns { line += "," + (c[i].isNaN ? "" : "\(c[i])") }
+                        out.write(line + "\n")
                     }
                 }
             } catch let error as StoreError {

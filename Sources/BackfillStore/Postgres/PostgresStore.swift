@@ -295,6 +295,60 @@ public final class PostgresStore: CandleStore {
         return rows.sorted { ($0.0, $0.1) < ($1.0, $1.1) }
     }
 
+    // MARK: Features
+
+    public func writeFeatures(_ batch: FeatureBatch, symbol: Symbol, timeframe: Timeframe) throws(StoreError) -> WriteCounts {
+        try withReconnect { () throws(StoreError) in
+            guard batch.count > 0, let id = try seriesId(symbol, timeframe, create: true) else { return WriteCounts() }
+            let names = FeatureBatch.names
+            try conn.execute(
+                """
+                CREATE TEMP TABLE IF NOT EXISTS feature_stage (series_id INTEGER, ts BIGINT,
+                    \(names.map { "\($0) DOUBLE PRECISION" }.joined(separator: ", "))) ON COMMIT DELETE ROWS
+                """)
+            return try transaction { () throws(StoreError) in
+                let countSQL = "SELECT count(*) FROM features WHERE series_id = $1 AND ts >= $2 AND ts <= $3"
+                let first = String(batch.ts[0]), last = String(batch.ts[batch.count - 1])
+                let before = try conn.execute(countSQL, [String(id), first, last]).int(0, 0)
+                PGCopyEncoder.encode(batch, seriesId: Int32(id), into: &copyBuffer)
+                try copy("COPY feature_stage FROM STDIN (FORMAT binary)")
+                try conn.execute(
+                    """
+                    INSERT INTO features SELECT * FROM feature_stage
+                    ON CONFLICT (series_id, ts) DO UPDATE SET \(names.map { "\($0) = EXCLUDED.\($0)" }.joined(separator: ", "))
+                    WHERE (\(names.map { "features.\($0)" }.joined(separator: ", "))) IS DISTINCT FROM
+                        (\(names.map { "EXCLUDED.\($0)" }.joined(separator: ", ")))
+                    """)
+                let after = try conn.execute(countSQL, [String(id), first, last]).int(0, 0)
+                return WriteCounts(inserted: Int(after - before), updated: batch.count - Int(after - before))
+            }
+        }
+    }
+
+    public func readFeatures(
+        symbol: Symbol, timeframe: Timeframe, start: Int64, end: Int64, batchSize: Int, _ body: (FeatureBatch) throws -> Void
+    ) throws {
+        guard let id = try seriesId(symbol, timeframe, create: false) else { return }
+        let batch = FeatureBatch(capacity: batchSize)
+        var from = start
+        while true {
+            let r = try conn.execute(
+                """
+                SELECT ts, \(FeatureBatch.names.joined(separator: ", ")) FROM features
+                WHERE series_id = $1 AND ts >= $2 AND ts < $3 ORDER BY ts LIMIT \(batchSize)
+                """, [String(id), String(from), String(end)])
+            batch.count = 0
+            for i in 0..<r.rows {
+                batch.ts[i] = r.int(i, 0)
+                for k in 0..<FeatureBatch.names.count { batch.columns[k][i] = r.isNull(i, k + 1) ? .nan : r.double(i, k + 1) }
+                batch.count += 1
+            }
+            if batch.count > 0 { try body(batch) }
+            guard r.rows == batchSize else { return }
+            from = batch.ts[batch.count - 1] + 1
+        }
+    }
+
     // MARK: Events
 
     public func upsertEvents(_ events: [StoredEvent]) throws(StoreError) -> Int {
@@ -373,8 +427,26 @@ public final class PostgresStore: CandleStore {
     }
 }
 
-/// Writes candle batches in PostgreSQL's binary COPY format (header, tuples, trailer).
+/// Writes candle and feature batches in PostgreSQL's binary COPY format (header, tuples, trailer).
 enum PGCopyEncoder {
+    /// Encodes `batch` as (series_id int4, ts int8, nine float8|NULL).
+    static func encode(_ batch: FeatureBatch, seriesId: Int32, into out: inout [UInt8]) {
+        out.removeAll(keepingCapacity: true)
+        out.reserveCapacity(header.count + batch.count * 120 + 2)
+        out.append(contentsOf: header)
+        for i in 0..<batch.count {
+            append16(&out, UInt16(2 + batch.columns.count))
+            append32(&out, 4)
+            append32(&out, UInt32(bitPattern: seriesId))
+            append32(&out, 8)
+            append64(&out, UInt64(bitPattern: batch.ts[i]))
+            for column in batch.columns {
+                if column[i].isNaN { append32(&out, UInt32.max) } else { appendDouble(&out, column[i]) }
+            }
+        }
+        append16(&out, 0xFFFF)
+    }
+
     static let header: [UInt8] = Array("PGCOPY\n".utf8) + [0xFF, 0x0D, 0x0A, 0x00] + [0, 0, 0, 0] + [0, 0, 0, 0]
 
     /// Encodes `batch` as (series_id int4, ts int8, open..volume float8, vwap float8|NULL, trades int8|NULL).

@@ -293,6 +293,66 @@ public final class SQLiteStore: CandleStore {
         return out.sorted { ($0.0, $0.1) < ($1.0, $1.1) }
     }
 
+    // MARK: Features
+
+    public func writeFeatures(_ batch: FeatureBatch, symbol: Symbol, timeframe: Timeframe) throws(StoreError) -> WriteCounts {
+        try transaction { () throws(StoreError) in
+            guard batch.count > 0, let id = try seriesId(symbol, timeframe, create: true) else { return WriteCounts() }
+            let names = FeatureBatch.names
+            let upsert = try db.prepare(
+                """
+                INSERT INTO features (series_id, ts, \(names.joined(separator: ", ")))
+                VALUES (?1, ?2, \((3..<(3 + names.count)).map { "?\($0)" }.joined(separator: ", ")))
+                ON CONFLICT (series_id, ts) DO UPDATE SET \(names.map { "\($0) = excluded.\($0)" }.joined(separator: ", "))
+                WHERE \(names.map { "features.\($0) IS NOT excluded.\($0)" }.joined(separator: " OR "))
+                """)
+            let counter = try db.prepare("SELECT count(*) FROM features WHERE series_id = ?1 AND ts >= ?2 AND ts <= ?3")
+            let first = batch.ts[0], last = batch.ts[batch.count - 1]
+            let before = try count(counter, id, first, last)
+            for i in 0..<batch.count {
+                upsert.bind(1, id)
+                upsert.bind(2, batch.ts[i])
+                for (k, column) in batch.columns.enumerated() {
+                    let v = column[i]
+                    if v.isNaN { upsert.bindNull(Int32(3 + k)) } else { upsert.bind(Int32(3 + k), v) }
+                }
+                _ = try upsert.step()
+                sqlite3_reset(upsert.handle)
+            }
+            let after = try count(counter, id, first, last)
+            return WriteCounts(inserted: after - before, updated: batch.count - (after - before))
+        }
+    }
+
+    public func readFeatures(
+        symbol: Symbol, timeframe: Timeframe, start: Int64, end: Int64, batchSize: Int, _ body: (FeatureBatch) throws -> Void
+    ) throws {
+        guard let id = try seriesId(symbol, timeframe, create: false) else { return }
+        let s = try db.prepare(
+            """
+            SELECT ts, \(FeatureBatch.names.joined(separator: ", ")) FROM features
+            WHERE series_id = ?1 AND ts >= ?2 AND ts < ?3 ORDER BY ts
+            """)
+        s.bind(1, id)
+        s.bind(2, start)
+        s.bind(3, end)
+        defer { s.reset() }
+        let batch = FeatureBatch(capacity: batchSize)
+        while try s.step() {
+            let i = batch.count
+            batch.ts[i] = s.int(0)
+            for k in 0..<FeatureBatch.names.count {
+                batch.columns[k][i] = s.isNull(Int32(k + 1)) ? .nan : s.double(Int32(k + 1))
+            }
+            batch.count += 1
+            if batch.count == batch.capacity {
+                try body(batch)
+                batch.count = 0
+            }
+        }
+        if batch.count > 0 { try body(batch) }
+    }
+
     // MARK: Events
 
     public func upsertEvents(_ events: [StoredEvent]) throws(StoreError) -> Int {

@@ -1,0 +1,117 @@
+/* The fused v1 kernel: all nine features in one pass over a valid segment.
+ *
+ * Per bar t (segment-relative), reading o/h/l/c once and writing nine columns:
+ *   ret_1    (c_t − c_{t−1}) / c_{t−1}                                  lookback 1
+ *   logret_1 log(c_t / c_{t−1})                                         lookback 1
+ *   vol_20   population stddev of logret_1[t−19..t], two-pass            lookback 20
+ *   atr_14   seed Σ TR_1..14 / 14 at t = 14, then Wilder (prev·13 + TR)/14 lookback 14
+ *   natr_14  (atr_14 / c_t) · 100                                        lookback 14
+ *   sma_20   TA-Lib running sum: S += c_t; out = S / 20; S −= c_{t−19}   lookback 19
+ *   ema_20   seed Σ c_0..19 / 20 at t = 19, then fma(c_t − prev, 2/21, prev)  lookback 19
+ *   rsi_14   Wilder averages of gains/losses seeded on changes 1..14;
+ *            100 · (AG / (AG + AL)), 0 when AG + AL == 0                 lookback 14
+ *   slope_20 least-squares slope of c[t−19..t] (TA-Lib order)            lookback 19
+ */
+#include "kernel_math.h"
+
+#define ATR_N 14
+#define RSI_N 14
+#define SMA_N 20
+#define EMA_N 20
+#define VOL_N 20
+#define SLOPE_N 20
+
+BF_INLINE void features_segment(bf_ohlc in, size_t n, double *const out[BF_FEATURE_COUNT]) {
+    const double *h = in.high, *l = in.low, *c = in.close;
+    double *ret = out[BF_F_RET_1], *logret = out[BF_F_LOGRET_1], *vol = out[BF_F_VOL_20];
+    double *atr = out[BF_F_ATR_14], *natr = out[BF_F_NATR_14], *sma = out[BF_F_SMA_20];
+    double *ema = out[BF_F_EMA_20], *rsi = out[BF_F_RSI_14], *slope = out[BF_F_SLOPE_20];
+    const double nan = NAN;
+    const double ema_k = 2.0 / (EMA_N + 1.0);
+    double tr_sum = 0.0, atr_prev = 0.0;
+    double gain_sum = 0.0, loss_sum = 0.0, ag = 0.0, al = 0.0;
+    double sma_sum = 0.0, ema_prev = 0.0, ema_seed = 0.0;
+    size_t same_logret = 0;
+    for (size_t t = 0; t < n; t++) {
+        double ct = c[t];
+        /* returns, true range, gains */
+        if (t == 0) {
+            ret[t] = nan;
+            logret[t] = nan;
+        } else {
+            double cp = c[t - 1];
+            ret[t] = (ct - cp) / cp;
+            logret[t] = log(ct / cp);
+            same_logret = (t >= 2 && logret[t] == logret[t - 1]) ? same_logret + 1 : 1;
+            double tr = bf_true_range(h[t], l[t], cp);
+            double d = ct - cp;
+            double g = d > 0 ? d : 0.0, lo = d < 0 ? -d : 0.0;
+            if (t <= ATR_N) tr_sum += tr;
+            if (t <= RSI_N) {
+                gain_sum += g;
+                loss_sum += lo;
+            }
+            if (t == ATR_N) atr_prev = tr_sum / ATR_N;
+            else if (t > ATR_N) atr_prev = bf_wilder(atr_prev, tr, ATR_N);
+            if (t == RSI_N) {
+                ag = gain_sum / RSI_N;
+                al = loss_sum / RSI_N;
+            } else if (t > RSI_N) {
+                ag = bf_wilder(ag, g, RSI_N);
+                al = bf_wilder(al, lo, RSI_N);
+            }
+        }
+        /* ATR, NATR, RSI */
+        if (t >= ATR_N) {
+            atr[t] = atr_prev;
+            natr[t] = (atr_prev / ct) * 100.0;
+        } else {
+            atr[t] = nan;
+            natr[t] = nan;
+        }
+        if (t >= RSI_N) {
+            double s = ag + al;
+            rsi[t] = s != 0.0 ? 100.0 * (ag / s) : 0.0;
+        } else {
+            rsi[t] = nan;
+        }
+        /* SMA (running sum in TA-Lib's order), EMA */
+        sma_sum += ct;
+        if (t + 1 >= SMA_N) {
+            sma[t] = sma_sum / SMA_N;
+            sma_sum -= c[t + 1 - SMA_N];
+        } else {
+            sma[t] = nan;
+        }
+        if (t < EMA_N) {
+            ema_seed += ct;
+            if (t + 1 == EMA_N) {
+                ema_prev = ema_seed / EMA_N;
+                ema[t] = ema_prev;
+            } else {
+                ema[t] = nan;
+            }
+        } else {
+            ema_prev = fma(ct - ema_prev, ema_k, ema_prev);
+            ema[t] = ema_prev;
+        }
+        /* volatility of log returns, slope of closes: windows over memory already in cache */
+        if (t >= VOL_N) vol[t] = same_logret >= VOL_N ? 0.0 : bf_window_stddev(logret + t + 1 - VOL_N, VOL_N);
+        else vol[t] = nan;
+        slope[t] = t + 1 >= SLOPE_N ? bf_window_slope(c + t, SLOPE_N) : nan;
+    }
+}
+
+void bf_features_segment_scalar(bf_ohlc in, size_t n, double *const out[BF_FEATURE_COUNT]) {
+    features_segment(in, n, out);
+}
+
+#if BF_HAS_AVX2_BUILD
+BF_TARGET_AVX2 void bf_features_segment_avx2(bf_ohlc in, size_t n, double *const out[BF_FEATURE_COUNT]) {
+    features_segment(in, n, out);
+}
+#else
+void bf_features_segment_avx2(bf_ohlc in, size_t n, double *const out[BF_FEATURE_COUNT]) {
+    features_segment(in, n, out);
+}
+#endif
