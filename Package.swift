@@ -103,6 +103,10 @@ let package = Package(
             dependencies: ["BackfillOrchestrator", "BackfillCalendar", "BackfillStore", "BackfillCore", "BackfillTestSupport"],
             path: "Tests/BackfillOrchestratorTests", swiftSettings: swiftSettings),
         .testTarget(
+            name: "BackfillFeaturesTests",
+            dependencies: ["BackfillFeatures", "BackfillKernels", "BackfillCore", "BackfillTestSupport"],
+            path: "Tests/BackfillFeaturesTests", swiftSettings: swiftSettings),
+        .testTarget(
             name: "EndToEndTests",
             dependencies: ["BackfillTestSupport"],
             path: "Tests/EndToEndTests", swiftSettings: swiftSettings),
