@@ -3,14 +3,16 @@
  * Per bar t (segment-relative), reading o/h/l/c once and writing nine columns:
  *   ret_1    (c_t − c_{t−1}) / c_{t−1}                                  lookback 1
  *   logret_1 log(c_t / c_{t−1})                                         lookback 1
- *   vol_20   population stddev of logret_1[t−19..t], two-pass            lookback 20
- *   atr_14   seed Σ TR_1..14 / 14 at t = 14, then Wilder (prev·13 + TR)/14 lookback 14
+ *   vol_20   population stddev of logret_1[t−19..t], rolling sums re-anchored
+ *            on the exact window mean every 20 bars                      lookback 20
+ *   atr_14   seed Σ TR_1..14 / 14 at t = 14, then Wilder (prev·13 + TR)·(1/14) lookback 14
  *   natr_14  (atr_14 / c_t) · 100                                        lookback 14
  *   sma_20   TA-Lib running sum: S += c_t; out = S / 20; S −= c_{t−19}   lookback 19
  *   ema_20   seed Σ c_0..19 / 20 at t = 19, then fma(c_t − prev, 2/21, prev)  lookback 19
  *   rsi_14   Wilder averages of gains/losses seeded on changes 1..14;
  *            100 · (AG / (AG + AL)), 0 when AG + AL == 0                 lookback 14
- *   slope_20 least-squares slope of c[t−19..t] (TA-Lib order)            lookback 19
+ *   slope_20 least-squares slope of c[t−19..t], rolling Σy and Σxy
+ *            re-anchored every 20 bars                                   lookback 19
  */
 #include "kernel_math.h"
 
@@ -32,6 +34,8 @@ BF_INLINE void features_segment(bf_ohlc in, size_t n, double *const out[BF_FEATU
     double gain_sum = 0.0, loss_sum = 0.0, ag = 0.0, al = 0.0;
     double sma_sum = 0.0, ema_prev = 0.0, ema_seed = 0.0;
     size_t same_logret = 0;
+    bf_rolling_std vs = {0};
+    bf_rolling_slope ls = {0};
     for (size_t t = 0; t < n; t++) {
         double ct = c[t];
         /* returns, true range, gains */
@@ -52,13 +56,13 @@ BF_INLINE void features_segment(bf_ohlc in, size_t n, double *const out[BF_FEATU
                 loss_sum += lo;
             }
             if (t == ATR_N) atr_prev = tr_sum / ATR_N;
-            else if (t > ATR_N) atr_prev = bf_wilder(atr_prev, tr, ATR_N);
+            else if (t > ATR_N) atr_prev = bf_wilder(atr_prev, tr, ATR_N, 1.0 / ATR_N);
             if (t == RSI_N) {
                 ag = gain_sum / RSI_N;
                 al = loss_sum / RSI_N;
             } else if (t > RSI_N) {
-                ag = bf_wilder(ag, g, RSI_N);
-                al = bf_wilder(al, lo, RSI_N);
+                ag = bf_wilder(ag, g, RSI_N, 1.0 / RSI_N);
+                al = bf_wilder(al, lo, RSI_N, 1.0 / RSI_N);
             }
         }
         /* ATR, NATR, RSI */
@@ -96,9 +100,24 @@ BF_INLINE void features_segment(bf_ohlc in, size_t n, double *const out[BF_FEATU
             ema[t] = ema_prev;
         }
         /* volatility of log returns, slope of closes: windows over memory already in cache */
-        if (t >= VOL_N) vol[t] = same_logret >= VOL_N ? 0.0 : bf_window_stddev(logret + t + 1 - VOL_N, VOL_N);
-        else vol[t] = nan;
-        slope[t] = t + 1 >= SLOPE_N ? bf_window_slope(c + t, SLOPE_N) : nan;
+        if (t == VOL_N) {
+            bf_rolling_std_reset(&vs, logret + 1, VOL_N);
+            double mean = vs.s1 * (1.0 / VOL_N), var = vs.s2 * (1.0 / VOL_N) - mean * mean;
+            vol[t] = same_logret >= VOL_N ? 0.0 : (var > 0 ? sqrt(var) : 0.0);
+        } else if (t > VOL_N) {
+            double v = bf_rolling_std_step(&vs, logret[t], logret[t - VOL_N], logret + t + 1, VOL_N);
+            vol[t] = same_logret >= VOL_N ? 0.0 : v;
+        } else {
+            vol[t] = nan;
+        }
+        if (t + 1 == SLOPE_N) {
+            bf_rolling_slope_reset(&ls, c, SLOPE_N);
+            slope[t] = bf_rolling_slope_value(&ls, SLOPE_N);
+        } else if (t + 1 > SLOPE_N) {
+            slope[t] = bf_rolling_slope_step(&ls, ct, c[t - SLOPE_N], c + t + 1, SLOPE_N);
+        } else {
+            slope[t] = nan;
+        }
     }
 }
 

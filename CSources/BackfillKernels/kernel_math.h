@@ -31,39 +31,96 @@ BF_INLINE double bf_true_range(double h, double l, double prev_close) {
     return tr;
 }
 
-/* Wilder smoothing: (prev · (n − 1) + x) / n, as three steps. */
-BF_INLINE double bf_wilder(double prev, double x, double n) {
+/* Wilder smoothing: (prev · (n − 1) + x) / n, with the division done as a multiplication by the
+ * precomputed 1/n (`inv_n`): the recurrence is one serial chain per bar, and a divide in it costs
+ * more than everything else; the result stays within 1e-15 relative of TA-Lib's divide (which is
+ * not bit-reproducible anyway, see docs/features.md). */
+BF_INLINE double bf_wilder(double prev, double x, double n, double inv_n) {
     double t = prev * (n - 1.0);
     t = t + x;
-    return t / n;
+    return t * inv_n;
 }
 
-/* Population standard deviation of w[0..n), two-pass (mean first, then squared deviations). */
-BF_INLINE double bf_window_stddev(const double *w, size_t n) {
+/* Rolling population standard deviation in O(1) per bar: sums of (x − a) and (x − a)² over the
+ * window with an anchor a, re-anchored on the window mean and recomputed exactly every `period`
+ * bars, so rounding never accumulates over more than one window (relative error ~1e-15, far
+ * inside TA-Lib's 1e-12; a plain E[x²] − E[x]² would lose digits). A window of identical values
+ * is exactly 0. */
+typedef struct bf_rolling_std {
+    double anchor, s1, s2;
+    size_t since_anchor;
+} bf_rolling_std;
+
+/* Starts or re-anchors on the window w[0..n). */
+BF_INLINE void bf_rolling_std_reset(bf_rolling_std *r, const double *w, size_t n) {
     double sum = 0.0;
     for (size_t i = 0; i < n; i++) sum += w[i];
-    double mean = sum / (double)n;
-    double m2 = 0.0;
+    r->anchor = sum / (double)n;
+    double s1 = 0.0, s2 = 0.0;
     for (size_t i = 0; i < n; i++) {
-        double d = w[i] - mean;
-        m2 += d * d;
+        double d = w[i] - r->anchor;
+        s1 += d;
+        s2 += d * d;
     }
-    return sqrt(m2 / (double)n);
+    r->s1 = s1;
+    r->s2 = s2;
+    r->since_anchor = 0;
 }
 
-/* Least-squares slope of y = c[t−n+1 .. t] in price per bar (TA-Lib's form: x counts bars ago,
- * SumXY = Σ x·c[t−x], divisor (ΣX)² − n·ΣX², slope = (n·SumXY − ΣX·SumY) / divisor). */
-BF_INLINE double bf_window_slope(const double *c_end, size_t n) {
+/* Slides the window: `in` enters, `out` leaves; w_end points one past the new window's last. */
+BF_INLINE double bf_rolling_std_step(bf_rolling_std *r, double in, double out, const double *w_end, size_t n) {
+    if (++r->since_anchor >= n) {
+        bf_rolling_std_reset(r, w_end - n, n);
+    } else {
+        double di = in - r->anchor, dout = out - r->anchor;
+        r->s1 += di - dout;
+        r->s2 += di * di - dout * dout;
+    }
+    double inv_n = 1.0 / (double)n;
+    double mean = r->s1 * inv_n;
+    double var = r->s2 * inv_n - mean * mean;
+    return var > 0 ? sqrt(var) : 0.0;
+}
+
+/* Rolling least-squares slope in O(1) per bar: sums of y − a and x·(y − a) (x = 0 for the
+ * oldest bar), slid exactly as the window moves and recomputed every `period` bars with a fresh
+ * anchor a (the slope does not depend on a). Slope = (n·Σxy − Σx·Σy) / (n·Σx² − (Σx)²). */
+typedef struct bf_rolling_slope {
+    double anchor, sy, sxy;
+    size_t since_anchor;
+} bf_rolling_slope;
+
+BF_INLINE void bf_rolling_slope_reset(bf_rolling_slope *r, const double *w, size_t n) {
+    r->anchor = w[n - 1];
+    double sy = 0.0, sxy = 0.0;
+    for (size_t x = 0; x < n; x++) {
+        double y = w[x] - r->anchor;
+        sy += y;
+        sxy += (double)x * y;
+    }
+    r->sy = sy;
+    r->sxy = sxy;
+    r->since_anchor = 0;
+}
+
+BF_INLINE double bf_rolling_slope_value(const bf_rolling_slope *r, size_t n) {
     double sum_x = (double)n * (double)(n - 1) * 0.5;
     double sum_x_sqr = (double)n * (double)(n - 1) * (double)(2 * n - 1) / 6.0;
-    double divisor = sum_x * sum_x - (double)n * sum_x_sqr;
-    double sum_xy = 0.0, sum_y = 0.0;
-    for (size_t x = n; x-- > 0;) {
-        double y = c_end[-(ptrdiff_t)x];
-        sum_y += y;
-        sum_xy += (double)x * y;
+    double inv_divisor = 1.0 / ((double)n * sum_x_sqr - sum_x * sum_x);
+    return ((double)n * r->sxy - sum_x * r->sy) * inv_divisor;
+}
+
+/* Slides the window by one bar; w_end points one past the new window's newest close. */
+BF_INLINE double bf_rolling_slope_step(bf_rolling_slope *r, double in, double out, const double *w_end, size_t n) {
+    if (++r->since_anchor >= n) {
+        bf_rolling_slope_reset(r, w_end - n, n);
+    } else {
+        double yi = in - r->anchor, yo = out - r->anchor;
+        /* every remaining bar moves one step older (x − 1); the new one enters at x = n − 1 */
+        r->sxy = r->sxy - (r->sy - yo) + (double)(n - 1) * yi;
+        r->sy = r->sy - yo + yi;
     }
-    return ((double)n * sum_xy - sum_x * sum_y) / divisor;
+    return bf_rolling_slope_value(r, n);
 }
 
 /* A bar the kernels accept: finite, positive prices, high >= low. */

@@ -8,7 +8,7 @@ import Foundation
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure Backfill's hot paths (figures for docs/performance.md).",
-        subcommands: [StoreBench.self])
+        subcommands: [KernelBench.self, StoreBench.self])
 
     /// Writes N synthetic candles as new rows, then again as conflicting rows (updates).
     struct StoreBench: AsyncParsableCommand {

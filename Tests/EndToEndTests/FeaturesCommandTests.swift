@@ -1,0 +1,52 @@
+import BackfillTestSupport
+import Foundation
+import Testing
+
+/// `backfill features` and `backfill export features`, run as a user runs them.
+@Suite("CLI: features")
+struct FeaturesCommandTests {
+    static let replay = Fixtures.fixturesDir + "/replay"
+
+    func backfill(_ args: [String], _ db: String, env: [String: String] = [:]) throws -> ProcessOutput {
+        try Run.backfill(args + ["--database", db], environment: env)
+    }
+
+    @Test("an incremental run (more candles arrive later) gives the same features as one full computation")
+    func incrementalEqualsFull() throws {
+        let dir = TemporaryDirectory("backfill-features")
+        let a = "sqlite:\(dir.path)/a.sqlite", b = "sqlite:\(dir.path)/b.sqlite"
+        for db in [a, b] { _ = try backfill(["symbols", "add", "SPY", "--asset-class", "etf"], db) }
+        let common = ["run", "--replay-dir", Self.replay, "--timeframes", "1d", "--results", dir.path + "/r.json"]
+        // A: backfill 2015-2017, compute, then backfill 2018-2019 and compute again.
+        #expect(try backfill(common + ["--start", "2015-01-01", "--end", "2018-01-01"], a).status == 0)
+        let first = try backfill(["features"], a)
+        #expect(first.status == 0)
+        #expect(first.stdout.contains("SPY/1d: ✓ processed=755, inserted=755, updated=0"))
+        #expect(try backfill(common + ["--start", "2018-01-01", "--end", "2020-01-01"], a).status == 0)
+        let second = try backfill(["features"], a)
+        #expect(second.stdout.contains("SPY/1d: ✓ processed=1258, inserted=503, updated=755"))
+        // B: everything at once.
+        #expect(try backfill(common + ["--start", "2015-01-01", "--end", "2020-01-01"], b).status == 0)
+        #expect(try backfill(["features"], b).status == 0)
+        let ea = try backfill(["export", "features", "--symbol", "SPY", "--timeframe", "1d"], a).stdout
+        let eb = try backfill(["export", "features", "--symbol", "SPY", "--timeframe", "1d"], b).stdout
+        #expect(ea == eb)
+        let lines = ea.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines[0] == "ts,ret_1,logret_1,vol_20,atr_14,natr_14,sma_20,ema_20,rsi_14,slope_20")
+        #expect(lines[1] == "1420156800000,,,,,,,,,")  // the first bar: every feature undefined
+        #expect(lines.count == 1 + 1258 + 1)
+    }
+
+    @Test("BACKFILL_KERNELS forces a path; a wrong value is a one-line error, exit 2")
+    func kernelsEnvironment() throws {
+        let dir = TemporaryDirectory("backfill-features")
+        let db = "sqlite:\(dir.path)/a.sqlite"
+        _ = try backfill(["symbols", "add", "SPY", "--asset-class", "etf"], db)
+        let bad = try backfill(["features"], db, env: ["BACKFILL_KERNELS": "sse9"])
+        #expect(bad.status == 2)
+        #expect(bad.stderr == "backfill: error: BACKFILL_KERNELS='sse9' is not a kernel path; valid: scalar, avx2, avx512, neon\n")
+        let scalar = try backfill(["features"], db, env: ["BACKFILL_KERNELS": "scalar"])
+        #expect(scalar.status == 0)
+        #expect(scalar.stdout.contains("kernels: scalar"))
+    }
+}
