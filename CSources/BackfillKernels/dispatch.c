@@ -78,9 +78,9 @@ int bf_kernels_use_path(bf_kernel_path path) {
 }
 
 void bf_features_v1_path(bf_kernel_path path, bf_ohlc in, size_t n, double *const out[BF_FEATURE_COUNT]) {
-    bf_features_fn segment = path == BF_PATH_AVX2 && bf_kernels_path_available(BF_PATH_AVX2)
-                                 ? bf_features_segment_avx2
-                                 : bf_features_segment_scalar;
+    int avx2 = path == BF_PATH_AVX2 && bf_kernels_path_available(BF_PATH_AVX2);
+    bf_features_fn segment = avx2 ? bf_features_segment_avx2 : bf_features_segment_scalar;
+    size_t (*first_invalid)(bf_ohlc, size_t, size_t) = avx2 ? bf_first_invalid_avx2 : bf_first_invalid_scalar;
     size_t t = 0;
     while (t < n) {
         if (!bf_valid_bar(in.open[t], in.high[t], in.low[t], in.close[t])) {
@@ -88,8 +88,7 @@ void bf_features_v1_path(bf_kernel_path path, bf_ohlc in, size_t n, double *cons
             t++;
             continue;
         }
-        size_t end = t + 1;
-        while (end < n && bf_valid_bar(in.open[end], in.high[end], in.low[end], in.close[end])) end++;
+        size_t end = first_invalid(in, t + 1, n);
         bf_ohlc seg = {in.open + t, in.high + t, in.low + t, in.close + t};
         double *seg_out[BF_FEATURE_COUNT];
         for (int k = 0; k < BF_FEATURE_COUNT; k++) seg_out[k] = out[k] + t;

@@ -67,8 +67,9 @@ BF_INLINE void bf_rolling_std_reset(bf_rolling_std *r, const double *w, size_t n
     r->since_anchor = 0;
 }
 
-/* Slides the window: `in` enters, `out` leaves; w_end points one past the new window's last. */
-BF_INLINE double bf_rolling_std_step(bf_rolling_std *r, double in, double out, const double *w_end, size_t n) {
+/* Slides the window: `in` enters, `out` leaves; w_end points one past the new window's last.
+ * Returns the variance (may be a tiny negative from rounding: the caller clamps at 0). */
+BF_INLINE double bf_rolling_std_var(bf_rolling_std *r, double in, double out, const double *w_end, size_t n) {
     if (++r->since_anchor >= n) {
         bf_rolling_std_reset(r, w_end - n, n);
     } else {
@@ -78,7 +79,12 @@ BF_INLINE double bf_rolling_std_step(bf_rolling_std *r, double in, double out, c
     }
     double inv_n = 1.0 / (double)n;
     double mean = r->s1 * inv_n;
-    double var = r->s2 * inv_n - mean * mean;
+    return r->s2 * inv_n - mean * mean;
+}
+
+/* The same, as a standard deviation. */
+BF_INLINE double bf_rolling_std_step(bf_rolling_std *r, double in, double out, const double *w_end, size_t n) {
+    double var = bf_rolling_std_var(r, in, out, w_end, n);
     return var > 0 ? sqrt(var) : 0.0;
 }
 
@@ -128,10 +134,34 @@ BF_INLINE int bf_valid_bar(double o, double h, double l, double c) {
     return isfinite(o) && isfinite(h) && isfinite(l) && isfinite(c) && o > 0 && h > 0 && l > 0 && c > 0 && h >= l;
 }
 
+/* The first index in [from, n) whose bar is not valid (n when all are): blocks of 64 bars are
+ * checked without branches, and only a block with a bad bar is scanned one by one. */
+BF_INLINE size_t bf_first_invalid(bf_ohlc in, size_t from, size_t n) {
+    size_t t = from;
+    while (t + 64 <= n) {
+        int bad = 0;
+        for (size_t i = t; i < t + 64; i++) {
+            double o = in.open[i], h = in.high[i], l = in.low[i], c = in.close[i];
+            /* NaN fails every comparison; infinities fail the < 1e308 bound. */
+            int ok = (o > 0) & (h > 0) & (l > 0) & (c > 0) & (h >= l) & (o < 1e308) & (h < 1e308) & (l < 1e308) &
+                     (c < 1e308);
+            bad |= !ok;
+        }
+        if (bad) break;
+        t += 64;
+    }
+    for (; t < n; t++) {
+        if (!bf_valid_bar(in.open[t], in.high[t], in.low[t], in.close[t])) return t;
+    }
+    return n;
+}
+
 /* Path plumbing (dispatch.c). */
 typedef void (*bf_features_fn)(bf_ohlc in, size_t n, double *const out[BF_FEATURE_COUNT]);
 void bf_features_segment_scalar(bf_ohlc in, size_t n, double *const out[BF_FEATURE_COUNT]);
 void bf_features_segment_avx2(bf_ohlc in, size_t n, double *const out[BF_FEATURE_COUNT]);
+size_t bf_first_invalid_scalar(bf_ohlc in, size_t from, size_t n);
+size_t bf_first_invalid_avx2(bf_ohlc in, size_t from, size_t n);
 
 #endif
 

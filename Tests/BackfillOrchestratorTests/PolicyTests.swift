@@ -17,7 +17,6 @@ struct PolicyTests {
         let grants = await limiter.grants.sorted()
         #expect(grants.count == 20)
         for (a, b) in zip(grants, grants.dropFirst()) { #expect(b - a >= .milliseconds(20) - .microseconds(50)) }
-        #expect(await limiter.throttled >= 18)
     }
 
     @Test("a retry-after pause holds every task back")
