@@ -16,6 +16,7 @@ let package = Package(
         // Provider plugins: dynamic libraries the host dlopens. They link only the C ABI
         // (and, for Swift plugins, the SDK), never the host's Swift modules.
         .library(name: "ReplayProvider", type: .dynamic, targets: ["ReplayProvider"]),
+        .library(name: "PolygonProvider", type: .dynamic, targets: ["PolygonProvider"]),
         // What a third-party Swift plugin package depends on (links statically into the plugin).
         .library(name: "BackfillPluginSDK", targets: ["BackfillPluginSDK"]),
     ],
@@ -83,6 +84,10 @@ let package = Package(
             name: "ReplayProvider", dependencies: ["BackfillPluginSDK", "BackfillText"],
             path: "Plugins/Replay", exclude: ["Samples"], swiftSettings: swiftSettings),
 
+        .target(
+            name: "PolygonProvider", dependencies: ["BackfillABI"], path: "Plugins/Polygon",
+            linkerSettings: [.linkedLibrary("curl")]),
+
         // ---- Tests --------------------------------------------------------------------------
         .testTarget(
             name: "BackfillCoreTests", dependencies: ["BackfillCore"],
@@ -109,6 +114,6 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["BackfillTestSupport"],
-            path: "Tests/EndToEndTests", swiftSettings: swiftSettings),
+            path: "Tests/EndToEndTests", exclude: ["CPrograms"], swiftSettings: swiftSettings),
     ]
 )

@@ -293,7 +293,7 @@ public final class Orchestrator: Sendable {
                             wait = options.retryPolicy.delay(attempt: attempt)
                             if error.kind == .rateLimited { await limiter.pause(for: wait) }
                         }
-                        observer.warning("\(record.symbol)/\(tf): \(error.kind.rawValue), retry \(attempt)/\(options.retryPolicy.maxRetries) in \(Self.duration(Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18))")
+                        observer.warning("\(record.symbol)/\(tf): \(error.kind.rawValue): \(error.message); retry \(attempt)/\(options.retryPolicy.maxRetries) in \(Self.duration(Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18))")
                         try? await Task.sleep(for: wait)
                         continue pages
                     }

@@ -20,6 +20,10 @@ struct Export: AsyncParsableCommand {
         @Option(help: "Start (UTC, inclusive): YYYY-MM-DD[THH:MM[:SS]] or epoch ms.") var start: String?
         @Option(help: "End (UTC, exclusive).") var end: String?
         @Option(help: "csv or jsonl.") var format: String = "csv"
+        @Flag(help: "Apply the stored splits at read time (prices × from/to, volume × to/from before each split); the stored history stays raw.")
+        var adjusted = false
+        @Flag(help: "With --adjusted, also apply dividends: prices before an ex date × (1 − cash / the close before it).")
+        var dividends = false
         @OptionGroup var db: DatabaseOptions
 
         func run() async throws {
@@ -36,11 +40,14 @@ struct Export: AsyncParsableCommand {
             } catch let error as InputError {
                 throw CLIFailure.usage(error.message)
             }
+            if dividends && !adjusted { throw CLIFailure.usage("--dividends goes with --adjusted") }
             let store = try db.open()
             var out = CSVWriter()
             if format == "csv" { out.header() }
             do {
+                let adjuster = adjusted ? try Adjuster(store: store, symbol: s, timeframe: tf, dividends: dividends) : nil
                 try store.readCandles(symbol: s, timeframe: tf, start: from, end: to, batchSize: 8192) { batch in
+                    adjuster?.apply(batch)
                     for i in 0..<batch.count {
                         if format == "csv" { out.row(batch, i) } else { out.jsonRow(batch, i, symbol: s, timeframe: tf) }
                     }
@@ -95,6 +102,61 @@ struct Export: AsyncParsableCommand {
                 throw CLIFailure.store(error)
             }
             out.flush()
+        }
+    }
+}
+
+/// Split (and dividend) adjustment at read time: each bar is multiplied by the product of the
+/// factors of every event after it.
+struct Adjuster {
+    /// Events by ex date, with the price and volume factor applying to bars before each.
+    private var dates: [Int64] = []
+    private var price: [Double] = []
+    private var volume: [Double] = []
+
+    init(store: any CandleStore, symbol: Symbol, timeframe: Timeframe, dividends: Bool) throws {
+        var events: [(Int64, Double, Double)] = []
+        for e in try store.events(symbol: symbol) {
+            switch e.kind {
+            case .split:
+                guard e.splitFrom > 0, e.splitTo > 0 else { continue }
+                events.append((e.exDate, e.splitFrom / e.splitTo, e.splitTo / e.splitFrom))
+            case .dividend:
+                guard dividends, e.cashAmount > 0 else { continue }
+                // The close of the last bar before the ex date.
+                var previous: Double?
+                try store.readCandles(symbol: symbol, timeframe: timeframe, start: e.exDate - 30 * UTCTime.msPerDay, end: e.exDate, batchSize: 4096) {
+                    if $0.count > 0 { previous = $0.close[$0.count - 1] }
+                }
+                guard let close = previous, close > e.cashAmount else { continue }
+                events.append((e.exDate, 1 - e.cashAmount / close, 1))
+            }
+        }
+        events.sort { $0.0 < $1.0 }
+        // Suffix products: a bar before event k gets the product of factors k..end.
+        var p = 1.0, v = 1.0
+        for (date, pf, vf) in events.reversed() {
+            p *= pf
+            v *= vf
+            dates.insert(date, at: 0)
+            price.insert(p, at: 0)
+            volume.insert(v, at: 0)
+        }
+    }
+
+    func apply(_ b: CandleBatch) {
+        guard !dates.isEmpty else { return }
+        var k = 0
+        for i in 0..<b.count {
+            while k < dates.count && dates[k] <= b.ts[i] { k += 1 }
+            guard k < dates.count else { return }
+            let f = price[k]
+            b.open[i] *= f
+            b.high[i] *= f
+            b.low[i] *= f
+            b.close[i] *= f
+            if !b.vwap[i].isNaN { b.vwap[i] *= f }
+            b.volume[i] *= volume[k]
         }
     }
 }

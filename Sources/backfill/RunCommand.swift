@@ -37,6 +37,7 @@ struct Run: AsyncParsableCommand {
     var backoffMs: Int = 500
     @Option(help: "Seconds to wait for another run on the same database to finish (default: exit at once).")
     var waitLock: Int = 0
+    @Flag(help: "Also fetch the symbols' splits and dividends (a stage after the candles).") var events = false
 
     func validate() throws {
         guard concurrency >= 1, concurrency <= 64 else { throw CLIFailure.usage("--concurrency must be 1 to 64") }
@@ -77,6 +78,19 @@ struct Run: AsyncParsableCommand {
         var report = await orchestrator.run()
         report.options = optionsDictionary(url, instance.provider.name, start, end)
         observer.finishProgress()
+        if events {
+            observer.stage("STAGE 3b: CORPORATE EVENTS")
+            let fetcher = EventFetcher(
+                instance: instance, store: orchestrator.store, limiter: orchestrator.limiter,
+                retryPolicy: options.retryPolicy, observer: observer)
+            for outcome in await fetcher.fetch(symbols, start: start, end: end + 366 * UTCTime.msPerDay) {
+                report.summary.requests += outcome.requests
+                if let error = outcome.error {
+                    report.errors.append("\(outcome.symbol) events: \(error)")
+                    report.summary.exitCode = 1
+                }
+            }
+        }
 
         if let record {
             do { try Recorder.write(report: report, store: store, to: record) } catch {
@@ -163,6 +177,11 @@ struct PairSelection: ParsableArguments {
 
     /// The symbols with their registry records; every symbol named must be registered.
     func resolveSymbols(_ store: any CandleStore) throws(CLIFailure) -> [SymbolRecord] {
+        try Self.resolve(symbols, store)
+    }
+
+    /// `symbols` (comma-separated, or nil for the active registry) with their registry records.
+    static func resolve(_ symbols: String?, _ store: any CandleStore) throws(CLIFailure) -> [SymbolRecord] {
         let registry: [SymbolRecord]
         do { registry = try store.symbols(activeOnly: false) } catch { throw .store(error) }
         guard let symbols else {

@@ -40,7 +40,7 @@ struct PluginCommandTests {
         (["fetch", "--symbol", "SPY", "--timeframe", "2h", "--start", "2020-01-01", "--end", "2020-02-01"], "unknown timeframe '2h'; valid: 1m, 5m, 15m, 30m, 1h, 4h, 1d, 1w"),
         (["fetch", "--symbol", "SPY", "--timeframe", "1d", "--start", "2020-13-01", "--end", "2020-02-01"], "invalid time '2020-13-01'"),
         (["fetch", "--symbol", "../x", "--timeframe", "1d", "--start", "2020-01-01", "--end", "2020-02-01"], "symbol '../x' must not start with '.'"),
-        (["fetch", "--provider", "nope", "--symbol", "SPY", "--timeframe", "1d", "--start", "2020-01-01", "--end", "2020-02-01"], "unknown provider 'nope'; available: replay"),
+        (["fetch", "--provider", "nope", "--symbol", "SPY", "--timeframe", "1d", "--start", "2020-01-01", "--end", "2020-02-01"], "unknown provider 'nope'; available: "),
         (["fetch", "--replay-dir", "/no/such/dir", "--symbol", "SPY", "--timeframe", "1d", "--start", "2020-01-01", "--end", "2020-02-01"], "replay root '/no/such/dir' is not a folder"),
         (["fetch", "--symbol", "S", "--timeframe", "1d", "--start", "2020-01-01", "--end", "2020-02-01", "--bogus"], "Unknown option '--bogus'"),
     ])

@@ -1,0 +1,376 @@
+/* A small, strict JSON reader for Polygon's response shapes: a top-level object whose `results`
+ * is an array of flat objects. Everything else is skipped after being checked for well-formed
+ * syntax. Bounded: never reads past the buffer, never recurses deeper than MAX_DEPTH. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "polygon_provider.h"
+
+#define MAX_DEPTH 32
+
+typedef struct cursor {
+    const char *p, *end;
+} cursor;
+
+static void ws(cursor *c) {
+    while (c->p < c->end && (*c->p == ' ' || *c->p == '\n' || *c->p == '\r' || *c->p == '\t')) c->p++;
+}
+
+static int lit(cursor *c, const char *word) {
+    size_t n = strlen(word);
+    if ((size_t)(c->end - c->p) < n || memcmp(c->p, word, n) != 0) return -1;
+    c->p += n;
+    return 0;
+}
+
+/* Reads a string into out (NUL-terminated, truncated to cap; \u escapes outside ASCII become
+ * '?'). out may be NULL to skip. Returns the decoded length or -1. */
+static long str(cursor *c, char *out, size_t cap) {
+    if (c->p >= c->end || *c->p != '"') return -1;
+    c->p++;
+    size_t n = 0;
+    /* Fast path: plain characters up to the closing quote. */
+    const char *q = c->p;
+    while (q < c->end && *q != '"' && *q != '\\' && (unsigned char)*q >= 0x20) q++;
+    if (q < c->end && *q == '"') {
+        n = (size_t)(q - c->p);
+        if (out && cap) {
+            size_t k = n < cap - 1 ? n : cap - 1;
+            memcpy(out, c->p, k);
+            out[k] = '\0';
+        }
+        c->p = q + 1;
+        return (long)n;
+    }
+    while (c->p < c->end) {
+        char ch = *c->p++;
+        if (ch == '"') {
+            if (out && cap) out[n < cap ? n : cap - 1] = '\0';
+            return (long)n;
+        }
+        if ((unsigned char)ch < 0x20) return -1;
+        if (ch == '\\') {
+            if (c->p >= c->end) return -1;
+            char e = *c->p++;
+            switch (e) {
+            case '"': case '\\': case '/': ch = e; break;
+            case 'b': ch = '\b'; break;
+            case 'f': ch = '\f'; break;
+            case 'n': ch = '\n'; break;
+            case 'r': ch = '\r'; break;
+            case 't': ch = '\t'; break;
+            case 'u': {
+                if (c->end - c->p < 4) return -1;
+                unsigned v = 0;
+                for (int i = 0; i < 4; i++) {
+                    char h = *c->p++;
+                    v <<= 4;
+                    if (h >= '0' && h <= '9') v |= (unsigned)(h - '0');
+                    else if (h >= 'a' && h <= 'f') v |= (unsigned)(h - 'a' + 10);
+                    else if (h >= 'A' && h <= 'F') v |= (unsigned)(h - 'A' + 10);
+                    else return -1;
+                }
+                ch = v < 0x80 ? (char)v : '?';
+                break;
+            }
+            default: return -1;
+            }
+        }
+        if (out && n + 1 < cap) out[n] = ch;
+        n++;
+    }
+    return -1;
+}
+
+static const double POW10[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                  1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+/* A JSON number. Fast path (Clinger): at most 15 significant digits and a decimal exponent
+ * within ±22 give an exactly rounded result with one multiply or divide of exact doubles;
+ * anything else goes to strtod. */
+static int num(cursor *c, double *out) {
+    const char *s = c->p, *p = s, *end = c->end;
+    int negative = 0;
+    if (p < end && *p == '-') { negative = 1; p++; }
+    /* Digits (leading zeros included: a conservative count only sends more to strtod). */
+    unsigned long long mant = 0;
+    int exp10 = 0;
+    const char *digits_start = p;
+    while (p < end && (unsigned)(*p - '0') < 10u) mant = mant * 10 + (unsigned)(*p++ - '0');
+    int digits = (int)(p - digits_start);
+    if (p < end && *p == '.') {
+        const char *f = ++p;
+        while (p < end && (unsigned)(*p - '0') < 10u) mant = mant * 10 + (unsigned)(*p++ - '0');
+        exp10 = -(int)(p - f);
+        digits += (int)(p - f);
+        if (p == f) return -1;
+    }
+    if (digits == 0) return -1;
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        p++;
+        int eneg = 0, e = 0, edigits = 0;
+        if (p < end && (*p == '+' || *p == '-')) { eneg = *p == '-'; p++; }
+        while (p < end && *p >= '0' && *p <= '9') { if (e < 10000) e = e * 10 + (*p - '0'); p++; edigits++; }
+        if (!edigits) return -1;
+        exp10 += eneg ? -e : e;
+    }
+    c->p = p;
+    if (digits <= 15 && exp10 >= -22 && exp10 <= 22) {
+        double v = (double)mant;
+        v = exp10 < 0 ? v / POW10[-exp10] : v * POW10[exp10];
+        if (out) *out = negative ? -v : v;
+        return 0;
+    }
+    size_t n = (size_t)(p - s);
+    char buf[64];
+    if (n >= sizeof buf) return -1;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    char *e = NULL;
+    double v = strtod(buf, &e);
+    if (e != buf + n) return -1;
+    if (out) *out = v;
+    return 0;
+}
+
+static int skip(cursor *c, int depth);
+
+static int skip_container(cursor *c, int depth, char close) {
+    if (depth > MAX_DEPTH) return -1;
+    c->p++;
+    ws(c);
+    if (c->p < c->end && *c->p == close) {
+        c->p++;
+        return 0;
+    }
+    for (;;) {
+        ws(c);
+        if (close == '}') {
+            if (str(c, NULL, 0) < 0) return -1;
+            ws(c);
+            if (c->p >= c->end || *c->p != ':') return -1;
+            c->p++;
+        }
+        if (skip(c, depth + 1) != 0) return -1;
+        ws(c);
+        if (c->p >= c->end) return -1;
+        if (*c->p == ',') {
+            c->p++;
+            continue;
+        }
+        if (*c->p == close) {
+            c->p++;
+            return 0;
+        }
+        return -1;
+    }
+}
+
+static int skip(cursor *c, int depth) {
+    ws(c);
+    if (c->p >= c->end) return -1;
+    switch (*c->p) {
+    case '{': return skip_container(c, depth, '}');
+    case '[': return skip_container(c, depth, ']');
+    case '"': return str(c, NULL, 0) < 0 ? -1 : 0;
+    case 't': return lit(c, "true");
+    case 'f': return lit(c, "false");
+    case 'n': return lit(c, "null");
+    default: return num(c, NULL);
+    }
+}
+
+typedef int (*item_fn)(cursor *c, void *state);
+
+/* Walks a top-level object; `results` items go to item(); known top-level strings to out. */
+static int walk(const char *body, size_t length, pg_response *out, item_fn item, void *state) {
+    memset(out, 0, sizeof *out);
+    cursor c = {body, body + length};
+    ws(&c);
+    if (c.p >= c.end || *c.p != '{') return -1;
+    c.p++;
+    ws(&c);
+    if (c.p < c.end && *c.p == '}') {
+        c.p++;
+        goto done;
+    }
+    for (;;) {
+        char key[32];
+        ws(&c);
+        if (str(&c, key, sizeof key) < 0) return -1;
+        ws(&c);
+        if (c.p >= c.end || *c.p != ':') return -1;
+        c.p++;
+        ws(&c);
+        if (c.p >= c.end) return -1;
+        if (strcmp(key, "results") == 0 && *c.p == '[') {
+            c.p++;
+            ws(&c);
+            if (c.p < c.end && *c.p == ']') {
+                c.p++;
+            } else {
+                for (;;) {
+                    ws(&c);
+                    int r = item(&c, state);
+                    if (r != 0) return r;
+                    out->results++;
+                    ws(&c);
+                    if (c.p >= c.end) return -1;
+                    if (*c.p == ',') { c.p++; continue; }
+                    if (*c.p == ']') { c.p++; break; }
+                    return -1;
+                }
+            }
+        } else if (*c.p == '"' && strcmp(key, "status") == 0) {
+            if (str(&c, out->status, sizeof out->status) < 0) return -1;
+        } else if (*c.p == '"' && strcmp(key, "request_id") == 0) {
+            if (str(&c, out->request_id, sizeof out->request_id) < 0) return -1;
+        } else if (*c.p == '"' && (strcmp(key, "error") == 0 || (strcmp(key, "message") == 0 && out->error[0] == '\0'))) {
+            if (str(&c, out->error, sizeof out->error) < 0) return -1;
+        } else if (*c.p == '"' && strcmp(key, "next_url") == 0) {
+            cursor probe = c;
+            long n = str(&probe, NULL, 0);
+            if (n < 0 || n > 8192) return -1;
+            free(out->next_url);
+            out->next_url = malloc((size_t)n + 1);
+            if (!out->next_url) return -1;
+            if (str(&c, out->next_url, (size_t)n + 1) < 0) return -1;
+        } else if (skip(&c, 1) != 0) {
+            return -1;
+        }
+        ws(&c);
+        if (c.p >= c.end) return -1;
+        if (*c.p == ',') { c.p++; continue; }
+        if (*c.p == '}') { c.p++; break; }
+        return -1;
+    }
+done:
+    ws(&c);
+    return c.p == c.end ? 0 : -1;
+}
+
+/* Reads one flat object, calling field() for each key with the cursor at its value. */
+typedef int (*field_fn)(cursor *c, const char *key, void *target);
+
+static int object(cursor *c, field_fn field, void *target) {
+    if (c->p >= c->end || *c->p != '{') return -1;
+    c->p++;
+    ws(c);
+    if (c->p < c->end && *c->p == '}') {
+        c->p++;
+        return 0;
+    }
+    for (;;) {
+        char key[32];
+        ws(c);
+        if (str(c, key, sizeof key) < 0) return -1;
+        ws(c);
+        if (c->p >= c->end || *c->p != ':') return -1;
+        c->p++;
+        ws(c);
+        if (field(c, key, target) != 0) return -1;
+        ws(c);
+        if (c->p >= c->end) return -1;
+        if (*c->p == ',') { c->p++; continue; }
+        if (*c->p == '}') { c->p++; return 0; }
+        return -1;
+    }
+}
+
+static int bar_field(cursor *c, const char *key, void *target) {
+    pg_bar *b = target;
+    double v;
+    double *slot = NULL;
+    unsigned flag = 0;
+    if (key[0] != '\0' && key[1] == '\0') {
+        switch (key[0]) {
+        case 'o': slot = &b->o; flag = PG_HAS_O; break;
+        case 'h': slot = &b->h; flag = PG_HAS_H; break;
+        case 'l': slot = &b->l; flag = PG_HAS_L; break;
+        case 'c': slot = &b->c; flag = PG_HAS_C; break;
+        case 'v': slot = &b->v; flag = PG_HAS_V; break;
+        case 't':
+        case 'n':
+            if (num(c, &v) != 0 || v != v || v < -9.2e18 || v > 9.2e18) return -1;
+            if (key[0] == 't') { b->t = (int64_t)v; b->has |= PG_HAS_T; }
+            else { b->n = (int64_t)v; b->has |= PG_HAS_N; }
+            return 0;
+        default: break;
+        }
+    } else if (key[0] == 'v' && key[1] == 'w' && key[2] == '\0') {
+        slot = &b->vw;
+        flag = PG_HAS_VW;
+    }
+    if (slot) {
+        if (num(c, slot) != 0) return -1;
+        b->has |= flag;
+        return 0;
+    }
+    return skip(c, 2);
+}
+
+typedef struct bar_state {
+    pg_bar_fn fn;
+    void *context;
+} bar_state;
+
+static int bar_item(cursor *c, void *state) {
+    bar_state *s = state;
+    pg_bar b;
+    memset(&b, 0, sizeof b);
+    if (object(c, bar_field, &b) != 0) return -1;
+    return s->fn(s->context, &b) != 0 ? -2 : 0;
+}
+
+int pg_parse_aggs(const char *body, size_t length, pg_response *out, pg_bar_fn on_bar, void *context) {
+    bar_state s = {on_bar, context};
+    return walk(body, length, out, bar_item, &s);
+}
+
+static int event_field(cursor *c, const char *key, void *target) {
+    pg_event_item *e = target;
+    struct { const char *name; char *slot; size_t cap; } strings[] = {
+        {"execution_date", e->execution_date, sizeof e->execution_date},
+        {"ex_dividend_date", e->ex_dividend_date, sizeof e->ex_dividend_date},
+        {"pay_date", e->pay_date, sizeof e->pay_date},
+        {"record_date", e->record_date, sizeof e->record_date},
+        {"declaration_date", e->declaration_date, sizeof e->declaration_date},
+        {"currency", e->currency, sizeof e->currency},
+        {"ticker", e->ticker, sizeof e->ticker},
+    };
+    for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++) {
+        if (strcmp(key, strings[i].name) == 0 && c->p < c->end && *c->p == '"') {
+            return str(c, strings[i].slot, strings[i].cap) < 0 ? -1 : 0;
+        }
+    }
+    struct { const char *name; double *slot; unsigned flag; } doubles[] = {
+        {"split_from", &e->split_from, PG_EV_SPLIT_FROM}, {"split_to", &e->split_to, PG_EV_SPLIT_TO},
+        {"cash_amount", &e->cash_amount, PG_EV_CASH},
+    };
+    for (size_t i = 0; i < sizeof doubles / sizeof doubles[0]; i++) {
+        if (strcmp(key, doubles[i].name) == 0) {
+            if (num(c, doubles[i].slot) != 0) return -1;
+            e->has |= doubles[i].flag;
+            return 0;
+        }
+    }
+    return skip(c, 2);
+}
+
+typedef struct event_state {
+    pg_event_fn fn;
+    void *context;
+} event_state;
+
+static int event_item(cursor *c, void *state) {
+    event_state *s = state;
+    pg_event_item e;
+    memset(&e, 0, sizeof e);
+    if (object(c, event_field, &e) != 0) return -1;
+    return s->fn(s->context, &e) != 0 ? -2 : 0;
+}
+
+int pg_parse_events(const char *body, size_t length, pg_response *out, pg_event_fn on_item, void *context) {
+    event_state s = {on_item, context};
+    return walk(body, length, out, event_item, &s);
+}

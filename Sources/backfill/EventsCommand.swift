@@ -1,0 +1,46 @@
+import ArgumentParser
+import BackfillCore
+import BackfillOrchestrator
+import BackfillPluginHost
+import BackfillStore
+
+/// `backfill events`: splits and dividends from the provider into the corporate-events table.
+struct Events: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Fetch splits and dividends and store them (export candles --adjusted applies them).",
+        discussion: "Default range: ex dates from 1990-01-01 to a year from today (declared future dividends).")
+
+    @OptionGroup var plugins: PluginOptions
+    @OptionGroup var provider: ProviderOptions
+    @Option(help: "Comma-separated symbols (default: the active symbols in the store).") var symbols: String?
+    @Option(help: "First ex date (UTC, inclusive).") var start: String = "1990-01-01"
+    @Option(help: "Last ex date (UTC, exclusive; default a year from today).") var end: String?
+    @Option(help: "Requests per second (default: the provider's declared rate).") var rate: Double?
+    @OptionGroup var db: DatabaseOptions
+
+    func run() async throws {
+        let (a, b) = try Self.range(start, end)
+        let store = try db.open()
+        let records = try PairSelection.resolve(symbols, store)
+        let instance = try provider.instance(registry: plugins.registry())
+        if let rate, !(rate > 0 && rate.isFinite) { throw CLIFailure.usage("--rate must be a number above 0") }
+        let observer = ConsoleObserver()
+        observer.stage("CORPORATE EVENTS (\(instance.provider.name))")
+        let fetcher = EventFetcher(
+            instance: instance, store: StoreWriter(store), limiter: RateLimiter(rate: rate ?? instance.provider.defaultRate),
+            retryPolicy: RetryPolicy(), observer: observer)
+        let outcomes = await fetcher.fetch(records, start: a, end: b)
+        if outcomes.contains(where: { $0.error != nil }) { throw CLIFailure(message: "", exitCode: 1) }
+    }
+
+    static func range(_ start: String, _ end: String?) throws(CLIFailure) -> (Int64, Int64) {
+        do throws(InputError) {
+            let a = try UTCTime.parse(start)
+            let b = try end.map { t throws(InputError) in try UTCTime.parse(t) } ?? (UTCTime.now() + 366 * UTCTime.msPerDay)
+            guard a < b else { throw InputError.invalid("--start must be before --end") }
+            return (a, b)
+        } catch {
+            throw .usage(error.message)
+        }
+    }
+}
