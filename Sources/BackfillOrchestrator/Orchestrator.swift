@@ -1,4 +1,4 @@
-public import BackfillCalendar
+internal import BackfillCalendar
 public import BackfillCore
 public import BackfillPluginHost
 public import BackfillStore

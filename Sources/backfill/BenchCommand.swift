@@ -31,7 +31,9 @@ struct Bench: AsyncParsableCommand {
             let start: Int64 = 1_500_000_000_000 / 60_000 * 60_000
             var csv: FileHandle?
             if let csvOut {
-                FileManager.default.createFile(atPath: csvOut, contents: nil)
+                guard FileManager.default.createFile(atPath: csvOut, contents: nil) else {
+                    throw CLIFailure.usage("cannot create --csv-out file '\(csvOut)'")
+                }
                 csv = FileHandle(forWritingAtPath: csvOut)
             }
             func fill(_ from: Int, _ n: Int, bump: Double) {

@@ -18,7 +18,7 @@ enum Recorder {
                     rows[ts] = String(line)
                 }
             }
-            var writer = CSVWriter()
+            let writer = CSVWriter()
             try store.readCandles(symbol: p.symbol, timeframe: p.timeframe, start: report.rangeStart, end: report.rangeEnd, batchSize: 8192) { batch in
                 for i in 0..<batch.count { rows[batch.ts[i]] = writer.line(batch, i) }
             }

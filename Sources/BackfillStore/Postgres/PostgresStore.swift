@@ -407,7 +407,7 @@ public final class PostgresStore: CandleStore {
     }
 
     public func finishRun(_ id: Int64, finishedAt: Int64, status: String, summary: String) throws(StoreError) {
-        try withReconnect { () throws(StoreError) in
+        _ = try withReconnect { () throws(StoreError) in
             try conn.execute(
                 "UPDATE runs SET finished_at = $2, status = $3, summary = $4 WHERE id = $1",
                 [String(id), String(finishedAt), status, summary])
