@@ -15,6 +15,7 @@
  *            re-anchored every 20 bars                                   lookback 19
  */
 #include "kernel_math.h"
+#include "vlog.h"
 
 #define ATR_N 14
 #define RSI_N 14
@@ -26,7 +27,7 @@
 /* Bars per block: the scratch columns of a block stay in L1 between the three phases. */
 #define BLOCK 256
 
-BF_INLINE void features_segment(bf_ohlc in, size_t n, double *const out[BF_FEATURE_COUNT]) {
+BF_INLINE void features_segment(bf_ohlc in, size_t n, double *const out[BF_FEATURE_COUNT], int vector_log) {
     const double *h = in.high, *l = in.low, *c = in.close;
     double *ret = out[BF_F_RET_1], *logret = out[BF_F_LOGRET_1], *vol = out[BF_F_VOL_20];
     double *atr = out[BF_F_ATR_14], *natr = out[BF_F_NATR_14], *sma = out[BF_F_SMA_20];
@@ -58,7 +59,11 @@ BF_INLINE void features_segment(bf_ohlc in, size_t n, double *const out[BF_FEATU
                 tb[t - b0] = y > tr ? y : tr;
             }
             double *restrict lr = logret;
-            for (size_t t = a0; t < b1; t++) lr[t] = log(cc[t] / cc[t - 1]);
+#if BF_HAS_AVX2_BUILD
+            if (vector_log) bf_log_ratio_avx2(cc + a0, cc + a0 - 1, lr + a0, b1 - a0);
+            else
+#endif
+                for (size_t t = a0; t < b1; t++) lr[t] = log(cc[t] / cc[t - 1]);
         }
         if (b0 == 0) {
             ret[0] = nan;
@@ -141,16 +146,16 @@ BF_INLINE void features_segment(bf_ohlc in, size_t n, double *const out[BF_FEATU
 }
 
 void bf_features_segment_scalar(bf_ohlc in, size_t n, double *const out[BF_FEATURE_COUNT]) {
-    features_segment(in, n, out);
+    features_segment(in, n, out, 0);
 }
 
 #if BF_HAS_AVX2_BUILD
 BF_TARGET_AVX2 void bf_features_segment_avx2(bf_ohlc in, size_t n, double *const out[BF_FEATURE_COUNT]) {
-    features_segment(in, n, out);
+    features_segment(in, n, out, 1);
 }
 #else
 void bf_features_segment_avx2(bf_ohlc in, size_t n, double *const out[BF_FEATURE_COUNT]) {
-    features_segment(in, n, out);
+    features_segment(in, n, out, 0);
 }
 #endif
 
