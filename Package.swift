@@ -85,12 +85,12 @@ let package = Package(
             path: "Plugins/Replay", exclude: ["Samples"], swiftSettings: swiftSettings),
 
         .target(
-            name: "PolygonProvider", dependencies: ["BackfillABI"], path: "Plugins/Polygon",
+            name: "PolygonProvider", dependencies: ["BackfillABI", "BackfillText"], path: "Plugins/Polygon",
             linkerSettings: [.linkedLibrary("curl")]),
 
         // ---- Tests --------------------------------------------------------------------------
         .testTarget(
-            name: "BackfillCoreTests", dependencies: ["BackfillCore"],
+            name: "BackfillCoreTests", dependencies: ["BackfillCore", "BackfillText"],
             path: "Tests/BackfillCoreTests", swiftSettings: swiftSettings),
         .testTarget(
             name: "BackfillCalendarTests", dependencies: ["BackfillCalendar", "BackfillCore"],

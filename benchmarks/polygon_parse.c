@@ -1,6 +1,7 @@
 /* Parsing speed of the Polygon plugin's response parser on a 50,000-result aggregates page
  * (the largest page Polygon returns), in the shape Polygon sends (v in exponent form, vw, n).
- *   cc -O2 -I Plugins/Polygon/include benchmarks/polygon_parse.c Plugins/Polygon/json.c -o /tmp/pp && /tmp/pp */
+ *   cc -O2 -I Plugins/Polygon/include -I CSources/BackfillText/include benchmarks/polygon_parse.c \
+ *      Plugins/Polygon/json.c CSources/BackfillText/text.c -o /tmp/pp && /tmp/pp */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

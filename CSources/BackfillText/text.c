@@ -105,14 +105,55 @@ int bf_parse_time(const char *s, size_t n, int64_t *out) {
     return bf_parse_int64(s, n, out);
 }
 
+static const double POW10[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                  1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+/* Fast path (Clinger): at most 15 significant digits (leading zeros counted, conservatively) and
+ * a decimal exponent within ±22 give the correctly rounded double with one multiply or divide of
+ * exact doubles. Everything else (and "nan", "inf") goes to strtod. */
 int bf_parse_double(const char *s, size_t n, double *out) {
+    const char *p = s, *end = s + n;
+    int negative = 0;
+    if (p < end && (*p == '-' || *p == '+')) negative = *p++ == '-';
+    unsigned long long mant = 0;
+    const char *d0 = p;
+    while (p < end && (unsigned)(*p - '0') < 10u) mant = mant * 10 + (unsigned)(*p++ - '0');
+    int digits = (int)(p - d0), exp10 = 0;
+    if (p < end && *p == '.') {
+        const char *f = ++p;
+        while (p < end && (unsigned)(*p - '0') < 10u) mant = mant * 10 + (unsigned)(*p++ - '0');
+        exp10 = -(int)(p - f);
+        digits += (int)(p - f);
+    }
+    if (digits > 0 && p < end && (*p == 'e' || *p == 'E')) {
+        const char *e0 = ++p;
+        int eneg = 0, e = 0;
+        if (p < end && (*p == '+' || *p == '-')) eneg = *p++ == '-';
+        const char *ed = p;
+        while (p < end && (unsigned)(*p - '0') < 10u) {
+            if (e < 10000) e = e * 10 + (*p - '0');
+            p++;
+        }
+        if (p == ed) p = e0 - 1; /* not an exponent: let strtod decide */
+        else exp10 += eneg ? -e : e;
+    }
+    if (p == end && digits > 0 && digits <= 15 && exp10 >= -22 && exp10 <= 22) {
+        double v = (double)mant;
+        v = exp10 < 0 ? v / POW10[-exp10] : v * POW10[exp10];
+        *out = negative ? -v : v;
+        return 1;
+    }
     char buffer[64];
     if (n == 0 || n >= sizeof buffer) return 0;
+    /* Decimal only: strtod would also take hexadecimal floats. */
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == 'x' || s[i] == 'X' || s[i] == 'p' || s[i] == 'P') return 0;
+    }
     memcpy(buffer, s, n);
     buffer[n] = '\0';
-    char *end = NULL;
-    double v = strtod(buffer, &end);
-    if (end != buffer + n) return 0;
+    char *stop = NULL;
+    double v = strtod(buffer, &stop);
+    if (stop != buffer + n) return 0;
     *out = v;
     return 1;
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backfill_text.h"
 #include "polygon_provider.h"
 
 #define MAX_DEPTH 32
@@ -82,53 +83,14 @@ static long str(cursor *c, char *out, size_t cap) {
     return -1;
 }
 
-static const double POW10[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
-                                  1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-
-/* A JSON number. Fast path (Clinger): at most 15 significant digits and a decimal exponent
- * within ±22 give an exactly rounded result with one multiply or divide of exact doubles;
- * anything else goes to strtod. */
+/* A JSON number: its extent, then BackfillText's exact parser (fast path, else strtod). */
 static int num(cursor *c, double *out) {
-    const char *s = c->p, *p = s, *end = c->end;
-    int negative = 0;
-    if (p < end && *p == '-') { negative = 1; p++; }
-    /* Digits (leading zeros included: a conservative count only sends more to strtod). */
-    unsigned long long mant = 0;
-    int exp10 = 0;
-    const char *digits_start = p;
-    while (p < end && (unsigned)(*p - '0') < 10u) mant = mant * 10 + (unsigned)(*p++ - '0');
-    int digits = (int)(p - digits_start);
-    if (p < end && *p == '.') {
-        const char *f = ++p;
-        while (p < end && (unsigned)(*p - '0') < 10u) mant = mant * 10 + (unsigned)(*p++ - '0');
-        exp10 = -(int)(p - f);
-        digits += (int)(p - f);
-        if (p == f) return -1;
-    }
-    if (digits == 0) return -1;
-    if (p < end && (*p == 'e' || *p == 'E')) {
-        p++;
-        int eneg = 0, e = 0, edigits = 0;
-        if (p < end && (*p == '+' || *p == '-')) { eneg = *p == '-'; p++; }
-        while (p < end && *p >= '0' && *p <= '9') { if (e < 10000) e = e * 10 + (*p - '0'); p++; edigits++; }
-        if (!edigits) return -1;
-        exp10 += eneg ? -e : e;
-    }
-    c->p = p;
-    if (digits <= 15 && exp10 >= -22 && exp10 <= 22) {
-        double v = (double)mant;
-        v = exp10 < 0 ? v / POW10[-exp10] : v * POW10[exp10];
-        if (out) *out = negative ? -v : v;
-        return 0;
-    }
-    size_t n = (size_t)(p - s);
-    char buf[64];
-    if (n >= sizeof buf) return -1;
-    memcpy(buf, s, n);
-    buf[n] = '\0';
-    char *e = NULL;
-    double v = strtod(buf, &e);
-    if (e != buf + n) return -1;
+    const char *s = c->p;
+    while (c->p < c->end && ((unsigned)(*c->p - '0') < 10u || *c->p == '-' || *c->p == '+' || *c->p == '.' ||
+                             *c->p == 'e' || *c->p == 'E'))
+        c->p++;
+    double v;
+    if (c->p == s || !bf_parse_double(s, (size_t)(c->p - s), &v)) return -1;
     if (out) *out = v;
     return 0;
 }

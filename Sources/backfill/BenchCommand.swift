@@ -1,6 +1,7 @@
 import ArgumentParser
 import BackfillCore
 import BackfillOrchestrator
+import BackfillPluginHost
 import BackfillStore
 import Foundation
 
@@ -8,7 +9,7 @@ import Foundation
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure Backfill's hot paths (figures for docs/performance.md).",
-        subcommands: [KernelBench.self, StoreBench.self])
+        subcommands: [KernelBench.self, StoreBench.self, ProviderBench.self])
 
     /// Writes N synthetic candles as new rows, then again as conflicting rows (updates).
     struct StoreBench: AsyncParsableCommand {
@@ -94,5 +95,59 @@ struct Bench: AsyncParsableCommand {
                 print("  peak RSS: \(String(format: "%.1f", peakMB)) MB")
             }
         }
+    }
+}
+
+/// `backfill bench provider`: how fast a provider serves pages (no store, no rate limit).
+struct ProviderBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "provider",
+        abstract: "Candles per second a provider serves for one range (pages fetched back to back, nothing stored).",
+        discussion: "For plugin authors and for the replay provider's streaming rate. Ignores rate limits: use it on replay or a local server.")
+
+    @OptionGroup var plugins: PluginOptions
+    @OptionGroup var provider: ProviderOptions
+    @Option(help: "The symbol.") var symbol: String
+    @Option(help: "The timeframe.") var timeframe: String = "1m"
+    @Option(help: "Asset class.") var assetClass: String = "crypto"
+    @Option(help: "Start (UTC, inclusive).") var start: String
+    @Option(help: "End (UTC, exclusive).") var end: String
+    @Option(help: "Rows per page.") var pageSize: Int = 50_000
+    @Option(help: "Timed repetitions (the median is reported).") var runs: Int = 3
+
+    private func makeRequest() throws(CLIFailure) -> CandleRequest {
+        do throws(InputError) {
+            return CandleRequest(
+                symbol: try Symbol(symbol), assetClass: try AssetClass.parse(assetClass),
+                timeframe: try Timeframe.parse(timeframe), start: try UTCTime.parse(start), end: try UTCTime.parse(end))
+        } catch {
+            throw .usage(error.message)
+        }
+    }
+
+    func run() async throws {
+        let request = try makeRequest()
+        guard pageSize > 0, runs > 0 else { throw CLIFailure.usage("--page-size and --runs must be above 0") }
+        let instance = try provider.instance(registry: plugins.registry())
+        let batch = CandleBatch(capacity: min(pageSize, instance.provider.maxPageRows))
+        var samples: [(seconds: Double, candles: Int, pages: Int)] = []
+        for _ in 0..<runs {
+            var cursor: String?
+            var candles = 0, pages = 0
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            repeat {
+                switch instance.fetchPageBlocking(request, cursor: cursor, into: batch) {
+                case .success(let page):
+                    candles += page.count
+                    pages += 1
+                    cursor = page.nextCursor
+                case .failure(let error):
+                    throw CLIFailure.failed("\(request.symbol) \(request.timeframe): \(error)")
+                }
+            } while cursor != nil
+            samples.append((Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9, candles, pages))
+        }
+        let median = samples.sorted { $0.seconds < $1.seconds }[samples.count / 2]
+        print("\(instance.provider.name): \(Orchestrator.group(median.candles)) candles in \(median.pages) pages, median \(String(format: "%.3f", median.seconds)) s = \(Orchestrator.group(Int(Double(median.candles) / median.seconds))) candles/s")
     }
 }

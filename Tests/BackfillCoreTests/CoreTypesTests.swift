@@ -81,3 +81,34 @@ struct CoreTypesTests {
         #expect(Double(NumberFormat.decimal(1.12117471e+18)) == 1.12117471e+18)
     }
 }
+
+import BackfillText
+
+@Suite("Decimal parsing")
+struct DecimalParsingTests {
+    @Test("the fast decimal parser gives the correctly rounded double (same bits as Swift's parser)")
+    func exactness() {
+        var rng = SystemRandomNumberGenerator()
+        var texts = ["0", "-0", "1", "0.1", "323.58", "1.12117471e+08", "1e22", "1e23", "9007199254740993", "0.000001234",
+                     "123456789012345", "1234567890123456", "4.9e-324", "1.7976931348623157e308", "-2.5E-3", "12300.315533316923"]
+        for _ in 0..<20_000 {
+            let digits = Int.random(in: 1...17, using: &rng)
+            var t = String((0..<digits).map { _ in "0123456789".randomElement(using: &rng)! })
+            if Bool.random(using: &rng) { t.insert(".", at: t.index(t.startIndex, offsetBy: Int.random(in: 0...digits, using: &rng))) }
+            if Int.random(in: 0..<4, using: &rng) == 0 { t += "e\(Int.random(in: -30...30, using: &rng))" }
+            if t.hasPrefix(".") { t = "0" + t }
+            if t.hasSuffix(".") { t += "5" }
+            texts.append(Bool.random(using: &rng) ? "-" + t : t)
+        }
+        for text in texts {
+            var v = 0.0
+            let ok = text.utf8CString.withUnsafeBufferPointer { bf_parse_double($0.baseAddress, text.utf8.count, &v) }
+            #expect(ok == 1, "\(text)")
+            #expect(v.bitPattern == Double(text)!.bitPattern, "\(text): \(v) vs \(Double(text)!)")
+        }
+        for bad in ["", "-", "1.2.3", "1e", "abc", "1,5", "0x10"] {
+            var v = 0.0
+            #expect(bad.utf8CString.withUnsafeBufferPointer { bf_parse_double($0.baseAddress, bad.utf8.count, &v) } == 0, "\(bad)")
+        }
+    }
+}

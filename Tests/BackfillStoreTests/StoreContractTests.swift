@@ -196,3 +196,35 @@ struct StoreContractTests {
         #expect(sum == Double(19_999 * 20_000 / 2))
     }
 }
+
+@Suite("Store contract: features")
+struct FeatureStoreContractTests {
+    @Test("feature rows upsert (NaN as NULL) and read back in order; unchanged rows are not counted as new", arguments: TestBackend.available)
+    func features(_ backend: TestBackend) throws {
+        let db = try TestDatabase(backend)
+        defer { withExtendedLifetime(db) {} }
+        let store = try db.open()
+        let s = try Symbol("F")
+        let b = FeatureBatch(capacity: 100)
+        for i in 0..<100 {
+            b.ts[i] = Int64(i) * 86_400_000
+            for (k, c) in b.columns.enumerated() { c[i] = i < k ? .nan : Double(i) * 0.5 + Double(k) / 3 }
+        }
+        b.count = 100
+        #expect(try store.writeFeatures(b, symbol: s, timeframe: .d1) == WriteCounts(inserted: 100, updated: 0))
+        #expect(try store.writeFeatures(b, symbol: s, timeframe: .d1) == WriteCounts(inserted: 0, updated: 100))
+        var read: [(Int64, [Double])] = []
+        try store.readFeatures(symbol: s, timeframe: .d1, start: .min, end: .max, batchSize: 33) { f in
+            for i in 0..<f.count { read.append((f.ts[i], f.columns.map { $0[i] })) }
+        }
+        #expect(read.count == 100)
+        for (i, row) in read.enumerated() {
+            #expect(row.0 == Int64(i) * 86_400_000)
+            for k in 0..<9 {
+                let want = b.columns[k][i]
+                #expect(want.isNaN ? row.1[k].isNaN : row.1[k] == want)
+            }
+        }
+        #expect(try db.sql("SELECT count(*) FROM features WHERE slope_20 IS NULL").trimmingCharacters(in: .whitespacesAndNewlines) == "8")
+    }
+}

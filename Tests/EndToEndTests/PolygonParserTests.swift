@@ -13,8 +13,9 @@ struct PolygonParserTests {
         let exe = dir.path + "/fuzz"
         let cc = try Run.program("/usr/bin/env", [
             "cc", "-std=c11", "-O1", "-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
-            "-I", root + "/Plugins/Polygon/include", "-o", exe,
+            "-I", root + "/Plugins/Polygon/include", "-I", root + "/CSources/BackfillText/include", "-o", exe,
             root + "/Tests/EndToEndTests/CPrograms/fuzz_polygon_json.c", root + "/Plugins/Polygon/json.c",
+            root + "/CSources/BackfillText/text.c",
         ])
         #expect(cc.status == 0, "\(cc.stderr)")
         let polygon = Fixtures.fixturesDir + "/polygon"
