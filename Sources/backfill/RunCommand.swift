@@ -135,9 +135,13 @@ struct Run: AsyncParsableCommand {
         ]
         if let rate { d["rate"] = String(rate) }
         if let record { d["record"] = record }
-        // Provider options may hold secrets (api keys): only their names are recorded.
-        if let keys = try? self.provider.configuration().keys.sorted(), !keys.isEmpty {
-            d["provider_options"] = keys.joined(separator: ",")
+        // Provider options are recorded (e.g. adjusted=false), but never the value of one that
+        // may hold a secret.
+        if let config = try? self.provider.configuration(), !config.isEmpty {
+            d["provider_options"] = config.keys.sorted().map { key in
+                let secret = ["key", "token", "secret", "password", "auth"].contains { key.lowercased().contains($0) }
+                return "\(key)=\(secret ? "***" : config[key] ?? "")"
+            }.joined(separator: ",")
         }
         return d
     }

@@ -53,3 +53,31 @@ struct PluginCommandTests {
         #expect(!out.stderr.contains("Fatal error") && !out.stderr.contains("Stack"))
     }
 }
+
+/// A database the user may not write: one line, non-zero exit, the file untouched.
+@Suite("CLI: read-only database")
+struct ReadOnlyDatabaseTests {
+    @Test("writing to a read-only SQLite file fails with one line naming it, and changes nothing")
+    func readOnly() throws {
+        let dir = TemporaryDirectory("backfill-ro")
+        let path = dir.path + "/ro.sqlite"
+        #expect(try Run.backfill(["symbols", "add", "SPY", "--asset-class", "etf", "--database", "sqlite:" + path]).status == 0)
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        // Root ignores file modes: run the command as an unprivileged user then.
+        let asRoot = getuid() == 0
+        try FileManager.default.setAttributes([.posixPermissions: 0o555], ofItemAtPath: dir.path)
+        try FileManager.default.setAttributes([.posixPermissions: 0o444], ofItemAtPath: path)
+        defer { try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dir.path) }
+        let args = ["symbols", "add", "QQQ", "--asset-class", "etf", "--database", "sqlite:" + path]
+        let out =
+            asRoot
+            ? try Run.program("/usr/sbin/runuser", ["-u", "nobody", "--", Fixtures.backfillExecutable] + args)
+            : try Run.backfill(args)
+        #expect(out.status != 0)
+        #expect(out.stderr.hasPrefix("backfill: error: "))
+        #expect(out.stderr.contains(path))
+        #expect(out.stderr.contains("read-only") || out.stderr.contains("cannot") || out.stderr.contains("unable to open"), "\(out.stderr)")
+        #expect(out.stderr.split(separator: "\n").count == 1, "\(out.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+    }
+}
