@@ -26,6 +26,8 @@
 
 /* Bars per block: the scratch columns of a block stay in L1 between the three phases. */
 #define BLOCK 256
+/* From this bar on every window is full and every recurrence is past its seed. */
+#define WARM (VOL_N + 1)
 
 BF_INLINE void features_segment(bf_ohlc in, size_t n, double *const out[BF_FEATURE_COUNT], int vector_log) {
     const double *h = in.high, *l = in.low, *c = in.close;
@@ -71,7 +73,8 @@ BF_INLINE void features_segment(bf_ohlc in, size_t n, double *const out[BF_FEATU
         }
         /* Phase B, the recurrences (independent chains the core overlaps); divisions and square
          * roots that feed no chain are left to phase C. */
-        for (size_t t = b0; t < b1; t++) {
+        size_t warm_end = b1 < WARM ? b1 : (b0 > WARM ? b0 : WARM);
+        for (size_t t = b0; t < warm_end; t++) {
             double ct = c[t];
             if (t >= 1) {
                 double tr = tr_buf[t - b0], g = gain_buf[t - b0], lo = loss_buf[t - b0];
@@ -121,6 +124,29 @@ BF_INLINE void features_segment(bf_ohlc in, size_t n, double *const out[BF_FEATU
                 bf_rolling_slope_reset(&ls, c, SLOPE_N);
                 slope[t] = bf_rolling_slope_value(&ls, SLOPE_N);
             } else if (t + 1 > SLOPE_N) {
+                slope[t] = bf_rolling_slope_step(&ls, ct, c[t - SLOPE_N], c + t + 1, SLOPE_N);
+            }
+        }
+        /* The same recurrences once every window is full (t >= WARM): no warm-up branches. */
+        {
+            const double inv_atr = 1.0 / ATR_N, inv_rsi = 1.0 / RSI_N;
+            for (size_t t = warm_end; t < b1; t++) {
+                double ct = c[t];
+                double tr = tr_buf[t - b0], g = gain_buf[t - b0], lo = loss_buf[t - b0];
+                same_logret = logret[t] == logret[t - 1] ? same_logret + 1 : 1;
+                atr_prev = bf_wilder(atr_prev, tr, ATR_N, inv_atr);
+                ag = bf_wilder(ag, g, RSI_N, inv_rsi);
+                al = bf_wilder(al, lo, RSI_N, inv_rsi);
+                atr[t] = atr_prev;
+                rsi[t] = ag;
+                al_buf[t - b0] = al;
+                sma_sum += ct;
+                sma[t] = sma_sum;
+                sma_sum -= c[t + 1 - SMA_N];
+                ema_prev = fma(ct - ema_prev, ema_k, ema_prev);
+                ema[t] = ema_prev;
+                double var = bf_rolling_std_var(&vs, logret[t], logret[t - VOL_N], logret + t + 1, VOL_N);
+                vol[t] = same_logret >= VOL_N ? 0.0 : var;
                 slope[t] = bf_rolling_slope_step(&ls, ct, c[t - SLOPE_N], c + t + 1, SLOPE_N);
             }
         }
