@@ -31,20 +31,30 @@ public struct SeriesColumns: Sendable {
     /// Computes the v1 features of the whole series.
     public func features(path: FeatureKernels.Path? = nil) -> FeatureBatch {
         let out = FeatureBatch(capacity: count)
-        guard count > 0 else { return out }
+        features(path: path, into: out)
+        return out
+    }
+
+    /// Computes the v1 features of the whole series into `out` (capacity >= count).
+    public func features(path: FeatureKernels.Path?, into out: FeatureBatch) {
+        guard count > 0 else {
+            out.count = 0
+            return
+        }
         ts.withUnsafeBufferPointer { t in
             open.withUnsafeBufferPointer { o in
                 high.withUnsafeBufferPointer { h in
                     low.withUnsafeBufferPointer { l in
                         close.withUnsafeBufferPointer { c in
+                            guard let t = t.baseAddress, let o = o.baseAddress, let h = h.baseAddress,
+                                let l = l.baseAddress, let c = c.baseAddress
+                            else { return }
                             FeatureKernels.computeV1(
-                                ts: t.baseAddress!, open: o.baseAddress!, high: h.baseAddress!, low: l.baseAddress!,
-                                close: c.baseAddress!, count: count, into: out, path: path)
+                                ts: t, open: o, high: h, low: l, close: c, count: count, into: out, path: path)
                         }
                     }
                 }
             }
         }
-        return out
     }
 }

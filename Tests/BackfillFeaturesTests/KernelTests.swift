@@ -35,19 +35,7 @@ struct Reference {
         let out = FeatureBatch(capacity: ts.count)
         // Fill with a sentinel so the test proves the path wrote every value.
         for c in out.columns { c.initialize(repeating: sentinel, count: ts.count) }
-        ts.withUnsafeBufferPointer { t in
-            open.withUnsafeBufferPointer { o in
-                high.withUnsafeBufferPointer { h in
-                    low.withUnsafeBufferPointer { l in
-                        close.withUnsafeBufferPointer { c in
-                            FeatureKernels.computeV1(
-                                ts: t.baseAddress!, open: o.baseAddress!, high: h.baseAddress!, low: l.baseAddress!,
-                                close: c.baseAddress!, count: ts.count, into: out, path: path)
-                        }
-                    }
-                }
-            }
-        }
+        s.features(path: path, into: out)
         return out
     }
 }
