@@ -111,7 +111,7 @@ static const double POW10[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7, 
 /* Fast path (Clinger): at most 15 significant digits (leading zeros counted, conservatively) and
  * a decimal exponent within ±22 give the correctly rounded double with one multiply or divide of
  * exact doubles. Everything else (and "nan", "inf") goes to strtod. */
-int bf_parse_double(const char *s, size_t n, double *out) {
+size_t bf_scan_double(const char *s, size_t n, double *out) {
     const char *p = s, *end = s + n;
     int negative = 0;
     if (p < end && (*p == '-' || *p == '+')) negative = *p++ == '-';
@@ -126,7 +126,7 @@ int bf_parse_double(const char *s, size_t n, double *out) {
         digits += (int)(p - f);
     }
     if (digits > 0 && p < end && (*p == 'e' || *p == 'E')) {
-        const char *e0 = ++p;
+        const char *e0 = p++;
         int eneg = 0, e = 0;
         if (p < end && (*p == '+' || *p == '-')) eneg = *p++ == '-';
         const char *ed = p;
@@ -134,26 +134,47 @@ int bf_parse_double(const char *s, size_t n, double *out) {
             if (e < 10000) e = e * 10 + (*p - '0');
             p++;
         }
-        if (p == ed) p = e0 - 1; /* not an exponent: let strtod decide */
+        if (p == ed) p = e0; /* "1e" is not an exponent: stop before the e */
         else exp10 += eneg ? -e : e;
     }
-    if (p == end && digits > 0 && digits <= 15 && exp10 >= -22 && exp10 <= 22) {
+    if (digits == 0) return 0;
+    if (digits <= 15 && exp10 >= -22 && exp10 <= 22) {
         double v = (double)mant;
         v = exp10 < 0 ? v / POW10[-exp10] : v * POW10[exp10];
         *out = negative ? -v : v;
+        return (size_t)(p - s);
+    }
+    /* Slow path: strtod over the same extent (correctly rounded). */
+    size_t len = (size_t)(p - s);
+    char buffer[64];
+    if (len >= sizeof buffer) return 0;
+    memcpy(buffer, s, len);
+    buffer[len] = '\0';
+    char *stop = NULL;
+    double v = strtod(buffer, &stop);
+    if (stop != buffer + len) return 0;
+    *out = v;
+    return len;
+}
+
+int bf_parse_double(const char *s, size_t n, double *out) {
+    double v;
+    if (n > 0 && bf_scan_double(s, n, &v) == n) {
+        *out = v;
         return 1;
     }
+    /* "nan", "inf", "infinity" (so validation can name them); never hexadecimal. */
     char buffer[64];
     if (n == 0 || n >= sizeof buffer) return 0;
-    /* Decimal only: strtod would also take hexadecimal floats. */
     for (size_t i = 0; i < n; i++) {
-        if (s[i] == 'x' || s[i] == 'X' || s[i] == 'p' || s[i] == 'P') return 0;
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' || c == '+') || c == 'x' || c == 'X') return 0;
     }
     memcpy(buffer, s, n);
     buffer[n] = '\0';
     char *stop = NULL;
-    double v = strtod(buffer, &stop);
-    if (stop != buffer + n) return 0;
+    v = strtod(buffer, &stop);
+    if (stop != buffer + n || v == v && v < 1e308 && v > -1e308) return 0;
     *out = v;
     return 1;
 }

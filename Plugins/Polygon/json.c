@@ -83,14 +83,12 @@ static long str(cursor *c, char *out, size_t cap) {
     return -1;
 }
 
-/* A JSON number: its extent, then BackfillText's exact parser (fast path, else strtod). */
+/* A JSON number, parsed in one pass by BackfillText's exact scanner. */
 static int num(cursor *c, double *out) {
-    const char *s = c->p;
-    while (c->p < c->end && ((unsigned)(*c->p - '0') < 10u || *c->p == '-' || *c->p == '+' || *c->p == '.' ||
-                             *c->p == 'e' || *c->p == 'E'))
-        c->p++;
     double v;
-    if (c->p == s || !bf_parse_double(s, (size_t)(c->p - s), &v)) return -1;
+    size_t used = bf_scan_double(c->p, (size_t)(c->end - c->p), &v);
+    if (used == 0) return -1;
+    c->p += used;
     if (out) *out = v;
     return 0;
 }

@@ -29,6 +29,10 @@ int bf_parse_time(const char *text, size_t length, int64_t *out_ms);
  * "nan"/"inf" parse (so validation can report them by name). */
 int bf_parse_double(const char *text, size_t length, double *out);
 
+/* Parses the decimal number at the start of text (digits, optional fraction and exponent) and
+ * returns how many bytes it took, 0 when there is none. Exact (correctly rounded). */
+size_t bf_scan_double(const char *text, size_t length, double *out);
+
 /* Parses an optionally signed decimal integer that fills the whole field. Returns 1 on success. */
 int bf_parse_int64(const char *text, size_t length, int64_t *out);
 
