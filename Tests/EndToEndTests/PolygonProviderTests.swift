@@ -13,6 +13,7 @@ struct PolygonProviderTests {
     final class Harness: @unchecked Sendable {
         let dir = TemporaryDirectory("backfill-polygon")
         let process = Process()
+        let stdin = Pipe()
         let port: Int
         var database: String { "sqlite:" + dir.path + "/db.sqlite" }
         var results: String { dir.path + "/results.json" }
@@ -26,13 +27,19 @@ struct PolygonProviderTests {
             let out = Pipe()
             process.standardOutput = out
             process.standardError = FileHandle.nullDevice
+            process.standardInput = stdin
             try process.run()
             var line = Data()
             while let byte = try out.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) { line += byte }
             port = Int(String(decoding: line, as: UTF8.self)) ?? 0
         }
 
-        deinit { process.terminate() }
+        deinit {
+            // Closing the server's stdin stops it even if this process dies first.
+            try? stdin.fileHandleForWriting.close()
+            process.terminate()
+            process.waitUntilExit()
+        }
 
         func backfill(_ args: [String], env: [String: String] = ["POLYGON_API_KEY": PolygonProviderTests.key]) throws -> ProcessOutput {
             try Run.backfill(args + ["--database", database], environment: env, directory: dir.path)

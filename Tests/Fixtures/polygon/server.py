@@ -148,7 +148,14 @@ def main():
 
     server = Server(("127.0.0.1", 0), Handler)
     print(server.server_address[1], flush=True)
-    # Stop by itself after 10 minutes, whatever happens to the test that started it.
+    # Stop when the test that started it closes our stdin (or dies), and after 10 minutes whatever happens.
+    def watch_stdin():
+        try:
+            while sys.stdin.buffer.read(1):
+                pass
+        finally:
+            os._exit(0)
+    threading.Thread(target=watch_stdin, daemon=True).start()
     threading.Timer(600, lambda: os._exit(0)).start()
     server.serve_forever()
 
