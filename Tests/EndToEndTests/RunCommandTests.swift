@@ -164,11 +164,19 @@ struct RunCommandTests {
         first.executableURL = URL(fileURLWithPath: Fixtures.backfillExecutable)
         first.arguments = ["run", "--replay-dir", w.replay, "--results", w.dir.path + "/first.json", "--database", w.database,
                            "--timeframes", "1d", "--start", "2018-01-01", "--end", "2020-01-01", "--page-size", "100"]
-        first.standardOutput = FileHandle.nullDevice
+        let firstOut = Pipe()
+        first.standardOutput = firstOut
         first.standardError = FileHandle.nullDevice
         try first.run()
-        Thread.sleep(forTimeInterval: 0.5)
+        // Wait until the first run holds the lock: it prints its plan only after taking it.
+        var seen = Data()
+        while !String(decoding: seen, as: UTF8.self).contains("Plan:") {
+            let chunk = firstOut.fileHandleForReading.availableData  // whatever has arrived; empty at EOF
+            if chunk.isEmpty { break }
+            seen += chunk
+        }
         let second = try w.run(["--timeframes", "1d", "--start", "2018-01-01", "--end", "2020-01-01"])
+        _ = try firstOut.fileHandleForReading.readToEnd()
         first.waitUntilExit()
         #expect(second.status == 1)
         #expect(second.stderr.contains("another backfill run is using sqlite:\(w.dir.path)/db.sqlite; exiting"))
