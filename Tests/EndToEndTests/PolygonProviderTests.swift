@@ -118,6 +118,8 @@ struct PolygonProviderTests {
         #expect(paths.count == 24)
         #expect(Set(paths).count == paths.count, "a page was fetched twice")
         #expect(paths.dropFirst().allSatisfy { $0.contains("cursor=") })
+        // One reused connection (keep-alive) for all 24 requests of the pair.
+        #expect(Set(reqs.compactMap { $0["client_port"] as? Int }).count == 1)
         // The rate is kept: in any half second the server sees at most 20/s × 0.5 s + 2 requests
         // (a send delayed past its slot can bring two requests closer than 50 ms, never make a
         // burst), and the 24 pages span at least 23 slots (less a delayed first send).

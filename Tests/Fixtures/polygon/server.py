@@ -18,8 +18,8 @@ Behaviours, applied by the first rule that matches and still has `times` left (d
   "truncate": true                   cut the body in half
   "malformed": true                  a body that is not JSON
   "empty": true                      status OK with no `results` key
-Every request is appended to --log as JSON: time, path, authorization (whether the right Bearer
-key came), user_agent, accept_encoding.
+Every request is appended to --log as JSON: time, path, client_port (one per TCP connection),
+authorization (whether the right Bearer key came), user_agent, accept_encoding.
 """
 import argparse
 import hashlib
@@ -77,7 +77,8 @@ def main():
 
         def do_GET(self):
             auth = self.headers.get("Authorization", "")
-            entry = {"time": time.time(), "path": self.path, "authorization": auth == "Bearer " + scenario["key"],
+            entry = {"time": time.time(), "path": self.path, "client_port": self.client_address[1],
+                     "authorization": auth == "Bearer " + scenario["key"],
                      "user_agent": self.headers.get("User-Agent", ""), "accept_encoding": self.headers.get("Accept-Encoding", "")}
             with lock:
                 log.write(json.dumps(entry) + "\n")
