@@ -42,8 +42,8 @@ BF_INLINE double bf_wilder(double prev, double x, double n, double inv_n) {
 }
 
 /* Rolling population standard deviation in O(1) per bar: sums of (x − a) and (x − a)² over the
- * window with an anchor a, re-anchored on the window mean and recomputed exactly every `period`
- * bars, so rounding never accumulates over more than one window (relative error ~1e-15, far
+ * window with an anchor a, re-anchored on the newest value and recomputed from the window every
+ * `period` bars, so rounding never accumulates over more than one window (relative error ~1e-15, far
  * inside TA-Lib's 1e-12; a plain E[x²] − E[x]² would lose digits). A window of identical values
  * is exactly 0. */
 typedef struct bf_rolling_std {
@@ -51,19 +51,27 @@ typedef struct bf_rolling_std {
     size_t since_anchor;
 } bf_rolling_std;
 
-/* Starts or re-anchors on the window w[0..n). */
+/* Starts or re-anchors on the window w[0..n): the anchor is the newest value (within a few
+ * standard deviations of the mean, which keeps s2/n − (s1/n)² free of cancellation), and the sums
+ * run in four independent partial chains so the re-anchoring costs little latency. */
 BF_INLINE void bf_rolling_std_reset(bf_rolling_std *r, const double *w, size_t n) {
-    double sum = 0.0;
-    for (size_t i = 0; i < n; i++) sum += w[i];
-    r->anchor = sum / (double)n;
-    double s1 = 0.0, s2 = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        double d = w[i] - r->anchor;
-        s1 += d;
-        s2 += d * d;
+    r->anchor = w[n - 1];
+    double s1[4] = {0, 0, 0, 0}, s2[4] = {0, 0, 0, 0};
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        for (int k = 0; k < 4; k++) {
+            double d = w[i + k] - r->anchor;
+            s1[k] += d;
+            s2[k] += d * d;
+        }
     }
-    r->s1 = s1;
-    r->s2 = s2;
+    for (; i < n; i++) {
+        double d = w[i] - r->anchor;
+        s1[0] += d;
+        s2[0] += d * d;
+    }
+    r->s1 = (s1[0] + s1[1]) + (s1[2] + s1[3]);
+    r->s2 = (s2[0] + s2[1]) + (s2[2] + s2[3]);
     r->since_anchor = 0;
 }
 
@@ -98,14 +106,22 @@ typedef struct bf_rolling_slope {
 
 BF_INLINE void bf_rolling_slope_reset(bf_rolling_slope *r, const double *w, size_t n) {
     r->anchor = w[n - 1];
-    double sy = 0.0, sxy = 0.0;
-    for (size_t x = 0; x < n; x++) {
-        double y = w[x] - r->anchor;
-        sy += y;
-        sxy += (double)x * y;
+    double sy[4] = {0, 0, 0, 0}, sxy[4] = {0, 0, 0, 0};
+    size_t x = 0;
+    for (; x + 4 <= n; x += 4) {
+        for (int k = 0; k < 4; k++) {
+            double y = w[x + k] - r->anchor;
+            sy[k] += y;
+            sxy[k] += (double)(x + (size_t)k) * y;
+        }
     }
-    r->sy = sy;
-    r->sxy = sxy;
+    for (; x < n; x++) {
+        double y = w[x] - r->anchor;
+        sy[0] += y;
+        sxy[0] += (double)x * y;
+    }
+    r->sy = (sy[0] + sy[1]) + (sy[2] + sy[3]);
+    r->sxy = (sxy[0] + sxy[1]) + (sxy[2] + sxy[3]);
     r->since_anchor = 0;
 }
 
