@@ -103,12 +103,13 @@ struct Run: AsyncParsableCommand {
         observer.line(MatrixPrinter.text(report: report))
         printSummary(report, observer)
 
+        let document = ResultsJSON.document(report)
         if let runId {
             try? store.finishRun(
                 runId, finishedAt: report.summary.finishedAt, status: report.summary.exitCode == 0 ? "complete" : "incomplete",
-                summary: ResultsJSON.document(report).text())
+                summary: document.text())
         }
-        try AtomicFile.write(ResultsJSON.document(report).text(indent: 2) + "\n", to: results)
+        try AtomicFile.write(document.text(indent: 2) + "\n", to: results)
         observer.line("Results written to \(results)")
         if report.summary.exitCode != 0 { throw CLIFailure(message: "", exitCode: report.summary.exitCode) }
     }
