@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernel_math.h"
+#include "features_v1.h"
 
 #if BF_HAS_AVX2_BUILD
 #include <cpuid.h>
@@ -37,12 +37,27 @@ static int cpu_has_avx2_fma(void) {
 #endif
 }
 
+/* AVX-512 F, DQ and VL, and the OS saves the opmask and all 32 ZMM registers (XCR0 bits 5-7). */
+static int cpu_has_avx512(void) {
+#if BF_HAS_AVX2_BUILD
+    if (!cpu_has_avx2_fma()) return 0;
+    if (!__builtin_cpu_supports("avx512f") || !__builtin_cpu_supports("avx512dq") || !__builtin_cpu_supports("avx512vl"))
+        return 0;
+    unsigned int lo, hi;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    (void)hi;
+    return (lo & 0xE6) == 0xE6;
+#else
+    return 0;
+#endif
+}
+
 int bf_kernels_path_available(bf_kernel_path path) {
     switch (path) {
     case BF_PATH_SCALAR: return 1;
     case BF_PATH_AVX2: return cpu_has_avx2_fma();
-    /* Slots for paths that ship once a test has run them on a CPU that has them. */
-    case BF_PATH_AVX512: return 0;
+    case BF_PATH_AVX512: return cpu_has_avx512();
+    /* A slot for a path that ships once a test has run it on a CPU that has it. */
     case BF_PATH_NEON: return 0;
     }
     return 0;
@@ -59,6 +74,7 @@ static int choose_path(void) {
          * host checks BACKFILL_KERNELS itself and tells the user. */
         return BF_PATH_SCALAR;
     }
+    if (bf_kernels_path_available(BF_PATH_AVX512)) return BF_PATH_AVX512;
     return bf_kernels_path_available(BF_PATH_AVX2) ? BF_PATH_AVX2 : BF_PATH_SCALAR;
 }
 
@@ -78,9 +94,11 @@ int bf_kernels_use_path(bf_kernel_path path) {
 }
 
 void bf_features_v1_path(bf_kernel_path path, bf_ohlc in, size_t n, double *const out[BF_FEATURE_COUNT]) {
-    int avx2 = path == BF_PATH_AVX2 && bf_kernels_path_available(BF_PATH_AVX2);
-    bf_features_fn segment = avx2 ? bf_features_segment_avx2 : bf_features_segment_scalar;
-    size_t (*first_invalid)(bf_ohlc, size_t, size_t) = avx2 ? bf_first_invalid_avx2 : bf_first_invalid_scalar;
+    bf_v1_run_fn run = bf_v1_run_scalar;
+#if BF_HAS_AVX2_BUILD
+    if (path == BF_PATH_AVX512 && bf_kernels_path_available(BF_PATH_AVX512)) run = bf_v1_run_avx512;
+    else if (path == BF_PATH_AVX2 && bf_kernels_path_available(BF_PATH_AVX2)) run = bf_v1_run_avx2;
+#endif
     size_t t = 0;
     while (t < n) {
         if (!bf_valid_bar(in.open[t], in.high[t], in.low[t], in.close[t])) {
@@ -88,12 +106,11 @@ void bf_features_v1_path(bf_kernel_path path, bf_ohlc in, size_t n, double *cons
             t++;
             continue;
         }
-        size_t end = first_invalid(in, t + 1, n);
+        /* A run from a valid bar to the next invalid one (or the end), as its own series. */
         bf_ohlc seg = {in.open + t, in.high + t, in.low + t, in.close + t};
         double *seg_out[BF_FEATURE_COUNT];
         for (int k = 0; k < BF_FEATURE_COUNT; k++) seg_out[k] = out[k] + t;
-        segment(seg, end - t, seg_out);
-        t = end;
+        t += run(seg, n - t, seg_out);
     }
 }
 

@@ -6,6 +6,7 @@
 
 #include <math.h>
 #include <stddef.h>
+#include <stdlib.h>
 
 #include "backfill_kernels.h"
 
@@ -16,9 +17,11 @@
 #if defined(__x86_64__) || defined(__i386__)
 #define BF_HAS_AVX2_BUILD 1
 #define BF_TARGET_AVX2 __attribute__((target("avx2,fma")))
+#define BF_TARGET_AVX512 __attribute__((target("avx512f,avx512dq,avx512vl,avx2,fma")))
 #else
 #define BF_HAS_AVX2_BUILD 0
 #define BF_TARGET_AVX2
+#define BF_TARGET_AVX512
 #endif
 
 /* True range (t >= 1): max(h − l, |c₋₁ − h|, |c₋₁ − l|), compared in that order with strict >. */
@@ -145,48 +148,76 @@ BF_INLINE double bf_rolling_slope_step(bf_rolling_slope *r, double in, double ou
     return bf_rolling_slope_value(r, n);
 }
 
+/* The slope of a window as a weighted sum of its p − 1 differences (vector_path.h):
+ * w[j] = j·(p − j) for j = 1..p−1, and w[0] = 6 / (p·(p² − 1)), the scale. */
+BF_INLINE void bf_slope_weights(double *w, size_t p) {
+    w[0] = 6.0 / ((double)p * ((double)p * (double)p - 1.0));
+    for (size_t j = 1; j < p; j++) w[j] = (double)j * (double)(p - j);
+}
+
+/* One lane of the vector paths' window variance and slope (vector_path.h), in the same order of
+ * operations, for the per-kernel tails: each value is bit-identical to a vector lane's. */
+BF_INLINE double bf_window_var_1(const double *x, size_t p) {
+    double a = x[0], s1a = 0.0, s1b = 0.0, s2a = 0.0, s2b = 0.0;
+    size_t k = 1;
+    for (; k + 1 < p; k += 2) {
+        double y = x[-(ptrdiff_t)k] - a, z = x[-(ptrdiff_t)k - 1] - a;
+        s1a += y;
+        s1b += z;
+        s2a = fma(y, y, s2a);
+        s2b = fma(z, z, s2b);
+    }
+    if (k < p) {
+        double y = x[-(ptrdiff_t)k] - a;
+        s1a += y;
+        s2a = fma(y, y, s2a);
+    }
+    double inv_p = 1.0 / (double)p, mean = (s1a + s1b) * inv_p;
+    return (s2a + s2b) * inv_p - mean * mean;
+}
+
+/* c points at the window's newest close; the differences are taken on the fly. */
+BF_INLINE double bf_window_slope_1(const double *c, size_t p) {
+    double acc_a = 0.0, acc_b = 0.0;
+    size_t j = 1;
+    for (; j + 1 < p; j += 2) {
+        ptrdiff_t m = -(ptrdiff_t)(p - 1 - j);
+        acc_a = fma(c[m] - c[m - 1], (double)j * (double)(p - j), acc_a);
+        acc_b = fma(c[m + 1] - c[m], (double)(j + 1) * (double)(p - j - 1), acc_b);
+    }
+    if (j < p) {
+        ptrdiff_t m = -(ptrdiff_t)(p - 1 - j);
+        acc_a = fma(c[m] - c[m - 1], (double)j * (double)(p - j), acc_a);
+    }
+    return (acc_a + acc_b) * (6.0 / ((double)p * ((double)p * (double)p - 1.0)));
+}
+
 /* A bar the kernels accept: finite, positive prices, high >= low. */
 BF_INLINE int bf_valid_bar(double o, double h, double l, double c) {
     return isfinite(o) && isfinite(h) && isfinite(l) && isfinite(c) && o > 0 && h > 0 && l > 0 && c > 0 && h >= l;
 }
 
-/* The first index in [from, n) whose bar is not valid (n when all are): blocks of 64 bars are
- * checked without branches, and only a block with a bad bar is scanned one by one. */
-BF_INLINE size_t bf_first_invalid(bf_ohlc in, size_t from, size_t n) {
-    size_t t = from;
-    while (t + 64 <= n) {
-        int bad = 0;
-        for (size_t i = t; i < t + 64; i++) {
-            double o = in.open[i], h = in.high[i], l = in.low[i], c = in.close[i];
-            /* NaN fails every comparison; infinities fail the < 1e308 bound. */
-            int ok = (o > 0) & (h > 0) & (l > 0) & (c > 0) & (h >= l) & (o < 1e308) & (h < 1e308) & (l < 1e308) &
-                     (c < 1e308);
-            bad |= !ok;
-        }
-        if (bad) break;
-        t += 64;
-    }
-    for (; t < n; t++) {
-        if (!bf_valid_bar(in.open[t], in.high[t], in.low[t], in.close[t])) return t;
-    }
-    return n;
-}
-
-/* Path plumbing (dispatch.c). */
-typedef void (*bf_features_fn)(bf_ohlc in, size_t n, double *const out[BF_FEATURE_COUNT]);
-void bf_features_segment_scalar(bf_ohlc in, size_t n, double *const out[BF_FEATURE_COUNT]);
-void bf_features_segment_avx2(bf_ohlc in, size_t n, double *const out[BF_FEATURE_COUNT]);
-size_t bf_first_invalid_scalar(bf_ohlc in, size_t from, size_t n);
-size_t bf_first_invalid_avx2(bf_ohlc in, size_t from, size_t n);
-
 #endif
 
 /* Defines NAME (dispatching), NAME##_scalar and NAME##_avx2 around one always-inline body
  * `NAME##_body` with parameter list PARAMS and argument list ARGS. */
+/* logret_1 on a vector path: out[i] = log(num[i] / den[i]) (vector_path.h). */
+void bf_log_ratio_avx2(const double *num, const double *den, double *out, size_t n);
+void bf_log_ratio_avx512(const double *num, const double *den, double *out, size_t n);
+/* vol and slope on a vector path (vector_path.h): per window, not rolling. */
+void bf_vol_windows_avx2(const double *x, size_t n, size_t p, double *out);
+void bf_vol_windows_avx512(const double *x, size_t n, size_t p, double *out);
+void bf_slope_windows_avx2(const double *c, size_t n, size_t p, double *out);
+void bf_slope_windows_avx512(const double *c, size_t n, size_t p, double *out);
+
 #define BF_KERNEL(NAME, PARAMS, ARGS)                                                              \
     static void NAME##_scalar PARAMS { NAME##_body ARGS; }                                         \
     BF_TARGET_AVX2 static void NAME##_avx2 PARAMS { NAME##_body ARGS; }                            \
+    BF_TARGET_AVX512 static void NAME##_avx512 PARAMS { NAME##_body ARGS; }                        \
     void NAME PARAMS {                                                                             \
-        if (bf_kernels_active_path() == BF_PATH_AVX2) NAME##_avx2 ARGS;                            \
-        else NAME##_scalar ARGS;                                                                   \
+        switch (bf_kernels_active_path()) {                                                        \
+        case BF_PATH_AVX512: NAME##_avx512 ARGS; break;                                            \
+        case BF_PATH_AVX2: NAME##_avx2 ARGS; break;                                                \
+        default: NAME##_scalar ARGS; break;                                                        \
+        }                                                                                          \
     }

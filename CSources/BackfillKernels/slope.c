@@ -1,6 +1,7 @@
-/* Linear-regression slope of the last p closes, price per bar (TA-Lib LINEARREG_SLOPE): O(1) per
- * bar with rolling sums re-anchored every p bars (bf_rolling_slope); within 1e-13 of the price
- * level of TA-Lib's O(p) loop. Lookback p − 1. */
+/* Linear-regression slope of the last p closes, price per bar (TA-Lib LINEARREG_SLOPE), within
+ * 1e-13 of the price level of TA-Lib's O(p) loop. Lookback p − 1. The scalar path keeps rolling
+ * sums re-anchored every p bars (bf_rolling_slope); the vector paths take each window's weighted
+ * differences (vector_path.h), lane for lane what the fused pass computes. */
 #include "kernel_math.h"
 
 size_t bf_lookback_slope(size_t p) { return p > 0 ? p - 1 : 0; }
@@ -19,4 +20,12 @@ BF_INLINE void bf_slope_body(const double *c, size_t n, size_t p, double *out) {
     }
 }
 
-BF_KERNEL(bf_slope, (const double *c, size_t n, size_t p, double *out), (c, n, p, out))
+void bf_slope(const double *c, size_t n, size_t p, double *out) {
+    switch (bf_kernels_active_path()) {
+#if BF_HAS_AVX2_BUILD
+    case BF_PATH_AVX512: bf_slope_windows_avx512(c, n, p, out); break;
+    case BF_PATH_AVX2: bf_slope_windows_avx2(c, n, p, out); break;
+#endif
+    default: bf_slope_body(c, n, p, out); break;
+    }
+}

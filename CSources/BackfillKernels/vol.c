@@ -1,7 +1,8 @@
 /* vol = population standard deviation (ddof 0) of x[t−p+1..t] (TA-Lib 0.8.1 matches a two-pass
- * np.std to 4e-15): rolling sums anchored on the exact window mean, re-anchored every p bars
- * (bf_rolling_std); exactly 0 for a window of identical values. Input: log returns (x[0] NaN), so
- * the first value is at index p. */
+ * np.std to 4e-15); exactly 0 for a window of identical values. Input: log returns (x[0] NaN),
+ * so the first value is at index p. The scalar path keeps rolling sums re-anchored every p bars
+ * (bf_rolling_std); the vector paths sum each window from its newest value (vector_path.h),
+ * lane for lane what the fused pass computes. */
 #include "kernel_math.h"
 
 size_t bf_lookback_vol(size_t p) { return p; }
@@ -27,4 +28,12 @@ BF_INLINE void bf_vol_body(const double *x, size_t n, size_t p, double *out) {
     }
 }
 
-BF_KERNEL(bf_vol, (const double *x, size_t n, size_t p, double *out), (x, n, p, out))
+void bf_vol(const double *x, size_t n, size_t p, double *out) {
+    switch (bf_kernels_active_path()) {
+#if BF_HAS_AVX2_BUILD
+    case BF_PATH_AVX512: bf_vol_windows_avx512(x, n, p, out); break;
+    case BF_PATH_AVX2: bf_vol_windows_avx2(x, n, p, out); break;
+#endif
+    default: bf_vol_body(x, n, p, out); break;
+    }
+}

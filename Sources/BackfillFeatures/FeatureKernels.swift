@@ -33,6 +33,14 @@ public enum FeatureKernels {
     /// Paths this machine can run.
     public static var availablePaths: [Path] { Path.allCases.filter(\.isAvailable) }
 
+    /// The fastest path this machine can run (what the kernels choose when BACKFILL_KERNELS is unset).
+    public static var bestPath: Path { availablePaths.last ?? .scalar }
+
+    /// Makes `path` the process-wide active path (for the per-kernel entry points and benchmarks);
+    /// false, and nothing changes, when it is not available.
+    @discardableResult
+    public static func use(_ path: Path) -> Bool { bf_kernels_use_path(path.c) != 0 }
+
     /// Checks BACKFILL_KERNELS: nil when unset or usable, else a message naming what is valid.
     public static func environmentProblem(_ value: String?) -> String? {
         guard let value, !value.isEmpty else { return nil }

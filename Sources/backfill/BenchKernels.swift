@@ -62,9 +62,9 @@ struct KernelBench: AsyncParsableCommand {
             let trivial = time { pointers.withUnsafeBufferPointer { bf_bench_trivial_pass(input, v.baseAddress, n, $0.baseAddress) } }
             results.append(("trivial_fused_5in_9out", "-", trivial))
             for path in FeatureKernels.availablePaths {
-                _ = bf_kernels_use_path(path == .avx2 ? BF_PATH_AVX2 : BF_PATH_SCALAR)
+                FeatureKernels.use(path)
                 let p = path.rawValue
-                results.append(("fused_v1", p, time { pointers.withUnsafeBufferPointer { bf_features_v1_path(path == .avx2 ? BF_PATH_AVX2 : BF_PATH_SCALAR, input, n, $0.baseAddress) } }))
+                results.append(("fused_v1", p, time { pointers.withUnsafeBufferPointer { bf_features_v1(input, n, $0.baseAddress) } }))
                 results.append(("ret_logret", p, time { bf_ret(c.baseAddress, n, pointers[0], pointers[1]) }))
                 results.append(("vol_20", p, time { bf_vol(pointers[1], n, 20, pointers[2]) }))
                 results.append(("atr_natr_14", p, time { bf_atr(h.baseAddress, l.baseAddress, c.baseAddress, n, 14, pointers[3], pointers[4]) }))
@@ -74,7 +74,7 @@ struct KernelBench: AsyncParsableCommand {
                 results.append(("slope_20", p, time { bf_slope(c.baseAddress, n, 20, pointers[8]) }))
             }
         }}}}}
-        _ = bf_kernels_use_path(FeatureKernels.Path.avx2.isAvailable ? BF_PATH_AVX2 : BF_PATH_SCALAR)
+        FeatureKernels.use(FeatureKernels.bestPath)
 
         let triadGBs = Double(n) * 24 / (results[0].seconds * 1e9)
         let trivialRate = Double(n) / results[1].seconds

@@ -12,7 +12,7 @@ struct Features: AsyncParsableCommand {
         discussion: """
             Each symbol/timeframe is computed over its whole stored series in time order (so EMA, \
             ATR and RSI never depend on where a run starts) with the C kernels \
-            (BACKFILL_KERNELS=scalar|avx2 forces a path), in parallel across pairs; rows are upserted \
+            (BACKFILL_KERNELS=scalar|avx2|avx512 forces a path), in parallel across pairs; rows are upserted \
             into the features table. docs/features.md states the arithmetic.
             """)
 

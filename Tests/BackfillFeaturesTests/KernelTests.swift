@@ -82,6 +82,47 @@ struct KernelTests {
         }
     }
 
+    /// The vector paths divide through a corrected reciprocal and take logret_1 from a series that
+    /// holds for moves under 6 %: this series leaves both ranges (±30 % moves, prices near 1e-200
+    /// and 1e200) and checks that the divisions stay bit-identical to the scalar path's and the
+    /// log within tolerance.
+    @Test("vector paths: big moves and extreme price levels take the exact fallbacks")
+    func vectorFallbacks() throws {
+        var ref = try Reference("spy_1d")
+        let n = 3_000
+        ref.ts = Array(ref.ts.prefix(n))
+        var p = 50.0
+        for t in 0..<n {
+            let level = t < 1_000 ? 1.0 : (t < 2_000 ? 1e-200 : 1e200)
+            let move = t % 7 == 3 ? 1.3 : (t % 7 == 5 ? 0.7 : 1.0 + 0.001 * Double(t % 5 - 2))
+            let open = p
+            p *= move
+            ref.open[t] = open * level
+            ref.close[t] = p * level
+            ref.high[t] = max(open, p) * 1.01 * level
+            ref.low[t] = min(open, p) * 0.99 * level
+        }
+        ref.open = Array(ref.open.prefix(n)); ref.high = Array(ref.high.prefix(n))
+        ref.low = Array(ref.low.prefix(n)); ref.close = Array(ref.close.prefix(n))
+        let scalar = ref.compute(.scalar)
+        for path in Self.paths where path != .scalar {
+            let out = ref.compute(path)
+            for name in ["ret_1", "natr_14", "sma_20", "atr_14", "ema_20"] {
+                let k = FeatureBatch.names.firstIndex(of: name)!
+                #expect((0..<n).allSatisfy { t in
+                    let a = out.columns[k][t], b = scalar.columns[k][t]
+                    return a.isNaN ? b.isNaN : a.bitPattern == b.bitPattern
+                }, "\(path) \(name) not bit-identical to scalar")
+            }
+            let lr = FeatureBatch.names.firstIndex(of: "logret_1")!
+            let off = (1..<n).filter { t in
+                let a = out.columns[lr][t], b = scalar.columns[lr][t]
+                return !(a == b || abs(a - b) <= 4.5e-16 * abs(b))  // within 2 ulp; ±inf where c_t / c_{t−1} overflows
+            }
+            #expect(off.isEmpty, "\(path) logret_1 off at \(off.prefix(5).map { "\($0): \(out.columns[lr][$0]) vs \(scalar.columns[lr][$0])" })")
+        }
+    }
+
     @Test("each vector path writes every value and equals the scalar reference", arguments: series)
     func pathsAgree(series: String) throws {
         let ref = try Reference(series)
@@ -109,8 +150,8 @@ struct KernelTests {
     }
 
     func perKernelEqualsFused(_ path: FeatureKernels.Path) throws {
-        #expect(bf_kernels_use_path(path == .avx2 ? BF_PATH_AVX2 : BF_PATH_SCALAR) == 1)
-        defer { _ = bf_kernels_use_path(FeatureKernels.Path.avx2.isAvailable ? BF_PATH_AVX2 : BF_PATH_SCALAR) }
+        #expect(FeatureKernels.use(path))
+        defer { FeatureKernels.use(FeatureKernels.bestPath) }
         let ref = try Reference("spy_1d")
         let fused = ref.compute(path)
         let n = ref.ts.count

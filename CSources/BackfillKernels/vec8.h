@@ -1,0 +1,28 @@
+/* Eight-lane double vectors for the vector paths, written once with clang's ext_vector_type and
+ * compiled per path: inside an AVX-512 function a bf_v8 is one zmm register, inside an AVX2+FMA
+ * function two ymm registers. Every helper is always_inline, so it takes the instruction set of
+ * the function it is inlined into (no vector crosses a call, no global flags).
+ *
+ * Each lane's result depends only on that lane's inputs: a value is the same whichever vector,
+ * block or tail it is computed in (the per-kernel entry points and the fused pass agree bit for
+ * bit). */
+#ifndef BACKFILL_VEC8_H
+#define BACKFILL_VEC8_H
+
+#include <math.h>
+#include <string.h>
+
+#include "kernel_math.h"
+
+/* Every helper is inlined, so no vector crosses a call boundary: the ABI warning does not apply. */
+#pragma clang diagnostic ignored "-Wpsabi"
+typedef double bf_v8 __attribute__((ext_vector_type(8)));
+typedef long bf_v8i __attribute__((ext_vector_type(8)));
+
+#define BF_V8_LANES 8
+
+#define BF_RECIP_MIN 1e-150
+#define BF_RECIP_MAX 1e150
+#define BF_LOG_NEAR1 0.0625
+
+#endif

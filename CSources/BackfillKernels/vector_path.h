@@ -1,0 +1,372 @@
+/* A vector path of the kernels, as a template: vector_paths.c includes this file once per
+ * instruction set, with BF_VP_SUFFIX (the path's name, pasted onto every function) and
+ * BF_VP_TARGET (its `target` attribute string) defined. The code is written over 8-lane vectors
+ * (vec8.h): one zmm register per vector on AVX-512, two ymm registers on AVX2.
+ *
+ * What the vector paths do differently from the scalar reference, and why the results stay the
+ * scalar's (docs/features.md):
+ *   - one divide per bar (1 / c_t) instead of four: ret_1, the ratio c_t / c_{t−1}, natr_14 and
+ *     sma_20 = S / 20 are divisions corrected from the reciprocal (bf_v8_div_by_recip), which
+ *     gives the correctly rounded quotient: the same bits as the scalar path's divisions;
+ *   - logret_1 by a division-free series for moves under 6 % (bf_v8_log_ratio), within one ulp
+ *     of libm's log (so vol_20, which reads it, is within 1e-15 relative);
+ *   - the validity check and the reciprocals in one pass per block, while the block's inputs
+ *     are being brought into cache for phase A. */
+
+#define BF_VP_CAT2(a, b) a##_##b
+#define BF_VP_CAT(a, b) BF_VP_CAT2(a, b)
+#define BF_VP(name) BF_VP_CAT(name, BF_VP_SUFFIX)
+#define BF_VP_FN __attribute__((target(BF_VP_TARGET)))
+#define BF_VP_INLINE static inline __attribute__((always_inline, target(BF_VP_TARGET)))
+
+#define BF_VP_MIN(a, b) ((a) < (b) ? (a) : (b))
+
+BF_VP_INLINE bf_v8 BF_VP(v8_load)(const double *p) {
+    bf_v8 v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+BF_VP_INLINE void BF_VP(v8_store)(double *p, bf_v8 v) { memcpy(p, &v, sizeof v); }
+
+/* The first k (< 8) lanes from p, the rest `fill`; and the store of the first k lanes. */
+BF_VP_INLINE bf_v8 BF_VP(v8_load_part)(const double *p, size_t k, double fill) {
+    double tmp[BF_V8_LANES];
+    for (size_t i = 0; i < BF_V8_LANES; i++) tmp[i] = i < k ? p[i] : fill;
+    return BF_VP(v8_load)(tmp);
+}
+
+BF_VP_INLINE void BF_VP(v8_store_part)(double *p, bf_v8 v, size_t k) {
+    double tmp[BF_V8_LANES];
+    BF_VP(v8_store)(tmp, v);
+    for (size_t i = 0; i < k; i++) p[i] = tmp[i];
+}
+
+BF_VP_INLINE bf_v8 BF_VP(v8_fma)(bf_v8 a, bf_v8 b, bf_v8 c) { return __builtin_elementwise_fma(a, b, c); }
+BF_VP_INLINE bf_v8 BF_VP(v8_max)(bf_v8 a, bf_v8 b) { return __builtin_elementwise_max(a, b); }
+BF_VP_INLINE bf_v8 BF_VP(v8_abs)(bf_v8 a) { return __builtin_elementwise_abs(a); }
+BF_VP_INLINE int BF_VP(v8_all)(bf_v8i m) { return __builtin_reduce_and(m) != 0; }
+BF_VP_INLINE int BF_VP(v8_any)(bf_v8i m) { return __builtin_reduce_or(m) != 0; }
+
+/* a / b, correctly rounded, from inv = RN(1 / b) without a divide (Markstein's theorem): q = RN(a · inv)
+ * is within one ulp of a / b, r = a − q·b is exact with one FMA, and RN(q + r · inv) is the
+ * correctly rounded quotient, bit-identical to a division. Needs a, b, q away from overflow and
+ * underflow; callers keep divisors in [BF_RECIP_MIN, BF_RECIP_MAX] and quotients far from the
+ * subnormal range (price ratios). */
+BF_VP_INLINE bf_v8 BF_VP(v8_div_by_recip)(bf_v8 a, bf_v8 b, bf_v8 inv) {
+    bf_v8 q = a * inv;
+    bf_v8 r = BF_VP(v8_fma)(-q, b, a);
+    return BF_VP(v8_fma)(r, inv, q);
+}
+
+/* log(x) for x = 1 + f with |f| < 1/16 (f exact): the Taylor series of log1p to f¹³ (the first term
+ * left out is below 2⁻⁵⁵ of the result), as f + f²·P(f) with one rounding at the end, so the result
+ * is within 0.6 ulp. No divide, no table. */
+BF_VP_INLINE bf_v8 BF_VP(v8_log1p_small)(bf_v8 f) {
+    bf_v8 p = (bf_v8)(1.0 / 13.0);
+    p = BF_VP(v8_fma)(p, f, (bf_v8)(-1.0 / 12.0));
+    p = BF_VP(v8_fma)(p, f, (bf_v8)(1.0 / 11.0));
+    p = BF_VP(v8_fma)(p, f, (bf_v8)(-1.0 / 10.0));
+    p = BF_VP(v8_fma)(p, f, (bf_v8)(1.0 / 9.0));
+    p = BF_VP(v8_fma)(p, f, (bf_v8)(-1.0 / 8.0));
+    p = BF_VP(v8_fma)(p, f, (bf_v8)(1.0 / 7.0));
+    p = BF_VP(v8_fma)(p, f, (bf_v8)(-1.0 / 6.0));
+    p = BF_VP(v8_fma)(p, f, (bf_v8)(1.0 / 5.0));
+    p = BF_VP(v8_fma)(p, f, (bf_v8)(-1.0 / 4.0));
+    p = BF_VP(v8_fma)(p, f, (bf_v8)(1.0 / 3.0));
+    p = BF_VP(v8_fma)(p, f, (bf_v8)(-1.0 / 2.0));
+    return BF_VP(v8_fma)(f * f, p, f);
+}
+
+/* log(x) for positive, finite, normal x: fdlibm's e_log.c argument reduction and polynomial
+ * (published error bound < 1 ulp; Lg1..Lg7, ln2_hi and ln2_lo are its published constants):
+ * x = m·2^k with m in [√2/2, √2), f = m − 1, s = f / (2 + f), R(s²) ≈ log((1+s)/(1−s)) − 2s,
+ * log x = k·ln2_hi − ((f²/2 − (s·(f²/2 + R) + k·ln2_lo)) − f). */
+BF_VP_INLINE bf_v8 BF_VP(v8_log_normal)(bf_v8 x) {
+    bf_v8i bits = __builtin_bit_cast(bf_v8i, x);
+    bf_v8i e = (bits >> 52) & 0x7FF;
+    bf_v8 m = __builtin_bit_cast(bf_v8, (bits & 0x000FFFFFFFFFFFFFL) | 0x3FF0000000000000L);
+    bf_v8 k = __builtin_convertvector(e - 1023, bf_v8);
+    bf_v8i big = m > 1.41421356237309504880;
+    m = big ? m * 0.5 : m;
+    k = big ? k + 1.0 : k;
+    bf_v8 f = m - 1.0;
+    bf_v8 s = f / (2.0 + f);
+    bf_v8 z = s * s, w = z * z;
+    bf_v8 t1 = BF_VP(v8_fma)(w, (bf_v8)1.531383769920937332e-01, (bf_v8)2.222219843214978396e-01);
+    t1 = w * BF_VP(v8_fma)(w, t1, (bf_v8)3.999999999940941908e-01);
+    bf_v8 t2 = BF_VP(v8_fma)(w, (bf_v8)1.479819860511658591e-01, (bf_v8)1.818357216161805012e-01);
+    t2 = BF_VP(v8_fma)(w, t2, (bf_v8)2.857142874366239149e-01);
+    t2 = z * BF_VP(v8_fma)(w, t2, (bf_v8)6.666666666666735130e-01);
+    bf_v8 r = t2 + t1;
+    bf_v8 hfsq = 0.5 * f * f;
+    bf_v8 inner = BF_VP(v8_fma)(s, hfsq + r, k * 1.90821492927058770002e-10);
+    return BF_VP(v8_fma)(k, (bf_v8)6.93147180369123816490e-01, -((hfsq - inner) - f));
+}
+
+/* log(x) for x = RN(c_t / c_{t−1}), any positive x: the small-f series when every lane is near 1
+ * (one-minute to daily moves under 6 %), else per lane the series, fdlibm's reduction, or libm
+ * outside the normal range. */
+BF_VP_INLINE bf_v8 BF_VP(v8_log_ratio)(bf_v8 x) {
+    bf_v8 f = x - 1.0;
+    bf_v8i near = BF_VP(v8_abs)(f) < BF_LOG_NEAR1;
+    if (BF_VP(v8_all)(near)) return BF_VP(v8_log1p_small)(f);
+    bf_v8 r = near ? BF_VP(v8_log1p_small)(f) : BF_VP(v8_log_normal)(x);
+    bf_v8i ok = (x > 1e-300) & (x < 1e300);
+    if (!BF_VP(v8_all)(ok)) {
+        double lanes[BF_V8_LANES], xs[BF_V8_LANES];
+        BF_VP(v8_store)(lanes, r);
+        BF_VP(v8_store)(xs, x);
+        for (int i = 0; i < BF_V8_LANES; i++)
+            if (!(xs[i] > 1e-300 && xs[i] < 1e300)) lanes[i] = log(xs[i]);
+        r = BF_VP(v8_load)(lanes);
+    }
+    return r;
+}
+
+
+/* Lanes [t, t + k) of a column, k <= 8; lanes past k read `fill` (never memory past the end). */
+BF_VP_INLINE bf_v8 BF_VP(load)(const double *p, size_t k, double fill) {
+    return k == BF_V8_LANES ? BF_VP(v8_load)(p) : BF_VP(v8_load_part)(p, k, fill);
+}
+
+BF_VP_INLINE void BF_VP(store)(double *p, bf_v8 v, size_t k) {
+    if (k == BF_V8_LANES) BF_VP(v8_store)(p, v);
+    else BF_VP(v8_store_part)(p, v, k);
+}
+
+/* a / b from inv = RN(1/b): the corrected reciprocal when `fast` (b in range) and a is in the
+ * range where the correction is exact; else a divide. Both give the correctly rounded quotient. */
+BF_VP_INLINE bf_v8 BF_VP(div)(bf_v8 a, bf_v8 b, bf_v8 inv, int fast) {
+    if (fast) {
+        bf_v8 m = BF_VP(v8_abs)(a);
+        if (BF_VP(v8_all)(((m >= 1e-280) & (m <= 1e280)) | (a == 0.0))) return BF_VP(v8_div_by_recip)(a, b, inv);
+    }
+    return a / b;
+}
+
+/* The first invalid bar in [from, to), 8 bars per compare. */
+BF_VP_INLINE size_t BF_VP(first_invalid)(bf_ohlc in, size_t from, size_t to) {
+    size_t t = from;
+    for (; t + BF_V8_LANES <= to; t += BF_V8_LANES) {
+        bf_v8 o = BF_VP(v8_load)(in.open + t), h = BF_VP(v8_load)(in.high + t), l = BF_VP(v8_load)(in.low + t);
+        bf_v8 c = BF_VP(v8_load)(in.close + t);
+        /* NaN fails every comparison; infinities fail the < 1e308 bound. */
+        bf_v8i ok = (o > 0.0) & (h > 0.0) & (l > 0.0) & (c > 0.0) & (h >= l) & (o < 1e308) & (h < 1e308) &
+                    (l < 1e308) & (c < 1e308);
+        if (!BF_VP(v8_all)(ok)) break;
+    }
+    for (; t < to; t++)
+        if (!bf_valid_bar(in.open[t], in.high[t], in.low[t], in.close[t])) return t;
+    return to;
+}
+
+/* log(num[i] / den[i]) for i in [0, n): the per-kernel logret_1 (ret.c), the same lanes as the
+ * fused pass computes. */
+BF_VP_FN void BF_VP(bf_log_ratio)(const double *num, const double *den, double *out, size_t n) {
+    for (size_t i = 0; i < n; i += BF_V8_LANES) {
+        size_t k = BF_VP_MIN(BF_V8_LANES, n - i);
+        bf_v8 x = BF_VP(load)(num + i, k, 1.0) / BF_VP(load)(den + i, k, 1.0);
+        BF_VP(store)(out + i, BF_VP(v8_log_ratio)(x), k);
+    }
+}
+
+/* The population variance of the p values x[−p+1..0] of each lane (lane j's window ends at x[j]),
+ * as sums of the deviations from the lane's newest value: exactly 0 for a window of identical
+ * values, and free of the cancellation of E[x²] − E[x]² while the window's values are close to
+ * each other relative to their spread (return series are). */
+BF_VP_INLINE bf_v8 BF_VP(v8_window_var)(const double *x, size_t p) {
+    /* two partial sums each (even and odd k), so the chains are half as long */
+    bf_v8 a = BF_VP(v8_load)(x), s1a = (bf_v8)0.0, s1b = (bf_v8)0.0, s2a = (bf_v8)0.0, s2b = (bf_v8)0.0;
+    size_t k = 1;
+    for (; k + 1 < p; k += 2) {
+        bf_v8 y = BF_VP(v8_load)(x - k) - a, z = BF_VP(v8_load)(x - k - 1) - a;
+        s1a += y;
+        s1b += z;
+        s2a = BF_VP(v8_fma)(y, y, s2a);
+        s2b = BF_VP(v8_fma)(z, z, s2b);
+    }
+    if (k < p) {
+        bf_v8 y = BF_VP(v8_load)(x - k) - a;
+        s1a += y;
+        s2a = BF_VP(v8_fma)(y, y, s2a);
+    }
+    bf_v8 inv_p = (bf_v8)(1.0 / (double)p), mean = (s1a + s1b) * inv_p;
+    return (s2a + s2b) * inv_p - mean * mean;
+}
+
+/* The least-squares slope of the p closes ending at each lane, from the p − 1 differences
+ * d[−p+2..0] of those closes (d[0] = c_t − c_{t−1}): summing by parts, TA-Lib's
+ * (p·Σxy − Σx·Σy) / (p·Σx² − (Σx)²) equals Σ_j j·(p − j)·d_{t−p+1+j} · 6 / (p·(p² − 1)), j = 1..p−1.
+ * The weights j·(p − j) (bf_slope_weights) are exact integers, and differences carry no
+ * price-level cancellation. */
+BF_VP_INLINE bf_v8 BF_VP(v8_window_slope)(const double *d, size_t p, const double *weights) {
+    /* two partial sums (odd and even j), so the chain is half as long; bf_window_slope_1 is the
+     * one-lane twin */
+    bf_v8 acc_a = (bf_v8)0.0, acc_b = (bf_v8)0.0;
+    size_t j = 1;
+    for (; j + 1 < p; j += 2) {
+        acc_a = BF_VP(v8_fma)(BF_VP(v8_load)(d - (p - 1 - j)), (bf_v8)weights[j], acc_a);
+        acc_b = BF_VP(v8_fma)(BF_VP(v8_load)(d - (p - 2 - j)), (bf_v8)weights[j + 1], acc_b);
+    }
+    if (j < p) acc_a = BF_VP(v8_fma)(BF_VP(v8_load)(d - (p - 1 - j)), (bf_v8)weights[j], acc_a);
+    return (acc_a + acc_b) * weights[0];
+}
+
+/* Per-kernel vol_20 on this path (vol.c): the fused pass's window variance, lane for lane. */
+BF_VP_FN void BF_VP(bf_vol_windows)(const double *x, size_t n, size_t p, double *out) {
+    size_t t = 0;
+    for (; t < n && (t < p || p == 0); t++) out[t] = NAN;
+    if (p == 0) return;
+    for (; t + BF_V8_LANES <= n; t += BF_V8_LANES) {
+        bf_v8 var = BF_VP(v8_window_var)(x + t, p);
+        BF_VP(v8_store)(out + t, __builtin_elementwise_sqrt(var <= 0.0 ? (bf_v8)0.0 : var));
+    }
+    for (; t < n; t++) {
+        double var = bf_window_var_1(x + t, p);
+        out[t] = sqrt(var <= 0.0 ? 0.0 : var);
+    }
+}
+
+/* Per-kernel slope_20 on this path (slope.c): the fused pass's weighted differences, lane for
+ * lane. */
+BF_VP_FN void BF_VP(bf_slope_windows)(const double *c, size_t n, size_t p, double *out) {
+    size_t t = 0;
+    for (; t < n && (p < 2 || t + 1 < p); t++) out[t] = NAN;
+    if (p < 2 || t >= n) return;
+    double *d = malloc(n * sizeof(double)), *weights = malloc(p * sizeof(double));
+    if (d == NULL || weights == NULL) {
+        /* no memory for the differences: the one-lane twin gives the same values */
+        for (; t < n; t++) out[t] = bf_window_slope_1(c + t, p);
+    } else {
+        for (size_t m = 1; m < n; m++) d[m] = c[m] - c[m - 1];
+        bf_slope_weights(weights, p);
+        for (; t + BF_V8_LANES <= n; t += BF_V8_LANES) BF_VP(v8_store)(out + t, BF_VP(v8_window_slope)(d + t, p, weights));
+        for (; t < n; t++) out[t] = bf_window_slope_1(c + t, p);
+    }
+    free(d);
+    free(weights);
+}
+
+/* One vector of phase A: bars i .. i + k − 1 of the block (k = 8 except in the tail). */
+BF_VP_INLINE void BF_VP(v1_a_step)(const double *h, const double *l, const double *c, bf_v1_scratch *w,
+                                   const double *inv, size_t i, size_t k, int fast) {
+    double *lr = w->logret + BF_V1_HIST, *df = w->diff + BF_V1_HIST;
+    bf_v8 ct = BF_VP(load)(c + i, k, 1.0), cp = BF_VP(load)(c + i - 1, k, 1.0);
+    bf_v8 ip = BF_VP(load)(inv + i, k, 1.0);
+    bf_v8 d = ct - cp;
+    BF_VP(store)(df + i, d, k);
+    BF_VP(store)(w->ret + i, BF_VP(div)(d, cp, ip, fast), k);
+    BF_VP(store)(lr + i, BF_VP(v8_log_ratio)(BF_VP(div)(ct, cp, ip, fast)), k);
+    BF_VP(store)(w->gain + i, d > 0.0 ? d : (bf_v8)0.0, k);
+    BF_VP(store)(w->loss + i, d < 0.0 ? -d : (bf_v8)0.0, k);
+    bf_v8 ht = BF_VP(load)(h + i, k, 1.0), lt = BF_VP(load)(l + i, k, 1.0);
+    bf_v8 tr = ht - lt, x = BF_VP(v8_abs)(cp - ht), y = BF_VP(v8_abs)(cp - lt);
+    tr = x > tr ? x : tr;
+    tr = y > tr ? y : tr;
+    BF_VP(store)(w->tr + i, tr, k);
+}
+
+/* Phase A over the block's bars [b0, b0 + len) (from t = 1): inv[i] is 1 / c_{t−1} and
+ * inv[i + 1] is 1 / c_t. */
+BF_VP_INLINE void BF_VP(v1_phase_a)(bf_ohlc in, bf_v1_scratch *w, const double *inv, size_t b0, size_t len,
+                                    int fast) {
+    const double *h = in.high + b0, *l = in.low + b0, *c = in.close + b0;
+    size_t i = 0;
+    if (b0 == 0) {
+        /* no bar before the run: the windows that reach back this far come out NaN */
+        for (size_t q = 0; q <= BF_V1_HIST; q++) w->logret[q] = w->diff[q] = NAN;
+        w->ret[0] = NAN;
+        w->tr[0] = w->gain[0] = w->loss[0] = 0.0;
+        i = 1;
+    }
+    for (; i + BF_V8_LANES <= len; i += BF_V8_LANES) BF_VP(v1_a_step)(h, l, c, w, inv, i, BF_V8_LANES, fast);
+    if (i < len) BF_VP(v1_a_step)(h, l, c, w, inv, i, len - i, fast);
+}
+
+
+/* One vector of phase C: the nine outputs of bars i .. i + k − 1 of the block. */
+BF_VP_INLINE void BF_VP(v1_c_step)(const double *c, double *const o[BF_FEATURE_COUNT], const bf_v1_scratch *w,
+                                   const double *inv, const double *slope_w, size_t i, size_t k, int fast) {
+    const double *lr = w->logret + BF_V1_HIST;
+    bf_v8 ct = BF_VP(load)(c + i, k, 1.0), it = BF_VP(load)(inv + i + 1, k, 1.0);
+    bf_v8 atr = BF_VP(load)(w->atr + i, k, 0.0), g = BF_VP(load)(w->ag + i, k, 0.0);
+    bf_v8 sum = g + BF_VP(load)(w->al + i, k, 0.0);
+    bf_v8 var = BF_VP(v8_window_var)(lr + i, BF_V1_VOL_N);
+    bf_v8 sma = BF_VP(div)(BF_VP(load)(w->sma_sum + i, k, 0.0), (bf_v8)(double)BF_V1_SMA_N,
+                           (bf_v8)(1.0 / BF_V1_SMA_N), 1);
+    BF_VP(store)(o[BF_F_RET_1] + i, BF_VP(load)(w->ret + i, k, 0.0), k);
+    BF_VP(store)(o[BF_F_LOGRET_1] + i, BF_VP(load)(lr + i, k, 0.0), k);
+    BF_VP(store)(o[BF_F_VOL_20] + i, __builtin_elementwise_sqrt(var <= 0.0 ? (bf_v8)0.0 : var), k);
+    BF_VP(store)(o[BF_F_ATR_14] + i, atr, k);
+    BF_VP(store)(o[BF_F_NATR_14] + i, BF_VP(div)(atr, ct, it, fast) * 100.0, k);
+    BF_VP(store)(o[BF_F_SMA_20] + i, sma, k);
+    BF_VP(store)(o[BF_F_EMA_20] + i, BF_VP(load)(w->ema + i, k, 0.0), k);
+    BF_VP(store)(o[BF_F_RSI_14] + i, sum != 0.0 ? 100.0 * (g / sum) : (bf_v8)0.0, k);
+    BF_VP(store)(o[BF_F_SLOPE_20] + i,
+                     BF_VP(v8_window_slope)(w->diff + BF_V1_HIST + i, BF_V1_SLOPE_N, slope_w), k);
+}
+
+/* Phase C: the nine outputs of the block, each written once, in whole vectors. */
+BF_VP_INLINE void BF_VP(v1_phase_c)(bf_ohlc in, double *const out[BF_FEATURE_COUNT], const bf_v1_scratch *w,
+                                    const double *inv, size_t b0, size_t len, int fast) {
+    const double *c = in.close + b0;
+    double slope_w[BF_V1_SLOPE_N];
+    bf_slope_weights(slope_w, BF_V1_SLOPE_N);
+    double *o[BF_FEATURE_COUNT];
+    for (int q = 0; q < BF_FEATURE_COUNT; q++) o[q] = out[q] + b0;
+    size_t i = 0;
+    for (; i + BF_V8_LANES <= len; i += BF_V8_LANES) BF_VP(v1_c_step)(c, o, w, inv, slope_w, i, BF_V8_LANES, fast);
+    if (i < len) BF_VP(v1_c_step)(c, o, w, inv, slope_w, i, len - i, fast);
+}
+
+/* Phase B in a function of its own: the recurrence chains then live in registers (inlined into
+ * the run, the chains were spilled to the stack inside the loop). */
+__attribute__((noinline, target(BF_VP_TARGET))) static void BF_VP(v1_phase_b)(bf_v1_state *s, const double *c,
+                                                                               bf_v1_scratch *w, size_t b0, size_t len) {
+    bf_v1_recurrences(s, c, w, b0, len, 0);
+}
+
+/* The reciprocals 1 / c of the block into inv[1..len]; returns whether every one of them, and
+ * c_{b0−1}, is in the range where the corrected reciprocal divides exactly. */
+BF_VP_INLINE int BF_VP(v1_reciprocals)(const double *c, size_t b0, size_t len, double *inv) {
+    bf_v8i in_range = b0 > 0 && !(c[b0 - 1] >= BF_RECIP_MIN && c[b0 - 1] <= BF_RECIP_MAX) ? (bf_v8i)0 : (bf_v8i)-1;
+    for (size_t i = 0; i < len; i += BF_V8_LANES) {
+        size_t k = BF_VP_MIN(BF_V8_LANES, len - i);
+        bf_v8 ct = BF_VP(load)(c + b0 + i, k, 1.0);
+        in_range &= (ct >= BF_RECIP_MIN) & (ct <= BF_RECIP_MAX);
+        BF_VP(store)(inv + 1 + i, 1.0 / ct, k);
+    }
+    return BF_VP(v8_all)(in_range);
+}
+
+BF_VP_FN size_t BF_VP(bf_v1_run)(bf_ohlc in, size_t n, double *const out[BF_FEATURE_COUNT]) {
+    const double *c = in.close;
+    bf_v1_state st = {0};
+    bf_v1_scratch w;
+    /* inv[i] = 1 / c[b0 − 1 + i]: the previous bar's reciprocal, then the block's. */
+    double inv[BF_V1_BLOCK + 1];
+    inv[0] = 0.0;
+    for (size_t b0 = 0; b0 < n; b0 += BF_V1_BLOCK) {
+        size_t b1 = BF_VP(first_invalid)(in, b0, BF_VP_MIN(b0 + BF_V1_BLOCK, n));
+        if (b1 == b0) return b0;
+        size_t len = b1 - b0;
+        int fast = BF_VP(v1_reciprocals)(c, b0, len, inv);
+        if (fast) BF_VP(v1_phase_a)(in, &w, inv, b0, len, 1);
+        else BF_VP(v1_phase_a)(in, &w, inv, b0, len, 0);
+        BF_VP(v1_phase_b)(&st, c, &w, b0, len);
+        if (fast) BF_VP(v1_phase_c)(in, out, &w, inv, b0, len, 1);
+        else BF_VP(v1_phase_c)(in, out, &w, inv, b0, len, 0);
+        bf_v1_keep_history(&w, len);
+        inv[0] = inv[len];
+        if (b1 < b0 + BF_V1_BLOCK) return b1;
+    }
+    return n;
+}
+
+#undef BF_VP_CAT2
+#undef BF_VP_CAT
+#undef BF_VP
+#undef BF_VP_FN
+#undef BF_VP_INLINE
+#undef BF_VP_MIN
