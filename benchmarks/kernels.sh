@@ -56,7 +56,7 @@ print("| implementation | what | candles/s | vs TA-Lib | of trivial 5-in/9-out p
 print("|---|---|---:|---:|---:|")
 triv = ours["trivial_pass_candles_per_second"]
 print(f"| trivial fused pass | read 5 columns, write 9 | {triv:,.0f} | {triv * t_talib / n:.2f}x | 100% |")
-for path in ("avx2", "scalar"):
+for path in ("avx512", "avx2", "scalar"):
     r = res.get(("fused_v1", path))
     if r: print(f"| Backfill fused v1 ({path}) | the nine features | {r['candles_per_second']:,.0f} | {r['candles_per_second'] * t_talib / n:.2f}x | {r['fraction_of_trivial_pass'] * 100:.0f}% |")
 print(f"| TA-Lib 0.8.2 (9 calls) | the nine features | {n / t_talib:,.0f} | 1.00x | {n / t_talib / triv * 100:.0f}% |")

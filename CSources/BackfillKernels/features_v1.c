@@ -27,7 +27,7 @@ size_t bf_v1_run_scalar(bf_ohlc in, size_t n, double *const out[BF_FEATURE_COUNT
             w.loss[i] = d < 0 ? -d : 0.0;
             w.tr[i] = bf_true_range(h[t], l[t], cp);
         }
-        bf_v1_recurrences(&st, c, &w, b0, len, 1);
+        bf_v1_recurrences(&st, c, &w, b0, len, 0);
         /* Phase C: the nine outputs */
         for (size_t i = 0; i < len; i++) {
             size_t t = b0 + i;

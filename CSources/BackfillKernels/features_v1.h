@@ -63,12 +63,46 @@ typedef struct bf_v1_scratch {
     double ema[BF_V1_BLOCK], var[BF_V1_BLOCK], slope[BF_V1_BLOCK];
 } bf_v1_scratch;
 
+/* The five chains of phase B past the warm-up, as locals (registers) while a loop runs. */
+typedef struct bf_v1_chains {
+    double atr, ag, al, sma_sum, ema;
+} bf_v1_chains;
+
+BF_INLINE bf_v1_chains bf_v1_chains_load(const bf_v1_state *s) {
+    return (bf_v1_chains){s->atr_prev, s->ag, s->al, s->sma_sum, s->ema_prev};
+}
+
+BF_INLINE void bf_v1_chains_store(bf_v1_state *s, bf_v1_chains ch) {
+    s->atr_prev = ch.atr;
+    s->ag = ch.ag;
+    s->al = ch.al;
+    s->sma_sum = ch.sma_sum;
+    s->ema_prev = ch.ema;
+}
+
+/* One bar (block index i, t >= WARM) of the chains; cb is the block's close column. */
+BF_INLINE void bf_v1_chain_step(bf_v1_chains *ch, const double *cb, bf_v1_scratch *w, size_t i, int vector) {
+    const double ema_k = 2.0 / (BF_V1_EMA_N + 1.0), inv_atr = 1.0 / BF_V1_ATR_N, inv_rsi = 1.0 / BF_V1_RSI_N;
+    double ct = cb[i];
+    ch->atr = bf_wilder_step(ch->atr, w->tr[i], BF_V1_ATR_N, inv_atr, vector);
+    ch->ag = bf_wilder_step(ch->ag, w->gain[i], BF_V1_RSI_N, inv_rsi, vector);
+    ch->al = bf_wilder_step(ch->al, w->loss[i], BF_V1_RSI_N, inv_rsi, vector);
+    w->atr[i] = ch->atr;
+    w->ag[i] = ch->ag;
+    w->al[i] = ch->al;
+    ch->sma_sum += ct;
+    w->sma_sum[i] = ch->sma_sum;
+    ch->sma_sum -= cb[(ptrdiff_t)i + 1 - BF_V1_SMA_N];
+    ch->ema = fma(ct - ch->ema, ema_k, ch->ema);
+    w->ema[i] = ch->ema;
+}
+
 /* Phase B over bars [b0, b0 + len), after phase A filled the block's ret, logret, tr, gain and
  * loss. `c` is the run's close column. Writes atr, ema and slope (final), ag and al, sma_sum
  * (the running sum) and var (the variance); entries before a feature's first defined value are
  * NaN (ag is NaN while RSI is undefined). */
 BF_INLINE void bf_v1_recurrences(bf_v1_state *s, const double *c, bf_v1_scratch *w, size_t b0, size_t len,
-                                 int rolling) {
+                                 int vector) {
     const double nan = NAN, ema_k = 2.0 / (BF_V1_EMA_N + 1.0);
     const double inv_atr = 1.0 / BF_V1_ATR_N, inv_rsi = 1.0 / BF_V1_RSI_N;
     const double *lr = w->logret + BF_V1_HIST; /* lr[i] is logret_1 at t = b0 + i; lr[−20] exists */
@@ -86,13 +120,13 @@ BF_INLINE void bf_v1_recurrences(bf_v1_state *s, const double *c, bf_v1_scratch 
                 s->loss_sum += lo;
             }
             if (t == BF_V1_ATR_N) s->atr_prev = s->tr_sum / BF_V1_ATR_N;
-            else if (t > BF_V1_ATR_N) s->atr_prev = bf_wilder(s->atr_prev, tr, BF_V1_ATR_N, inv_atr);
+            else if (t > BF_V1_ATR_N) s->atr_prev = bf_wilder_step(s->atr_prev, tr, BF_V1_ATR_N, inv_atr, vector);
             if (t == BF_V1_RSI_N) {
                 s->ag = s->gain_sum / BF_V1_RSI_N;
                 s->al = s->loss_sum / BF_V1_RSI_N;
             } else if (t > BF_V1_RSI_N) {
-                s->ag = bf_wilder(s->ag, g, BF_V1_RSI_N, inv_rsi);
-                s->al = bf_wilder(s->al, lo, BF_V1_RSI_N, inv_rsi);
+                s->ag = bf_wilder_step(s->ag, g, BF_V1_RSI_N, inv_rsi, vector);
+                s->al = bf_wilder_step(s->al, lo, BF_V1_RSI_N, inv_rsi, vector);
             }
         }
         w->atr[i] = t >= BF_V1_ATR_N ? s->atr_prev : nan;
@@ -113,7 +147,7 @@ BF_INLINE void bf_v1_recurrences(bf_v1_state *s, const double *c, bf_v1_scratch 
             s->ema_prev = fma(ct - s->ema_prev, ema_k, s->ema_prev);
             w->ema[i] = s->ema_prev;
         }
-        if (!rolling) {
+        if (vector) {
             /* the vector paths compute vol and slope per window (vector_path.h) */
         } else if (t < BF_V1_VOL_N) {
             w->var[i] = nan;
@@ -126,7 +160,7 @@ BF_INLINE void bf_v1_recurrences(bf_v1_state *s, const double *c, bf_v1_scratch 
             double var = bf_rolling_std_var(&s->vs, lr[i], lr[(ptrdiff_t)i - BF_V1_VOL_N], lr + i + 1, BF_V1_VOL_N);
             w->var[i] = s->same_logret >= BF_V1_VOL_N ? 0.0 : var;
         }
-        if (!rolling) {
+        if (vector) {
         } else if (t + 1 < BF_V1_SLOPE_N) {
             w->slope[i] = nan;
         } else if (t + 1 == BF_V1_SLOPE_N) {
@@ -138,36 +172,21 @@ BF_INLINE void bf_v1_recurrences(bf_v1_state *s, const double *c, bf_v1_scratch 
     }
     /* The same once every window is full (t >= WARM): no warm-up branches; locals keep the
      * chains in registers. */
-    double atr_prev = s->atr_prev, ag = s->ag, al = s->al, sma_sum = s->sma_sum, ema_prev = s->ema_prev;
+    bf_v1_chains ch = bf_v1_chains_load(s);
     size_t same = s->same_logret;
     bf_rolling_std vs = s->vs;
     bf_rolling_slope ls = s->ls;
     for (size_t i = warm; i < len; i++) {
-        double ct = cb[i];
-        double tr = w->tr[i], g = w->gain[i], lo = w->loss[i];
-        atr_prev = bf_wilder(atr_prev, tr, BF_V1_ATR_N, inv_atr);
-        ag = bf_wilder(ag, g, BF_V1_RSI_N, inv_rsi);
-        al = bf_wilder(al, lo, BF_V1_RSI_N, inv_rsi);
-        w->atr[i] = atr_prev;
-        w->ag[i] = ag;
-        w->al[i] = al;
-        sma_sum += ct;
-        w->sma_sum[i] = sma_sum;
-        sma_sum -= cb[(ptrdiff_t)i + 1 - BF_V1_SMA_N];
-        ema_prev = fma(ct - ema_prev, ema_k, ema_prev);
-        w->ema[i] = ema_prev;
-        if (rolling) {
+        bf_v1_chain_step(&ch, c + b0, w, i, vector);
+        if (!vector) {
+            double ct = cb[i];
             same = lr[i] == lr[(ptrdiff_t)i - 1] ? same + 1 : 1;
             double var = bf_rolling_std_var(&vs, lr[i], lr[(ptrdiff_t)i - BF_V1_VOL_N], lr + i + 1, BF_V1_VOL_N);
             w->var[i] = same >= BF_V1_VOL_N ? 0.0 : var;
             w->slope[i] = bf_rolling_slope_step(&ls, ct, cb[(ptrdiff_t)i - BF_V1_SLOPE_N], cb + i + 1, BF_V1_SLOPE_N);
         }
     }
-    s->atr_prev = atr_prev;
-    s->ag = ag;
-    s->al = al;
-    s->sma_sum = sma_sum;
-    s->ema_prev = ema_prev;
+    bf_v1_chains_store(s, ch);
     s->same_logret = same;
     s->vs = vs;
     s->ls = ls;

@@ -3,15 +3,20 @@
  * BF_VP_TARGET (its `target` attribute string) defined. The code is written over 8-lane vectors
  * (vec8.h): one zmm register per vector on AVX-512, two ymm registers on AVX2.
  *
- * What the vector paths do differently from the scalar reference, and why the results stay the
- * scalar's (docs/features.md):
+ * What the vector paths do differently from the scalar reference (docs/features.md has the
+ * contract and the measured differences):
  *   - one divide per bar (1 / c_t) instead of four: ret_1, the ratio c_t / c_{t−1}, natr_14 and
- *     sma_20 = S / 20 are divisions corrected from the reciprocal (bf_v8_div_by_recip), which
- *     gives the correctly rounded quotient: the same bits as the scalar path's divisions;
- *   - logret_1 by a division-free series for moves under 6 % (bf_v8_log_ratio), within one ulp
- *     of libm's log (so vol_20, which reads it, is within 1e-15 relative);
- *   - the validity check and the reciprocals in one pass per block, while the block's inputs
- *     are being brought into cache for phase A. */
+ *     sma_20 = S / 20 are corrected from the reciprocal (v8_div_by_recip), which gives the
+ *     correctly rounded quotient: the same bits as the scalar path's divisions;
+ *   - logret_1 by a division-free series for moves under 6 % (v8_log_ratio), within one ulp
+ *     of libm's log;
+ *   - vol_20 and slope_20 per window (v8_window_var, v8_window_slope) instead of rolling sums:
+ *     no serial chain, lanes independent; within 4e-15 of the scalar path;
+ *   - Wilder's step with one FMA (bf_wilder_step), a third less latency on ATR and RSI's chains;
+ *   - a block past the warm-up runs software-pipelined (v1_block_pipelined): the vector work of
+ *     phases A and C fills the cycles the latency-bound chains of phase B leave idle.
+ * Each lane's value depends only on its own inputs, so per-kernel entry points and the fused pass
+ * agree bit for bit whatever their block and tail boundaries. */
 
 #define BF_VP_CAT2(a, b) a##_##b
 #define BF_VP_CAT(a, b) BF_VP_CAT2(a, b)
@@ -135,14 +140,18 @@ BF_VP_INLINE void BF_VP(store)(double *p, bf_v8 v, size_t k) {
     else BF_VP(v8_store_part)(p, v, k);
 }
 
-/* a / b from inv = RN(1/b): the corrected reciprocal when `fast` (b in range) and a is in the
- * range where the correction is exact; else a divide. Both give the correctly rounded quotient. */
+/* a / b: from inv = RN(1/b) when `fast` (the caller has checked that a and b are in the range
+ * where the corrected reciprocal is exact, BF_RECIP_MIN..BF_RECIP_MAX), else a divide. Both give
+ * the correctly rounded quotient. */
 BF_VP_INLINE bf_v8 BF_VP(div)(bf_v8 a, bf_v8 b, bf_v8 inv, int fast) {
-    if (fast) {
-        bf_v8 m = BF_VP(v8_abs)(a);
-        if (BF_VP(v8_all)(((m >= 1e-280) & (m <= 1e280)) | (a == 0.0))) return BF_VP(v8_div_by_recip)(a, b, inv);
-    }
-    return a / b;
+    return fast ? BF_VP(v8_div_by_recip)(a, b, inv) : a / b;
+}
+
+/* The same for a dividend that can leave that range (NATR's ATR decays towards 0 on a flat
+ * series): checked per vector. */
+BF_VP_INLINE bf_v8 BF_VP(div_checked)(bf_v8 a, bf_v8 b, bf_v8 inv, int fast) {
+    bf_v8 m = BF_VP(v8_abs)(a);
+    return BF_VP(div)(a, b, inv, fast && BF_VP(v8_all)(((m >= 1e-280) & (m <= 1e280)) | (a == 0.0)));
 }
 
 /* The first invalid bar in [from, to), 8 bars per compare. */
@@ -234,26 +243,33 @@ BF_VP_FN void BF_VP(bf_slope_windows)(const double *c, size_t n, size_t p, doubl
     size_t t = 0;
     for (; t < n && (p < 2 || t + 1 < p); t++) out[t] = NAN;
     if (p < 2 || t >= n) return;
-    double *d = malloc(n * sizeof(double)), *weights = malloc(p * sizeof(double));
+    /* the differences of a chunk of outputs and the p − 2 before them: a small buffer, reused */
+    enum { CHUNK = 1024 };
+    double *d = malloc((CHUNK + p) * sizeof(double)), *weights = malloc(p * sizeof(double));
     if (d == NULL || weights == NULL) {
         /* no memory for the differences: the one-lane twin gives the same values */
         for (; t < n; t++) out[t] = bf_window_slope_1(c + t, p);
     } else {
-        for (size_t m = 1; m < n; m++) d[m] = c[m] - c[m - 1];
         bf_slope_weights(weights, p);
-        for (; t + BF_V8_LANES <= n; t += BF_V8_LANES) BF_VP(v8_store)(out + t, BF_VP(v8_window_slope)(d + t, p, weights));
+        while (t + BF_V8_LANES <= n) {
+            size_t end = t + (BF_VP_MIN(CHUNK, n - t) / BF_V8_LANES) * BF_V8_LANES, base = t - (p - 2);
+            for (size_t m = base; m < end; m++) d[m - base] = c[m] - c[m - 1];
+            for (size_t u = t; u < end; u += BF_V8_LANES)
+                BF_VP(v8_store)(out + u, BF_VP(v8_window_slope)(d + (u - base), p, weights));
+            t = end;
+        }
         for (; t < n; t++) out[t] = bf_window_slope_1(c + t, p);
     }
     free(d);
     free(weights);
 }
 
-/* One vector of phase A: bars i .. i + k − 1 of the block (k = 8 except in the tail). */
-BF_VP_INLINE void BF_VP(v1_a_step)(const double *h, const double *l, const double *c, bf_v1_scratch *w,
-                                   const double *inv, size_t i, size_t k, int fast) {
+/* One vector of phase A: bars i .. i + k − 1 of the block (k = 8 except in the tail), with ip the
+ * reciprocals of their previous closes. */
+BF_VP_INLINE void BF_VP(v1_a_core)(const double *h, const double *l, const double *c, bf_v1_scratch *w,
+                                   bf_v8 ip, size_t i, size_t k, int fast) {
     double *lr = w->logret + BF_V1_HIST, *df = w->diff + BF_V1_HIST;
     bf_v8 ct = BF_VP(load)(c + i, k, 1.0), cp = BF_VP(load)(c + i - 1, k, 1.0);
-    bf_v8 ip = BF_VP(load)(inv + i, k, 1.0);
     bf_v8 d = ct - cp;
     BF_VP(store)(df + i, d, k);
     BF_VP(store)(w->ret + i, BF_VP(div)(d, cp, ip, fast), k);
@@ -265,6 +281,11 @@ BF_VP_INLINE void BF_VP(v1_a_step)(const double *h, const double *l, const doubl
     tr = x > tr ? x : tr;
     tr = y > tr ? y : tr;
     BF_VP(store)(w->tr + i, tr, k);
+}
+
+BF_VP_INLINE void BF_VP(v1_a_step)(const double *h, const double *l, const double *c, bf_v1_scratch *w,
+                                   const double *inv, size_t i, size_t k, int fast) {
+    BF_VP(v1_a_core)(h, l, c, w, BF_VP(load)(inv + i, k, 1.0), i, k, fast);
 }
 
 /* Phase A over the block's bars [b0, b0 + len) (from t = 1): inv[i] is 1 / c_{t−1} and
@@ -294,12 +315,12 @@ BF_VP_INLINE void BF_VP(v1_c_step)(const double *c, double *const o[BF_FEATURE_C
     bf_v8 sum = g + BF_VP(load)(w->al + i, k, 0.0);
     bf_v8 var = BF_VP(v8_window_var)(lr + i, BF_V1_VOL_N);
     bf_v8 sma = BF_VP(div)(BF_VP(load)(w->sma_sum + i, k, 0.0), (bf_v8)(double)BF_V1_SMA_N,
-                           (bf_v8)(1.0 / BF_V1_SMA_N), 1);
+                           (bf_v8)(1.0 / BF_V1_SMA_N), fast);
     BF_VP(store)(o[BF_F_RET_1] + i, BF_VP(load)(w->ret + i, k, 0.0), k);
     BF_VP(store)(o[BF_F_LOGRET_1] + i, BF_VP(load)(lr + i, k, 0.0), k);
     BF_VP(store)(o[BF_F_VOL_20] + i, __builtin_elementwise_sqrt(var <= 0.0 ? (bf_v8)0.0 : var), k);
     BF_VP(store)(o[BF_F_ATR_14] + i, atr, k);
-    BF_VP(store)(o[BF_F_NATR_14] + i, BF_VP(div)(atr, ct, it, fast) * 100.0, k);
+    BF_VP(store)(o[BF_F_NATR_14] + i, BF_VP(div_checked)(atr, ct, it, fast) * 100.0, k);
     BF_VP(store)(o[BF_F_SMA_20] + i, sma, k);
     BF_VP(store)(o[BF_F_EMA_20] + i, BF_VP(load)(w->ema + i, k, 0.0), k);
     BF_VP(store)(o[BF_F_RSI_14] + i, sum != 0.0 ? 100.0 * (g / sum) : (bf_v8)0.0, k);
@@ -324,20 +345,76 @@ BF_VP_INLINE void BF_VP(v1_phase_c)(bf_ohlc in, double *const out[BF_FEATURE_COU
  * the run, the chains were spilled to the stack inside the loop). */
 __attribute__((noinline, target(BF_VP_TARGET))) static void BF_VP(v1_phase_b)(bf_v1_state *s, const double *c,
                                                                                bf_v1_scratch *w, size_t b0, size_t len) {
-    bf_v1_recurrences(s, c, w, b0, len, 0);
+    bf_v1_recurrences(s, c, w, b0, len, 1);
 }
 
-/* The reciprocals 1 / c of the block into inv[1..len]; returns whether every one of them, and
- * c_{b0−1}, is in the range where the corrected reciprocal divides exactly. */
-BF_VP_INLINE int BF_VP(v1_reciprocals)(const double *c, size_t b0, size_t len, double *inv) {
-    bf_v8i in_range = b0 > 0 && !(c[b0 - 1] >= BF_RECIP_MIN && c[b0 - 1] <= BF_RECIP_MAX) ? (bf_v8i)0 : (bf_v8i)-1;
+/* A whole block past the warm-up, software-pipelined in groups of 8 bars: phase A of the next
+ * group (with its reciprocals), the chains of this group, phase C of the previous group. The
+ * chains are bound by their latency (a dependent add or FMA after another, every bar), so the
+ * vector work of phases A and C runs in the cycles they leave idle. inv[0] holds 1 / c_{b0−1};
+ * inv[1..] is filled as the groups go. */
+__attribute__((noinline, target(BF_VP_TARGET))) static void BF_VP(v1_block_pipelined)(
+    bf_v1_state *s, bf_ohlc in, double *const out[BF_FEATURE_COUNT], bf_v1_scratch *w, double *inv, size_t b0,
+    int fast) {
+    const double *h = in.high + b0, *l = in.low + b0, *c = in.close + b0;
+    double slope_w[BF_V1_SLOPE_N];
+    bf_slope_weights(slope_w, BF_V1_SLOPE_N);
+    double *o[BF_FEATURE_COUNT];
+    for (int q = 0; q < BF_FEATURE_COUNT; q++) o[q] = out[q] + b0;
+    bf_v1_chains ch = bf_v1_chains_load(s);
+    /* the reciprocals of the previous group, in a register: lane 7 is 1 / c of the bar before */
+    bf_v8 inv_prev = (bf_v8)inv[0];
+    for (size_t i = 0; i <= BF_V1_BLOCK; i += BF_V8_LANES) {
+        if (i < BF_V1_BLOCK) {
+            /* The next block's inputs, one line per column per group: its validity pass then
+             * reads from cache instead of waiting on memory (measured: +15-25 % at 10 M bars;
+             * two blocks ahead was slower, and prefetching the outputs for writing slower still). */
+            __builtin_prefetch(in.open + b0 + i + BF_V1_BLOCK, 0, 3);
+            __builtin_prefetch(h + i + BF_V1_BLOCK, 0, 3);
+            __builtin_prefetch(l + i + BF_V1_BLOCK, 0, 3);
+            __builtin_prefetch(c + i + BF_V1_BLOCK, 0, 3);
+            bf_v8 it = 1.0 / BF_VP(v8_load)(c + i);
+            BF_VP(v8_store)(inv + i + 1, it);
+            bf_v8 ip = __builtin_shufflevector(inv_prev, it, 7, 8, 9, 10, 11, 12, 13, 14);
+            inv_prev = it;
+            if (fast) BF_VP(v1_a_core)(h, l, c, w, ip, i, BF_V8_LANES, 1);
+            else BF_VP(v1_a_core)(h, l, c, w, ip, i, BF_V8_LANES, 0);
+        }
+        if (i >= BF_V8_LANES) {
+            size_t g = i - BF_V8_LANES;
+            for (size_t j = 0; j < BF_V8_LANES; j++) bf_v1_chain_step(&ch, c, w, g + j, 1);
+        }
+        if (i >= 2 * BF_V8_LANES) {
+            size_t g = i - 2 * BF_V8_LANES;
+            if (fast) BF_VP(v1_c_step)(c, o, w, inv, slope_w, g, BF_V8_LANES, 1);
+            else BF_VP(v1_c_step)(c, o, w, inv, slope_w, g, BF_V8_LANES, 0);
+        }
+    }
+    BF_VP(v1_c_step)(c, o, w, inv, slope_w, BF_V1_BLOCK - BF_V8_LANES, BF_V8_LANES, fast);
+    bf_v1_chains_store(s, ch);
+}
+
+/* Whether every close the block divides by or sums (c[b0 − 19 .. b0 + len), the SMA's window
+ * reaching back) is in the range where the corrected reciprocal is exact. */
+BF_VP_INLINE int BF_VP(v1_in_range)(const double *c, size_t b0, size_t len) {
+    size_t from = b0 >= BF_V1_SMA_N - 1 ? b0 - (BF_V1_SMA_N - 1) : 0;
+    bf_v8i ok = (bf_v8i)-1;
+    size_t t = from;
+    for (; t + BF_V8_LANES <= b0 + len; t += BF_V8_LANES) {
+        bf_v8 ct = BF_VP(v8_load)(c + t);
+        ok &= (ct >= BF_RECIP_MIN) & (ct <= BF_RECIP_MAX);
+    }
+    int in_range = BF_VP(v8_all)(ok);
+    for (; t < b0 + len; t++) in_range &= c[t] >= BF_RECIP_MIN && c[t] <= BF_RECIP_MAX;
+    return in_range;
+}
+
+/* The reciprocals 1 / c of the block into inv[1..len]. */
+BF_VP_INLINE void BF_VP(v1_reciprocals)(const double *c, size_t b0, size_t len, double *inv) {
     for (size_t i = 0; i < len; i += BF_V8_LANES) {
         size_t k = BF_VP_MIN(BF_V8_LANES, len - i);
-        bf_v8 ct = BF_VP(load)(c + b0 + i, k, 1.0);
-        in_range &= (ct >= BF_RECIP_MIN) & (ct <= BF_RECIP_MAX);
-        BF_VP(store)(inv + 1 + i, 1.0 / ct, k);
+        BF_VP(store)(inv + 1 + i, 1.0 / BF_VP(load)(c + b0 + i, k, 1.0), k);
     }
-    return BF_VP(v8_all)(in_range);
 }
 
 BF_VP_FN size_t BF_VP(bf_v1_run)(bf_ohlc in, size_t n, double *const out[BF_FEATURE_COUNT]) {
@@ -351,12 +428,17 @@ BF_VP_FN size_t BF_VP(bf_v1_run)(bf_ohlc in, size_t n, double *const out[BF_FEAT
         size_t b1 = BF_VP(first_invalid)(in, b0, BF_VP_MIN(b0 + BF_V1_BLOCK, n));
         if (b1 == b0) return b0;
         size_t len = b1 - b0;
-        int fast = BF_VP(v1_reciprocals)(c, b0, len, inv);
-        if (fast) BF_VP(v1_phase_a)(in, &w, inv, b0, len, 1);
-        else BF_VP(v1_phase_a)(in, &w, inv, b0, len, 0);
-        BF_VP(v1_phase_b)(&st, c, &w, b0, len);
-        if (fast) BF_VP(v1_phase_c)(in, out, &w, inv, b0, len, 1);
-        else BF_VP(v1_phase_c)(in, out, &w, inv, b0, len, 0);
+        int fast = BF_VP(v1_in_range)(c, b0, len);
+        if (b0 >= BF_V1_WARM && len == BF_V1_BLOCK) {
+            BF_VP(v1_block_pipelined)(&st, in, out, &w, inv, b0, fast);
+        } else {
+            BF_VP(v1_reciprocals)(c, b0, len, inv);
+            if (fast) BF_VP(v1_phase_a)(in, &w, inv, b0, len, 1);
+            else BF_VP(v1_phase_a)(in, &w, inv, b0, len, 0);
+            BF_VP(v1_phase_b)(&st, c, &w, b0, len);
+            if (fast) BF_VP(v1_phase_c)(in, out, &w, inv, b0, len, 1);
+            else BF_VP(v1_phase_c)(in, out, &w, inv, b0, len, 0);
+        }
         bf_v1_keep_history(&w, len);
         inv[0] = inv[len];
         if (b1 < b0 + BF_V1_BLOCK) return b1;

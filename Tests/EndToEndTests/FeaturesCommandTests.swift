@@ -49,4 +49,27 @@ struct FeaturesCommandTests {
         #expect(scalar.status == 0)
         #expect(scalar.stdout.contains("kernels: scalar"))
     }
+
+    @Test("bench kernels --json: every available path's fused set and kernels, against the trivial pass")
+    func benchKernelsJSON() throws {
+        let out = try Run.backfill(["bench", "kernels", "--candles", "20000", "--runs", "3", "--json"])
+        #expect(out.status == 0, "\(out.stderr)")
+        let doc = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
+        #expect(doc["candles"] as? Int == 20_000)
+        let rows = try #require(doc["results"] as? [[String: Any]])
+        let fusedPaths = Set(rows.filter { $0["measure"] as? String == "fused_v1" }.compactMap { $0["path"] as? String })
+        // The paths the CPU has, from the kernel's view of it (/proc/cpuinfo): detection must find them all.
+        let flags = Set(((try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? "")
+            .split(separator: "\n").first { $0.hasPrefix("flags") }?.split(separator: " ").map(String.init) ?? [])
+        var expected: Set<String> = ["scalar"]
+        if flags.isSuperset(of: ["avx2", "fma"]) { expected.insert("avx2") }
+        if flags.isSuperset(of: ["avx2", "fma", "avx512f", "avx512dq", "avx512vl"]) { expected.insert("avx512") }
+        #expect(fusedPaths == expected)
+        #expect(doc["active_path"] as? String == (expected.contains("avx512") ? "avx512" : expected.contains("avx2") ? "avx2" : "scalar"))
+        for row in rows {
+            #expect((row["candles_per_second"] as? Double ?? 0) > 0, "\(row)")
+        }
+        let bad = try Run.backfill(["bench", "kernels", "--candles", "10"])
+        #expect(bad.status == 2 && bad.stderr.contains("--candles must be >= 100"))
+    }
 }
