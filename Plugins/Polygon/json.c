@@ -274,11 +274,72 @@ typedef struct bar_state {
     void *context;
 } bar_state;
 
+/* The compact shape Polygon sends, {"v":1.1e+03,"vw":42.1,"o":42,...,"t":1672531200000,"n":7}:
+ * keys matched in place and numbers read where they stand, about half the work of the general
+ * reader per bar. Returns 1 with the cursor past the object, or 0, cursor unchanged, for anything
+ * else (whitespace, another key, another value type, an out-of-range integer): the general
+ * reader then takes the object and accepts or rejects it exactly as before. */
+static int bar_fast(cursor *c, pg_bar *b) {
+    const char *p = c->p, *end = c->end;
+    if (p >= end || *p != '{') return 0;
+    p++;
+    for (;;) {
+        if (end - p < 5 || p[0] != '"') return 0;
+        double *slot = NULL;
+        int64_t *whole = NULL;
+        unsigned flag;
+        if (p[2] == '"' && p[3] == ':') {
+            switch (p[1]) {
+            case 'o': slot = &b->o; flag = PG_HAS_O; break;
+            case 'h': slot = &b->h; flag = PG_HAS_H; break;
+            case 'l': slot = &b->l; flag = PG_HAS_L; break;
+            case 'c': slot = &b->c; flag = PG_HAS_C; break;
+            case 'v': slot = &b->v; flag = PG_HAS_V; break;
+            case 't': whole = &b->t; flag = PG_HAS_T; break;
+            case 'n': whole = &b->n; flag = PG_HAS_N; break;
+            default: return 0;
+            }
+            p += 4;
+        } else if (p[1] == 'v' && p[2] == 'w' && p[3] == '"' && p[4] == ':') {
+            slot = &b->vw;
+            flag = PG_HAS_VW;
+            p += 5;
+        } else {
+            return 0;
+        }
+        double v;
+        size_t used = bf_scan_double(p, (size_t)(end - p), &v);
+        if (used == 0) return 0;
+        p += used;
+        if (slot) {
+            *slot = v;
+        } else {
+            if (v != v || v < -9.2e18 || v > 9.2e18) return 0;
+            *whole = (int64_t)v;
+        }
+        b->has |= flag;
+        if (p >= end) return 0;
+        if (*p == ',') {
+            p++;
+            continue;
+        }
+        if (*p != '}') return 0;
+        c->p = p + 1;
+        return 1;
+    }
+}
+
+static int fast_bars = 1;
+void pg_parse_set_fast_path(int on) { fast_bars = on; }
+
 static int bar_item(cursor *c, void *state) {
     bar_state *s = state;
     pg_bar b;
     memset(&b, 0, sizeof b);
-    if (object(c, bar_field, &b) != 0) return -1;
+    if (!fast_bars || !bar_fast(c, &b)) {
+        memset(&b, 0, sizeof b);
+        if (object(c, bar_field, &b) != 0) return -1;
+    }
     return s->fn(s->context, &b) != 0 ? -2 : 0;
 }
 

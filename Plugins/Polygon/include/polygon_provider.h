@@ -44,4 +44,8 @@ typedef int (*pg_event_fn)(void *context, const pg_event_item *item);
 int pg_parse_aggs(const char *body, size_t length, pg_response *out, pg_bar_fn on_bar, void *context);
 int pg_parse_events(const char *body, size_t length, pg_response *out, pg_event_fn on_item, void *context);
 
+/* Whether pg_parse_aggs tries its compact-bar reader before the general one (default on). The
+ * results are the same either way; tests switch it off to prove that. Not thread-safe. */
+void pg_parse_set_fast_path(int on);
+
 #endif

@@ -137,7 +137,9 @@ def main():
                 if len(stamps) > page:
                     nxt = "/".join(parts[:8] + [str(stamps[page]), parts[9]])
                     body["next_url"] = f"http://127.0.0.1:{self.server.server_address[1]}{nxt}?cursor=bGltaXQ9NTAwMDA"
-                text = json.dumps(body)
+                # Compact, as Polygon sends it (the plugin's compact-bar reader takes these pages; the
+                # recorded files above are stored pretty-printed and go through its general reader).
+                text = json.dumps(body, separators=(",", ":"))
                 if rule.get("truncate"):
                     text = text[: len(text) // 2]
                 return self.send(200, text)
