@@ -8,8 +8,10 @@ _Static_assert(offsetof(bf_provider_descriptor, abi_version) == 4, "then its ABI
 _Static_assert(offsetof(bf_candle_sink, struct_size) == 0, "sink opens with its size");
 _Static_assert(offsetof(bf_page_result, struct_size) == 0, "page result opens with its size");
 _Static_assert(offsetof(bf_event, struct_size) == 0, "event opens with its size");
-_Static_assert(BF_DESCRIPTOR_V1_0_SIZE == sizeof(bf_provider_descriptor),
+_Static_assert(BF_DESCRIPTOR_V1_0_SIZE == offsetof(bf_provider_descriptor, options),
                "v1.0 descriptor ends with fetch_events; later fields go after it");
+_Static_assert(BF_DESCRIPTOR_V1_1_SIZE == sizeof(bf_provider_descriptor),
+               "v1.1 descriptor ends with options; later fields go after it");
 
 const char *bf_status_name(bf_status status) {
     switch (status) {

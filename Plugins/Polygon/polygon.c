@@ -505,6 +505,14 @@ static bf_status create(const bf_config_entry *config, size_t count, bf_instance
 
 /* ---- entry ------------------------------------------------------------------------------ */
 
+static const bf_option_spec options[] = {
+    {"api_key", NULL, 1, "the API key (else POLYGON_API_KEY, else MASSIVE_API_KEY); sent as a Bearer token, never shown"},
+    {"base_url", NULL, 0, "the API's base URL (else POLYGON_BASE_URL, else https://api.polygon.io)"},
+    {"adjusted", "false", 0, "true: split-adjusted bars; false: raw, so stored history never changes under a later split"},
+    {"timeout_ms", "10000", 0, "connect and read timeout per request, 100 to 600000"},
+    {NULL, NULL, 0, NULL},
+};
+
 static bf_provider_descriptor descriptor;
 
 const bf_provider_descriptor *bf_provider_entry(uint32_t host_abi_version, const bf_host_services *services) {
@@ -526,5 +534,6 @@ const bf_provider_descriptor *bf_provider_entry(uint32_t host_abi_version, const
     descriptor.destroy = destroy;
     descriptor.fetch_candles = fetch_candles;
     descriptor.fetch_events = fetch_events;
+    descriptor.options = options;
     return &descriptor;
 }

@@ -20,7 +20,12 @@ final class ReplayProvider: ProviderPlugin, @unchecked Sendable {
         name: "replay", version: "1.0.0",
         description: "Replays candles and corporate events from CSV files (offline, reproducible)",
         capabilities: [.candles, .splits, .dividends, .threadSafe],
-        defaultRate: 0, maxPageRows: 1_000_000)
+        defaultRate: 0, maxPageRows: 1_000_000,
+        options: [
+            ProviderOption("root", help: "the folder of replay files (what --replay-dir sets)"),
+            ProviderOption("page_size", help: "rows per page, 1 to 1000000 (else the host's page size)"),
+            ProviderOption("faults", help: "a fault plan (else ROOT/faults.json when it exists)"),
+        ])
 
     let root: String
     let pageSize: Int

@@ -32,6 +32,34 @@ public final class LoadedProvider: @unchecked Sendable {
     public let dailyStampsNewYorkMidnight: Bool
     /// Whether its 4h bars count from midnight New York (else midnight UTC).
     public let fourHourAnchorNewYork: Bool
+    /// The options `create` accepts (ABI 1.1; empty for a 1.0 plugin or one that declares none).
+    public let options: [OptionSpec]
+
+    /// One option a provider declares: its default when not given (nil: none, or not known
+    /// statically), whether it is secret, one line of help.
+    public struct OptionSpec: Sendable, Equatable {
+        public let name: String
+        public let defaultValue: String?
+        public let secret: Bool
+        public let help: String
+    }
+
+    /// The value of every option for `given` (what the user passed): the given value, else the
+    /// declared default; secret ones (declared, or named like a key or password) as "***". For
+    /// the run's record (results file and runs table).
+    public func effectiveOptions(_ given: [String: String]) -> [String: String] {
+        var out: [String: String] = [:]
+        for spec in options {
+            if let v = given[spec.name] ?? spec.defaultValue { out[spec.name] = v }
+        }
+        for (k, v) in given where out[k] == nil { out[k] = v }
+        let secretNames = Set(options.filter(\.secret).map(\.name))
+        for key in out.keys {
+            let looksSecret = ["key", "token", "secret", "password", "auth"].contains { key.lowercased().contains($0) }
+            if secretNames.contains(key) || looksSecret { out[key] = "***" }
+        }
+        return out
+    }
 
     /// What a provider can do.
     public struct Capabilities: OptionSet, Sendable, CustomStringConvertible {
@@ -116,6 +144,29 @@ public final class LoadedProvider: @unchecked Sendable {
         if (capabilities.contains(.splits) || capabilities.contains(.dividends)) && desc.fetch_events == nil {
             throw .invalidDescriptor(path, "declares splits/dividends but has no fetch_events")
         }
+        options = try Self.readOptions(d, size: Int(size), path: path)
+    }
+
+    /// The ABI 1.1 option table, when the descriptor is long enough to have one.
+    private static func readOptions(
+        _ d: UnsafePointer<bf_provider_descriptor>, size: Int, path: String
+    ) throws(PluginLoadError) -> [OptionSpec] {
+        let needed = MemoryLayout<bf_provider_descriptor>.offset(of: \.options)! + MemoryLayout<UnsafeRawPointer>.size
+        guard size >= needed, let table = d.pointee.options else { return [] }
+        var specs: [OptionSpec] = []
+        var i = 0
+        while let name = table[i].name {
+            // A table without its terminating entry would run off the end: a declared limit.
+            guard i < 256 else { throw .invalidDescriptor(path, "options table has no end (more than 256 entries)") }
+            let spec = table[i]
+            let text = String(cString: name)
+            guard !text.isEmpty else { throw .invalidDescriptor(path, "an option has an empty name") }
+            specs.append(OptionSpec(
+                name: text, defaultValue: spec.default_value.map { String(cString: $0) }, secret: spec.secret != 0,
+                help: spec.help.map { String(cString: $0) } ?? ""))
+            i += 1
+        }
+        return specs
     }
 
     /// dlerror repeats the path; keep the part after it.

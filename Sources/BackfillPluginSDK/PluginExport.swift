@@ -58,6 +58,17 @@ public enum PluginExport {
         if info.capabilities.contains(.splits) || info.capabilities.contains(.dividends) {
             d.pointee.fetch_events = fetchEventsThunk
         }
+        if !info.options.isEmpty {
+            // Lives as long as the process, like the descriptor; the last entry ends the table.
+            let table = UnsafeMutablePointer<bf_option_spec>.allocate(capacity: info.options.count + 1)
+            for (i, o) in info.options.enumerated() {
+                table[i] = bf_option_spec(
+                    name: UnsafePointer(strdup(o.name)), default_value: o.defaultValue.map { UnsafePointer(strdup($0)) },
+                    secret: o.secret ? 1 : 0, help: UnsafePointer(strdup(o.help)))
+            }
+            table[info.options.count] = bf_option_spec()
+            d.pointee.options = UnsafePointer(table)
+        }
         descriptor = d
         return UnsafePointer(d)
     }

@@ -38,6 +38,22 @@ extension ProviderPlugin {
 }
 
 /// The static description of a provider (becomes the ABI descriptor).
+/// One option a plugin accepts: the value it takes when not given (nil: none, or not known
+/// statically, say so in `help`), whether it is secret (never shown or recorded), one line of help.
+public struct ProviderOption: Sendable {
+    public var name: String
+    public var defaultValue: String?
+    public var secret: Bool
+    public var help: String
+
+    public init(_ name: String, default defaultValue: String? = nil, secret: Bool = false, help: String) {
+        self.name = name
+        self.defaultValue = defaultValue
+        self.secret = secret
+        self.help = help
+    }
+}
+
 public struct ProviderInfo: Sendable {
     /// What a provider can do.
     public struct Capabilities: OptionSet, Sendable {
@@ -64,13 +80,17 @@ public struct ProviderInfo: Sendable {
     public var dailyStamp: Int32
     /// `BF_ANCHOR_4H_*`.
     public var fourHourAnchor: Int32
+    /// The options the plugin's `init(configuration:)` accepts (ABI 1.1): listed by `backfill
+    /// providers`, and each run records their values (given, else the default).
+    public var options: [ProviderOption]
 
     public init(
         name: String, version: String, description: String, capabilities: Capabilities,
         timeframes: [Int32] = Array(0..<8), defaultRate: Double, maxPageRows: UInt32,
         dailyStamp: Int32 = Int32(BF_DAILY_STAMP_UTC_MIDNIGHT),
-        fourHourAnchor: Int32 = Int32(BF_ANCHOR_4H_UTC_MIDNIGHT)
+        fourHourAnchor: Int32 = Int32(BF_ANCHOR_4H_UTC_MIDNIGHT), options: [ProviderOption] = []
     ) {
+        self.options = options
         self.name = name
         self.version = version
         self.description = description

@@ -28,6 +28,15 @@ struct Providers: AsyncParsableCommand {
             print("  timeframes:   \(p.timeframes.map(\.rawValue).joined(separator: " "))")
             print("  default rate: \(p.defaultRate == 0 ? "unlimited" : "\(formatRate(p.defaultRate)) requests/s")")
             print("  bars:         daily at \(p.dailyStampsNewYorkMidnight ? "00:00 New York" : "00:00 UTC"), 4h from \(p.fourHourAnchorNewYork ? "00:00 New York" : "00:00 UTC")")
+            if !p.options.isEmpty {
+                print("  options:")
+                let width = p.options.map(\.name.count).max() ?? 0
+                for o in p.options {
+                    let value = o.secret ? " (secret)" : o.defaultValue.map { " = \($0)" } ?? ""
+                    let head = o.name + value
+                    print("    \(head)\(String(repeating: " ", count: max(0, width + 10 - head.count)))  \(o.help)")
+                }
+            }
             print("  path:         \(p.path)")
         }
         if !registry.failures.isEmpty {

@@ -73,10 +73,10 @@ struct Run: AsyncParsableCommand {
         observer.line("Loaded \(symbols.count) symbol\(symbols.count == 1 ? "" : "s") from \(url); provider \(instance.provider.name) \(instance.provider.version)")
         observer.line("Range: \(UTCTime.iso(start)) to \(UTCTime.iso(end)) (end exclusive); timeframes: \(timeframes.map(\.rawValue).joined(separator: " "))")
 
-        let runId: Int64? = try? store.beginRun(startedAt: UTCTime.now(), options: optionsText(url, instance.provider.name, start, end))
+        let runId: Int64? = try? store.beginRun(startedAt: UTCTime.now(), options: optionsText(url, instance.provider, start, end))
         let orchestrator = Orchestrator(instance: instance, store: StoreWriter(store), observer: observer, options: options)
         var report = await orchestrator.run()
-        report.options = optionsDictionary(url, instance.provider.name, start, end)
+        report.options = optionsDictionary(url, instance.provider, start, end)
         observer.finishProgress()
         if events {
             observer.stage("STAGE 3b: CORPORATE EVENTS")
@@ -128,26 +128,25 @@ struct Run: AsyncParsableCommand {
         }
     }
 
-    private func optionsDictionary(_ url: DatabaseURL, _ provider: String, _ start: Int64, _ end: Int64) -> [String: String] {
+    private func optionsDictionary(_ url: DatabaseURL, _ provider: LoadedProvider, _ start: Int64, _ end: Int64) -> [String: String] {
         var d = [
-            "provider": provider, "database": url.description, "start": UTCTime.iso(start), "end": UTCTime.iso(end),
+            "provider": provider.name, "database": url.description, "start": UTCTime.iso(start), "end": UTCTime.iso(end),
             "concurrency": String(concurrency), "retries": String(retries), "force": String(force),
             "page_size": String(pageSize),
         ]
         if let rate { d["rate"] = String(rate) }
         if let record { d["record"] = record }
-        // Provider options are recorded (e.g. adjusted=false), but never the value of one that
-        // may hold a secret.
-        if let config = try? self.provider.configuration(), !config.isEmpty {
-            d["provider_options"] = config.keys.sorted().map { key in
-                let secret = ["key", "token", "secret", "password", "auth"].contains { key.lowercased().contains($0) }
-                return "\(key)=\(secret ? "***" : config[key] ?? "")"
-            }.joined(separator: ",")
+        // Every provider option's value in this run: the one given, else the provider's declared
+        // default (so a run records adjusted=false even when nobody passed it); secret ones masked.
+        let given = (try? self.provider.configuration()) ?? [:]
+        let effective = provider.effectiveOptions(given)
+        if !effective.isEmpty {
+            d["provider_options"] = effective.keys.sorted().map { "\($0)=\(effective[$0] ?? "")" }.joined(separator: ",")
         }
         return d
     }
 
-    private func optionsText(_ url: DatabaseURL, _ provider: String, _ start: Int64, _ end: Int64) -> String {
+    private func optionsText(_ url: DatabaseURL, _ provider: LoadedProvider, _ start: Int64, _ end: Int64) -> String {
         JSON.object(optionsDictionary(url, provider, start, end).sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }).text()
     }
 

@@ -24,7 +24,8 @@ struct PluginLoaderTests {
         let r = registry([dir.path])
         #expect(r.failures.isEmpty)
         let p = try r.provider(named: "replay")
-        #expect(p.abiVersion == "1.0")
+        #expect(p.abiVersion == "1.1")
+        #expect(p.options.map(\.name) == ["root", "page_size", "faults"])
         #expect(p.timeframes == Timeframe.allCases)
         #expect(p.capabilities.contains([.candles, .splits, .dividends, .threadSafe]))
         #expect(p.defaultRate == 0)
@@ -76,6 +77,22 @@ struct PluginLoaderTests {
         #expect(p.abiVersion == "1.0")
         #expect(p.defaultRate == 2.5)
         #expect(p.timeframes == [.d1])
+        #expect(p.options.isEmpty)  // the table is past the 1.0 descriptor's end: never read
+    }
+
+    @Test("declared options (ABI 1.1) are read; a run's options are the given ones plus defaults, secrets masked")
+    func declaredOptions() throws {
+        let dir = TemporaryDirectory()
+        try Run.compilePlugin(source: Self.variants, output: dir.path + "/libv.so", defines: [])
+        let p = try registry([dir.path]).provider(named: "variant")
+        #expect(p.abiVersion == "1.1")
+        #expect(p.options == [
+            LoadedProvider.OptionSpec(name: "token", defaultValue: nil, secret: true, help: "a secret"),
+            LoadedProvider.OptionSpec(name: "mode", defaultValue: "fast", secret: false, help: "how to serve"),
+        ])
+        #expect(p.effectiveOptions([:]) == ["mode": "fast"])
+        #expect(p.effectiveOptions(["token": "abc123", "mode": "slow", "password_hint": "x", "extra": "1"])
+            == ["token": "***", "mode": "slow", "password_hint": "***", "extra": "1"])
     }
 
     @Test("two plugins with one name: the first in search order wins, the second is reported")

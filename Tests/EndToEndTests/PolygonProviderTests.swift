@@ -87,7 +87,7 @@ struct PolygonProviderTests {
         #expect(out.stdout.contains("AAPL/1d: 2 candles (inserted 2, updated 0) in 1 request"), "\(out.stdout)\(out.stderr)")
         // The results record the options used (raw bars: adjusted=false by default), never a secret.
         let options = try h.resultsJSON()["options"] as? [String: Any] ?? [:]
-        #expect(options["provider_options"] as? String == "base_url=http://127.0.0.1:\(h.port)")
+        #expect(options["provider_options"] as? String == "adjusted=false,base_url=http://127.0.0.1:\(h.port),timeout_ms=10000")
         #expect(try h.sql("SELECT ts, open, high, low, close, volume, vwap, trades FROM candles ORDER BY ts") == """
             1112331600000|1.5032|1.5064|1.4489|1.4604|642646396.0|1.469|82132
             1112587200000|1.4639|1.4754|1.4343|1.4675|578172308.0|1.4589|65543

@@ -63,7 +63,7 @@ extern "C" {
 #endif
 
 #define BF_ABI_VERSION_MAJOR 1
-#define BF_ABI_VERSION_MINOR 0
+#define BF_ABI_VERSION_MINOR 1
 #define BF_ABI_VERSION ((uint32_t)((BF_ABI_VERSION_MAJOR << 16) | BF_ABI_VERSION_MINOR))
 #define BF_ABI_MAJOR(v) ((uint32_t)(v) >> 16)
 #define BF_ABI_MINOR(v) ((uint32_t)(v)&0xffffu)
@@ -236,6 +236,20 @@ typedef struct bf_event_sink {
     bf_status (*emit)(void *context, const bf_event *event);
 } bf_event_sink;
 
+/* ---- Options (ABI 1.1) --------------------------------------------------------------------------- */
+/* One option `create` accepts. `default_value` is the value the provider uses when the option is
+ * not given, or NULL when that depends on something the host cannot see (an environment
+ * variable, a file) or there is none. `secret` options (keys, passwords) are never printed or
+ * recorded. The host lists the options (`backfill providers`) and records, for every run, the
+ * value each option had: the one given, else its default (so a run says which `adjusted` it
+ * fetched even when nobody passed it). */
+typedef struct bf_option_spec {
+    const char *name;          /* as passed in bf_config_entry.key                            */
+    const char *default_value; /* NULL: none, or not known statically (see help)               */
+    int32_t secret;            /* non-zero: never shown or recorded                             */
+    const char *help;          /* one line                                                      */
+} bf_option_spec;
+
 /* ---- The descriptor the entry returns ---------------------------------------------------------- */
 typedef struct bf_provider_descriptor {
     uint32_t struct_size;        /* sizeof(bf_provider_descriptor) as the plugin was built         */
@@ -265,10 +279,17 @@ typedef struct bf_provider_descriptor {
      * NULL when the provider has neither BF_CAP_SPLITS nor BF_CAP_DIVIDENDS. */
     bf_status (*fetch_events)(bf_instance *instance, const bf_event_request *request,
                               bf_event_sink *sink, bf_page_result *result);
+
+    /* ---- ABI 1.1 ---- */
+    /* The options `create` accepts, ending with an entry whose name is NULL; NULL when the
+     * provider does not declare them. */
+    const bf_option_spec *options;
 } bf_provider_descriptor;
 
 /* The smallest descriptor a v1 host accepts: everything up to and including fetch_events. */
 #define BF_DESCRIPTOR_V1_0_SIZE (offsetof(bf_provider_descriptor, fetch_events) + sizeof(void *))
+/* A descriptor that declares its options. */
+#define BF_DESCRIPTOR_V1_1_SIZE (offsetof(bf_provider_descriptor, options) + sizeof(void *))
 
 /* The one exported function. Return NULL when `host_abi_version`'s major is not the one this
  * plugin was built for (the host then reports an incompatible version). */

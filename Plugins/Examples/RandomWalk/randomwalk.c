@@ -425,6 +425,13 @@ static bf_status rw_fetch_candles(bf_instance *instance, const bf_candle_request
 
 /* ---- The descriptor and the entry -------------------------------------------------------- */
 
+/* The options create accepts, for `backfill providers` and each run's record (ABI 1.1). */
+static const bf_option_spec options[] = {
+    {"seed", "0", 0, "an integer mixed into every price: another seed, another market"},
+    {"fail_symbol", NULL, 0, "requests for this symbol fail permanently (for testing failure handling)"},
+    {NULL, NULL, 0, NULL},
+};
+
 /* Constant data: the host reads it, never writes it; it lives as long as the process. */
 static const bf_provider_descriptor descriptor = {
     .struct_size = sizeof(bf_provider_descriptor),
@@ -442,6 +449,7 @@ static const bf_provider_descriptor descriptor = {
     .destroy = rw_destroy,
     .fetch_candles = rw_fetch_candles,
     .fetch_events = NULL, /* no BF_CAP_SPLITS / BF_CAP_DIVIDENDS */
+    .options = options,
 };
 
 /* The one exported symbol. Agree the major version first; everything else follows. */

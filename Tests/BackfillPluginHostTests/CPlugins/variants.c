@@ -68,6 +68,13 @@ __attribute__((unused)) static bf_provider_descriptor descriptor;
 #define DESCRIPTOR descriptor
 #endif
 
+/* ABI 1.1: the options create accepts (a 1.0-sized descriptor hides them from the host). */
+__attribute__((unused)) static const bf_option_spec options[] = {
+    {"token", NULL, 1, "a secret"},
+    {"mode", "fast", 0, "how to serve"},
+    {NULL, NULL, 0, NULL},
+};
+
 #ifndef NO_ENTRY
 const bf_provider_descriptor *bf_provider_entry(uint32_t host_abi_version, const bf_host_services *host) {
     (void)host;
@@ -104,6 +111,7 @@ const bf_provider_descriptor *bf_provider_entry(uint32_t host_abi_version, const
     DESCRIPTOR.destroy = destroy;
     DESCRIPTOR.fetch_candles = fetch;
     DESCRIPTOR.fetch_events = NULL;
+    DESCRIPTOR.options = options;
     return &DESCRIPTOR;
 #endif
 }
