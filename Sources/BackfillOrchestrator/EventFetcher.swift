@@ -51,14 +51,7 @@ public struct EventFetcher: Sendable {
                         splits: caps.contains(.splits), dividends: caps.contains(.dividends), start: start, end: end,
                         cursor: cursor)
                     attempt = 0
-                    for e in page {
-                        events.append(
-                            StoredEvent(
-                                symbol: record.symbol, kind: e.kind == .split ? .split : .dividend, exDate: e.exDate,
-                                splitFrom: e.splitFrom, splitTo: e.splitTo, cashAmount: e.cashAmount, currency: e.currency,
-                                payDate: e.payDate, recordDate: e.recordDate, declarationDate: e.declarationDate,
-                                provider: instance.provider.name))
-                    }
+                    events += page.map { StoredEvent(symbol: record.symbol, provider: instance.provider.name, event: $0) }
                     guard let next else { break pages }
                     cursor = next
                 } catch {

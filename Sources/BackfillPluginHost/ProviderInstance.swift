@@ -43,20 +43,6 @@ public struct PageInfo: Sendable, Equatable {
     public var nextCursor: String?
 }
 
-/// A split or a dividend as a provider reported it.
-public struct CorporateEvent: Sendable, Equatable {
-    public enum Kind: String, Sendable { case split, dividend }
-    public var kind: Kind
-    /// Execution / ex-dividend date, 00:00 UTC, epoch ms.
-    public var exDate: Int64
-    public var splitFrom: Double
-    public var splitTo: Double
-    public var cashAmount: Double
-    public var currency: String
-    public var payDate: Int64?
-    public var recordDate: Int64?
-    public var declarationDate: Int64?
-}
 
 /// A live provider instance: the Swift face of the C vtable.
 ///

@@ -64,38 +64,21 @@ public struct WriteCounts: Sendable, Equatable {
     }
 }
 
-/// A stored split or dividend.
+/// A stored split or dividend: the event, for which symbol, from which provider. Reads of the
+/// event's fields go straight through (`stored.exDate`).
+@dynamicMemberLookup
 public struct StoredEvent: Sendable, Equatable {
-    public enum Kind: String, Sendable { case split, dividend }
     public var symbol: Symbol
-    public var kind: Kind
-    public var exDate: Int64
-    public var splitFrom: Double
-    public var splitTo: Double
-    public var cashAmount: Double
-    public var currency: String
-    public var payDate: Int64?
-    public var recordDate: Int64?
-    public var declarationDate: Int64?
     public var provider: String
+    public var event: CorporateEvent
 
-    public init(
-        symbol: Symbol, kind: Kind, exDate: Int64, splitFrom: Double = 0, splitTo: Double = 0, cashAmount: Double = 0,
-        currency: String = "", payDate: Int64? = nil, recordDate: Int64? = nil, declarationDate: Int64? = nil,
-        provider: String
-    ) {
+    public init(symbol: Symbol, provider: String, event: CorporateEvent) {
         self.symbol = symbol
-        self.kind = kind
-        self.exDate = exDate
-        self.splitFrom = splitFrom
-        self.splitTo = splitTo
-        self.cashAmount = cashAmount
-        self.currency = currency
-        self.payDate = payDate
-        self.recordDate = recordDate
-        self.declarationDate = declarationDate
         self.provider = provider
+        self.event = event
     }
+
+    public subscript<T>(dynamicMember field: KeyPath<CorporateEvent, T>) -> T { event[keyPath: field] }
 }
 
 /// The storage contract both backends obey (proven by one test suite run against each).

@@ -155,8 +155,10 @@ struct StoreContractTests {
         defer { withExtendedLifetime(db) {} }
         let store = try db.open()
         let s = try Symbol("AAPL")
-        let split = StoredEvent(symbol: s, kind: .split, exDate: 1_598_832_000_000, splitFrom: 1, splitTo: 4, provider: "replay")
-        let div = StoredEvent(symbol: s, kind: .dividend, exDate: 1_596_758_400_000, cashAmount: 0.82, currency: "USD", payDate: 1_597_276_800_000, provider: "replay")
+        let split = StoredEvent(symbol: s, provider: "replay", event: CorporateEvent(kind: .split, exDate: 1_598_832_000_000, splitFrom: 1, splitTo: 4))
+        let div = StoredEvent(
+            symbol: s, provider: "replay",
+            event: CorporateEvent(kind: .dividend, exDate: 1_596_758_400_000, cashAmount: 0.82, currency: "USD", payDate: 1_597_276_800_000))
         #expect(try store.upsertEvents([split, div]) == 2)
         #expect(try store.upsertEvents([split]) == 0)
         #expect(try store.events(symbol: s) == [div, split])

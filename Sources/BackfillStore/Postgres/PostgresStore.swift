@@ -387,11 +387,12 @@ public final class PostgresStore: CandleStore {
             """, [symbol.text])
         return (0..<r.rows).map { i in
             StoredEvent(
-                symbol: symbol, kind: StoredEvent.Kind(rawValue: r.text(i, 0) ?? "") ?? .split, exDate: r.int(i, 1),
-                splitFrom: r.double(i, 2), splitTo: r.double(i, 3), cashAmount: r.double(i, 4),
-                currency: r.text(i, 5) ?? "", payDate: r.isNull(i, 6) ? nil : r.int(i, 6),
-                recordDate: r.isNull(i, 7) ? nil : r.int(i, 7), declarationDate: r.isNull(i, 8) ? nil : r.int(i, 8),
-                provider: r.text(i, 9) ?? "")
+                symbol: symbol, provider: r.text(i, 9) ?? "",
+                event: CorporateEvent(
+                    kind: CorporateEvent.Kind(rawValue: r.text(i, 0) ?? "") ?? .split, exDate: r.int(i, 1),
+                    splitFrom: r.double(i, 2), splitTo: r.double(i, 3), cashAmount: r.double(i, 4),
+                    currency: r.text(i, 5) ?? "", payDate: r.isNull(i, 6) ? nil : r.int(i, 6),
+                    recordDate: r.isNull(i, 7) ? nil : r.int(i, 7), declarationDate: r.isNull(i, 8) ? nil : r.int(i, 8)))
         }
     }
 

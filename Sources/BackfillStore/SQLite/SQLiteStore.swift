@@ -404,10 +404,12 @@ public final class SQLiteStore: CandleStore {
         while try s.step() {
             out.append(
                 StoredEvent(
-                    symbol: symbol, kind: StoredEvent.Kind(rawValue: s.text(0) ?? "") ?? .split, exDate: s.int(1),
-                    splitFrom: s.double(2), splitTo: s.double(3), cashAmount: s.double(4), currency: s.text(5) ?? "",
-                    payDate: s.isNull(6) ? nil : s.int(6), recordDate: s.isNull(7) ? nil : s.int(7),
-                    declarationDate: s.isNull(8) ? nil : s.int(8), provider: s.text(9) ?? ""))
+                    symbol: symbol, provider: s.text(9) ?? "",
+                    event: CorporateEvent(
+                        kind: CorporateEvent.Kind(rawValue: s.text(0) ?? "") ?? .split, exDate: s.int(1),
+                        splitFrom: s.double(2), splitTo: s.double(3), cashAmount: s.double(4), currency: s.text(5) ?? "",
+                        payDate: s.isNull(6) ? nil : s.int(6), recordDate: s.isNull(7) ? nil : s.int(7),
+                        declarationDate: s.isNull(8) ? nil : s.int(8))))
         }
         return out
     }
