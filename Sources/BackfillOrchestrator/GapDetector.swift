@@ -12,6 +12,13 @@ public enum GapClass: String, Sendable, Codable, CaseIterable {
     /// day, for weekly bars a week) empty while the sessions around it have bars, or no intraday
     /// bars on a day the daily bar shows volume.
     case suspect
+    /// Too recent to judge: the bars start inside the settle window (the last hours before the
+    /// run, by default 24), where a vendor may not have published everything yet. Nothing is
+    /// recorded for them, so the next run asks again; not a hole, not refilled in this run.
+    case pending
+
+    /// A gap that makes a pair incomplete and is refilled: fetch_failed or suspect.
+    public var isHole: Bool { self == .fetchFailed || self == .suspect }
 }
 
 /// A run of consecutive missing expected bars of one class.
@@ -37,7 +44,7 @@ public struct PairCompleteness: Sendable {
     /// ✓ complete, ✗ holes remain (fetch_failed or suspect), ~ only provider_empty gaps.
     public var mark: String {
         if gaps.isEmpty { return "✓" }
-        return gaps.contains { $0.gapClass != .providerEmpty } ? "✗" : "~"
+        return gaps.contains { $0.gapClass.isHole } ? "✗" : "~"
     }
 
     /// Share of expected bars present, 0...100.
@@ -50,10 +57,14 @@ public struct GapDetector: Sendable {
     public var stamping: BarStamping
     /// Coverage from this provider counts as "answered" (nil: any provider).
     public var provider: String?
+    /// Bars starting at or after this instant that nothing answered for are `pending`, not
+    /// `fetch_failed` (the settle window's start; nil: no window).
+    public var settleFrom: Int64?
 
-    public init(stamping: BarStamping, provider: String?) {
+    public init(stamping: BarStamping, provider: String?, settleFrom: Int64? = nil) {
         self.stamping = stamping
         self.provider = provider
+        self.settleFrom = settleFrom
     }
 
     /// Expected bars handled per window: memory stays flat however long the range.
@@ -123,7 +134,10 @@ public struct GapDetector: Sendable {
 
         func classify(_ key: Int64, _ g: Int) -> GapClass {
             let instant = max(expected.start(ofKey: key), start)
-            guard answered.contains(instant) else { return .fetchFailed }
+            guard answered.contains(instant) else {
+                if let settleFrom, expected.start(ofKey: key) >= settleFrom { return .pending }
+                return .fetchFailed
+            }
             // Quiet minutes inside a session that has bars are normal: the provider had no trades.
             guard perSession[g] == 0 else { return .providerEmpty }
             if timeframe < .d1, tradedDays.contains(sessionDays[g]) { return .suspect }

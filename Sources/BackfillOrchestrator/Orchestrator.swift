@@ -22,6 +22,16 @@ public struct RunOptions: Sendable {
     public var retryPolicy = RetryPolicy()
     /// Rows asked per page (capped by the provider's maximum).
     public var pageSize = 10_000
+    /// The settle window: a vendor's answer counts as final only for bars that were at least this
+    /// old when it was given. Coverage is not recorded for younger bars, so a session the vendor
+    /// had only partly published is asked for again by the next run; its missing bars meanwhile
+    /// are `pending`. 0 turns it off.
+    public var settleMs: Int64 = 24 * 3_600_000
+    /// The run's clock (tests set it).
+    public var now: Int64 = UTCTime.now()
+
+    /// Where the settle window starts: coverage ends there, younger missing bars are pending.
+    public var settleFrom: Int64 { now - settleMs }
 
     public init(symbols: [SymbolRecord], timeframes: [Timeframe], start: Int64, end: Int64) {
         self.symbols = symbols
@@ -52,10 +62,13 @@ public final class Orchestrator: Sendable {
         limiter = RateLimiter(rate: rate)
         detector = GapDetector(
             stamping: BarStamping(fourHourFromNewYorkMidnight: instance.provider.fourHourAnchorNewYork),
-            provider: instance.provider.name)
+            provider: instance.provider.name, settleFrom: options.settleMs > 0 ? options.settleFrom : nil)
     }
 
     var providerName: String { instance.provider.name }
+
+    /// `end` clipped to the settle window's start: the part of an answer that counts as final.
+    func settled(_ end: Int64) -> Int64 { options.settleMs > 0 ? min(end, options.settleFrom) : end }
 
     /// Runs every stage and returns the report (the caller prints, writes JSON, picks the exit code).
     public func run() async -> RunReport {
@@ -115,7 +128,7 @@ public final class Orchestrator: Sendable {
             let key = "\(record.symbol)/\(tf)"
             guard var current = completeness[key], results[index].failure == nil else { continue }
             for attempt in 1...max(1, options.gapRetries) where options.gapRetries > 0 {
-                let refillable = current.gaps.filter { $0.gapClass != .providerEmpty }
+                let refillable = current.gaps.filter(\.gapClass.isHole)
                 guard !refillable.isEmpty else { break }
                 anyRetry = true
                 var fetched = 0
@@ -141,7 +154,7 @@ public final class Orchestrator: Sendable {
                     break
                 }
                 for gap in refillable {
-                    let still = after.gaps.filter { $0.gapClass != .providerEmpty && $0.first <= gap.last && $0.last >= gap.first }
+                    let still = after.gaps.filter { $0.gapClass.isHole && $0.first <= gap.last && $0.last >= gap.first }
                     if still.isEmpty {
                         report.summary.gapsFilled += 1
                         observer.line("  \(key): ✓ gap filled (\(gap.missing) bar\(gap.missing == 1 ? "" : "s"); \(fetched) candles fetched)")
@@ -150,7 +163,7 @@ public final class Orchestrator: Sendable {
                     }
                 }
                 current = after
-                for i in current.gaps.indices where current.gaps[i].gapClass != .providerEmpty {
+                for i in current.gaps.indices where current.gaps[i].gapClass.isHole {
                     current.gaps[i].attempts = attempt
                 }
             }
@@ -321,8 +334,8 @@ public final class Orchestrator: Sendable {
                 let pageTo: Int64 = page.nextCursor == nil ? b : (batch.count > 0 ? batch.ts[batch.count - 1] + 1 : pageFrom)
                 if batch.count > 0 { lastTs = batch.ts[batch.count - 1] }
                 let coverage =
-                    pageTo > pageFrom
-                    ? CoverageRecord(start: pageFrom, end: pageTo, provider: providerName, outcome: .fetched, recordedAt: UTCTime.now())
+                    settled(pageTo) > pageFrom
+                    ? CoverageRecord(start: pageFrom, end: settled(pageTo), provider: providerName, outcome: .fetched, recordedAt: UTCTime.now())
                     : nil
                 do {
                     let symbol = record.symbol
@@ -349,7 +362,10 @@ public final class Orchestrator: Sendable {
         _ tf: Timeframe, _ report: inout PairReport
     ) async {
         guard a < b else { return }
-        let record = CoverageRecord(start: a, end: b, provider: providerName, outcome: outcome, recordedAt: UTCTime.now(), detail: detail)
+        // An answer (fetched or empty) counts only up to the settle window; a failure is kept whole.
+        let end = outcome == .failed ? b : settled(b)
+        guard end > a else { return }
+        let record = CoverageRecord(start: a, end: end, provider: providerName, outcome: outcome, recordedAt: UTCTime.now(), detail: detail)
         do {
             try await store.run { try $0.recordCoverage(record, symbol: symbol, timeframe: tf) }
         } catch {
@@ -387,7 +403,7 @@ public final class Orchestrator: Sendable {
         }
         for g in report.gapsDetected { s.gapsDetected[g.gapClass, default: 0] += 1 }
         s.gapsRemaining = report.gapsRemaining.count
-        let holes = report.gapsRemaining.contains { $0.gapClass != .providerEmpty }
+        let holes = report.gapsRemaining.contains { $0.gapClass.isHole }
         s.exitCode = holes || report.pairs.contains { $0.failure != nil } ? 1 : 0
         report.summary = s
     }

@@ -30,7 +30,8 @@ struct StoreReport: ParsableArguments {
                 throw .usage(error.description)
             }
         }
-        let detector = GapDetector(stamping: stamping, provider: provider)
+        let (settleMs, now) = try range.settle()
+        let detector = GapDetector(stamping: stamping, provider: provider, settleFrom: settleMs > 0 ? now - settleMs : nil)
         var cells: [String: PairCompleteness] = [:]
         for s in symbols {
             for tf in timeframes {
@@ -50,7 +51,7 @@ struct StoreReport: ParsableArguments {
 struct Matrix: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print the completeness matrix from the store (no fetching).",
-        discussion: "✓ complete, ✗ holes remain (fetch_failed or suspect), ~ only provider_empty gaps. Exit code 1 when any ✗.")
+        discussion: "✓ complete, ✗ holes remain (fetch_failed or suspect), ~ only provider_empty or pending gaps. Exit code 1 when any ✗.")
 
     @OptionGroup var report: StoreReport
     @Flag(help: "Show the share of expected bars present instead of marks.") var percent = false
@@ -85,7 +86,7 @@ struct Gaps: AsyncParsableCommand {
                 print("\(g.symbol),\(g.timeframe),\(g.gapClass.rawValue),\(UTCTime.iso(g.first)),\(UTCTime.iso(g.last)),\(g.missing)")
             }
         }
-        if gaps.contains(where: { $0.gapClass != .providerEmpty }) { throw CLIFailure(message: "", exitCode: 1) }
+        if gaps.contains(where: { $0.gapClass.isHole }) { throw CLIFailure(message: "", exitCode: 1) }
     }
 }
 

@@ -67,6 +67,7 @@ struct Run: AsyncParsableCommand {
         options.gapRetries = retries
         options.force = force
         options.pageSize = pageSize
+        (options.settleMs, options.now) = try range.settle()
         options.retryPolicy = RetryPolicy(base: .milliseconds(backoffMs))
         let observer = ConsoleObserver()
         observer.banner("MASTER BACKFILL STARTED")
@@ -132,7 +133,7 @@ struct Run: AsyncParsableCommand {
         var d = [
             "provider": provider.name, "database": url.description, "start": UTCTime.iso(start), "end": UTCTime.iso(end),
             "concurrency": String(concurrency), "retries": String(retries), "force": String(force),
-            "page_size": String(pageSize),
+            "page_size": String(pageSize), "settle_hours": NumberFormat.decimal(range.settleHours),
         ]
         if let rate { d["rate"] = String(rate) }
         if let record { d["record"] = record }
@@ -213,6 +214,25 @@ struct RangeOptions: ParsableArguments {
     @Option(help: "Start (UTC, inclusive): YYYY-MM-DD[THH:MM[:SS]] or epoch ms; a bare date is its midnight.")
     var start: String?
     @Option(help: "End (UTC, exclusive); default today 00:00 UTC.") var end: String?
+    @Option(help: """
+        Hours before now that count as not yet settled: a vendor's answer is final only for older bars, \
+        so missing bars younger than this are 'pending' and asked for again by the next run (0: off).
+        """)
+    var settleHours: Double = 24
+    @Option(help: ArgumentHelp("Pretend now is this UTC time (for the settle window; tests).", visibility: .hidden))
+    var clock: String?
+
+    /// The settle window's length and the run's clock.
+    func settle() throws(CLIFailure) -> (ms: Int64, now: Int64) {
+        guard settleHours >= 0, settleHours <= 24 * 366, settleHours.isFinite else {
+            throw .usage("--settle-hours must be 0 to 8784")
+        }
+        var now = UTCTime.now()
+        if let clock {
+            do { now = try UTCTime.parse(clock) } catch { throw .usage("--clock: \(error.message)") }
+        }
+        return (Int64(settleHours * 3_600_000), now)
+    }
 
     func resolve() throws(CLIFailure) -> (Int64, Int64) {
         if days != nil && start != nil { throw .usage("give --days or --start, not both") }

@@ -141,6 +141,49 @@ struct RunCommandTests {
         #expect(try w.sql("SELECT count(*) FROM candles_view WHERE symbol = 'AAPL'") == "686")
     }
 
+    /// Hourly bars of a 24/7 symbol from 2021-03-01 00:00 UTC; the last `missing` bars left out.
+    static func hourly(days: Int, missing: Int = 0) -> String {
+        var text = "ts,open,high,low,close,volume\n"
+        let start: Int64 = 1_614_556_800_000  // 2021-03-01 00:00 UTC
+        for h in 0..<(days * 24 - missing) { text += "\(start + Int64(h) * 3_600_000),10,11,9,10.5,100\n" }
+        return text
+    }
+
+    @Test("a session the vendor had only partly published is pending, not recorded, and filled by the next night's run")
+    func settleWindow() throws {
+        let w = try Workspace()
+        try w.add("COIN", "crypto")
+        // Night 1 (01:00 the next day): the vendor has the day's bars only up to 18:00.
+        try w.dir.write("replay/COIN/1h.csv", Self.hourly(days: 3, missing: 5))
+        let args = ["--timeframes", "1h", "--start", "2021-03-01", "--end", "2021-03-04"]
+        let first = try w.run(args + ["--clock", "2021-03-04T01:00"])
+        #expect(first.status == 0, "\(first.stdout)\(first.stderr)")
+        let gaps = try #require(try w.resultsJSON()["gaps_detected"] as? [[String: Any]])
+        #expect(gaps.count == 1 && gaps[0]["class"] as? String == "pending" && gaps[0]["missing"] as? Int == 5, "\(gaps)")
+        #expect(first.stdout.contains("COIN    ~"))
+        #expect((try w.resultsJSON()["options"] as? [String: Any])?["settle_hours"] as? String == "24")
+        // Night 2: the vendor has published the rest; the unsettled hours are asked for again.
+        try w.dir.write("replay/COIN/1h.csv", Self.hourly(days: 3))
+        let second = try w.run(args + ["--clock", "2021-03-05T01:00"])
+        #expect(second.status == 0)
+        #expect(second.stdout.contains("COIN/1h: 23 candles (inserted 5, updated 18) in 1 request"), "\(second.stdout)")
+        #expect(second.stdout.contains("COIN    ✓"))
+        #expect(try w.sql("SELECT count(*) FROM candles") == "72")
+
+        // Without the window (--settle-hours 0) the vendor's first answer is final: the five hours
+        // are recorded as known-empty and the second night does not ask again.
+        let v = try Workspace()
+        try v.add("COIN", "crypto")
+        try v.dir.write("replay/COIN/1h.csv", Self.hourly(days: 3, missing: 5))
+        let once = try v.run(args + ["--clock", "2021-03-04T01:00", "--settle-hours", "0"])
+        let classes = (try #require(try v.resultsJSON()["gaps_detected"] as? [[String: Any]])).compactMap { $0["class"] as? String }
+        #expect(once.status == 0 && classes == ["provider_empty"])
+        try v.dir.write("replay/COIN/1h.csv", Self.hourly(days: 3))
+        let twice = try v.run(args + ["--clock", "2021-03-05T01:00", "--settle-hours", "0"])
+        #expect(twice.stdout.contains("COIN/1h: up to date"), "\(twice.stdout)")
+        #expect(try v.sql("SELECT count(*) FROM candles") == "67")
+    }
+
     @Test("a second run fetches nothing already covered; --force fetches again, updating, not duplicating")
     func idempotentRerun() throws {
         let w = try Workspace(["SPY/1d.csv": "SPY/1d.csv"])
