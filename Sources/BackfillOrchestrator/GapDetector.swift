@@ -41,7 +41,7 @@ public struct PairCompleteness: Sendable {
     public var present: Int
     public var gaps: [Gap]
 
-    /// ✓ complete, ✗ holes remain (fetch_failed or suspect), ~ only provider_empty gaps.
+    /// ✓ complete, ✗ holes remain (fetch_failed or suspect), ~ only provider_empty or pending gaps.
     public var mark: String {
         if gaps.isEmpty { return "✓" }
         return gaps.contains { $0.gapClass.isHole } ? "✗" : "~"

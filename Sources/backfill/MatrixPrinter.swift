@@ -4,7 +4,7 @@ import Foundation
 
 /// The completeness matrix as text: symbols down, timeframes across.
 enum MatrixPrinter {
-    /// Cells: ✓ complete, ✗ holes remain or the pair failed, ~ only provider_empty gaps, · not
+    /// Cells: ✓ complete, ✗ holes remain or the pair failed, ~ only provider_empty or pending gaps, · not
     /// asked; with `percent`, the share of expected bars present.
     static func text(
         symbols: [Symbol], timeframes: [Timeframe], cell: (Symbol, Timeframe) -> (mark: String, percent: Double)?,
@@ -26,7 +26,7 @@ enum MatrixPrinter {
             }
             lines.append(row)
         }
-        lines.append("✓ complete   ✗ holes remain (fetch_failed or suspect) or failed   ~ only provider_empty gaps")
+        lines.append("✓ complete   ✗ holes remain (fetch_failed or suspect) or failed   ~ only provider_empty or pending gaps")
         return lines.joined(separator: "\n")
     }
 

@@ -13,7 +13,7 @@ struct Run: AsyncParsableCommand {
             Stages: 1 fetch every symbol/timeframe (rate-limited, retried, ranges already fetched are \
             skipped unless --force); 2 detect gaps against the trading calendar and classify them \
             (fetch_failed, provider_empty, suspect); 3 refill fetch_failed and suspect gaps; 4 the \
-            completeness matrix (✓ complete, ✗ holes remain, ~ only provider_empty gaps); 5 summary. \
+            completeness matrix (✓ complete, ✗ holes remain, ~ only provider_empty or pending gaps); 5 summary. \
             Results go to --results as JSON (docs/results-json.md).
 
             Exit codes: 0 complete; 1 holes remain or some pairs failed; 2 usage or configuration error.
