@@ -14,6 +14,10 @@
 
 #include "kernel_math.h"
 
+#if !defined(__clang__)
+#error "the vector paths are written with clang's ext_vector_type: build the kernels with clang (SwiftPM does)"
+#endif
+
 /* Every helper is inlined, so no vector crosses a call boundary: the ABI warning does not apply. */
 #pragma clang diagnostic ignored "-Wpsabi"
 typedef double bf_v8 __attribute__((ext_vector_type(8)));

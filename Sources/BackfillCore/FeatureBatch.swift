@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Feature columns for a run of bars: the v1 set, one contiguous buffer per feature, NaN where a
 /// feature is undefined (stored as NULL).
 public final class FeatureBatch: @unchecked Sendable {
@@ -20,14 +26,28 @@ public final class FeatureBatch: @unchecked Sendable {
 
     deinit {
         ts.deallocate()
-        for c in columns { UnsafeMutableRawPointer(c).deallocate() }
+        for c in columns { Self.releaseColumn(c) }
     }
 
     /// A column of `n` doubles starting on a 64-byte boundary (a cache line, and one AVX-512
-    /// vector): the kernels' vector stores then never straddle two lines (measured: misaligned
-    /// columns cost the fused AVX-512 pass about a fifth of its throughput).
+    /// vector), so the kernels' vector stores never straddle two lines (measured: misaligned
+    /// columns cost the fused AVX-512 pass about a fifth of its throughput). A column of 4 MiB or
+    /// more starts on a 2 MiB boundary and asks Linux for transparent huge pages: a fresh column is
+    /// first touched by the kernel that fills it, and with 4 KiB pages those page faults cost more
+    /// than the computation (docs/performance.md). Release it with ``releaseColumn(_:)``.
     public static func alignedColumn(_ n: Int) -> UnsafeMutablePointer<Double> {
-        UnsafeMutableRawPointer.allocate(byteCount: max(1, n) * MemoryLayout<Double>.stride, alignment: 64)
-            .bindMemory(to: Double.self, capacity: max(1, n))
+        let bytes = max(1, n) * MemoryLayout<Double>.stride
+        let huge = bytes >= 4 << 20
+        var raw: UnsafeMutableRawPointer?
+        guard posix_memalign(&raw, huge ? 2 << 20 : 64, bytes) == 0, let raw else {
+            fatalError("out of memory: a feature column of \(bytes) bytes")
+        }
+        #if os(Linux)
+            if huge { _ = madvise(raw, bytes, MADV_HUGEPAGE) }  // a hint; without THP, ordinary pages
+        #endif
+        return raw.bindMemory(to: Double.self, capacity: max(1, n))
     }
+
+    /// Frees a column made by ``alignedColumn(_:)``.
+    public static func releaseColumn(_ column: UnsafeMutablePointer<Double>) { free(column) }
 }

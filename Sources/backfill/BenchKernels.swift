@@ -15,7 +15,9 @@ struct KernelBench: AsyncParsableCommand {
             (raw float64 little-endian columns open, high, low, close, volume, each N values), runs every \
             kernel --runs times per path and reports the median candles/s, next to a triad copy \
             (a = b + s·c, the memory-bandwidth probe) and a trivial fused pass that reads the same 5 \
-            columns and writes 9 (the ceiling the fused kernel can reach). Single thread.
+            columns and writes 9 (the ceiling the fused kernel can reach). fused_v1_first_touch is the \
+            fused set writing into newly allocated columns, first touch included (what `backfill \
+            features` pays). Single thread.
             """)
 
     @Option(help: "Candles.") var candles: Int = 10_000_000
@@ -50,8 +52,8 @@ struct KernelBench: AsyncParsableCommand {
         let scratch = FeatureBatch.alignedColumn(n)
         scratch.initialize(repeating: 0, count: n)
         defer {
-            for p in inputs { UnsafeMutableRawPointer(p).deallocate() }
-            UnsafeMutableRawPointer(scratch).deallocate()
+            for p in inputs { FeatureBatch.releaseColumn(p) }
+            FeatureBatch.releaseColumn(scratch)
         }
         var results: [(name: String, path: String, seconds: Double)] = []
 
@@ -83,10 +85,22 @@ struct KernelBench: AsyncParsableCommand {
                 }
             }
             results.append(("trivial_fused_5in_9out", "-", trivialSamples.sorted()[runs / 2]))
+            // What `backfill features` sees: output columns fresh from the allocator, so the kernel
+            // pays their first touch (page faults and zeroing) inside the timing.
+            var freshSamples = [[Double]](repeating: [], count: paths.count)
+            for _ in 0..<runs {
+                for (k, path) in paths.enumerated() {
+                    FeatureKernels.use(path)
+                    let fresh = FeatureBatch(capacity: n)
+                    let columns: [UnsafeMutablePointer<Double>?] = fresh.columns
+                    freshSamples[k].append(time(once: true) { columns.withUnsafeBufferPointer { bf_features_v1(input, n, $0.baseAddress) } })
+                }
+            }
             for (k, path) in paths.enumerated() {
                 FeatureKernels.use(path)
                 let p = path.rawValue
                 results.append(("fused_v1", p, fusedSamples[k].sorted()[runs / 2]))
+                results.append(("fused_v1_first_touch", p, freshSamples[k].sorted()[runs / 2]))
                 results.append(("ret_logret", p, time { bf_ret(c, n, pointers[0], pointers[1]) }))
                 results.append(("vol_20", p, time { bf_vol(pointers[1], n, 20, pointers[2]) }))
                 results.append(("atr_natr_14", p, time { bf_atr(h, l, c, n, 14, pointers[3], pointers[4]) }))
