@@ -1,5 +1,5 @@
 import BackfillCore
-import BackfillStore
+@testable import BackfillStore
 import BackfillTestSupport
 import Foundation
 import Testing
@@ -48,6 +48,29 @@ struct StoreFailureTests {
         let e2 = try #require(Self.error("sqlite:\(dir.path)/no/such/folder/b.sqlite"))
         #expect(e2.kind == .connection)
         #expect(e2.message.hasPrefix("cannot open SQLite database '\(dir.path)/no/such/folder/b.sqlite'"))
+    }
+
+    /// A full disk, simulated with SQLite's page limit (the database may not grow past its current
+    /// size): the same SQLITE_FULL a full file system gives.
+    @Test("SQLite: a full disk is a one-line error naming the file; the batch is not half-written")
+    func sqliteFull() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.path + "/full.sqlite"
+        let store = try SQLiteStore(path: path)
+        let s = try Symbol("SPY")
+        let first = StoreContractTests.batch((0..<1_000).map { (Int64($0) * 60_000, 100 + Double($0 % 7)) })
+        #expect(try store.write(first, symbol: s, timeframe: .m1, coverage: nil) == WriteCounts(inserted: 1_000, updated: 0))
+        try store.db.execute("PRAGMA max_page_count = 1")  // clamped to the current size
+        let big = StoreContractTests.batch((1_000..<101_000).map { (Int64($0) * 60_000, 100 + Double($0 % 7)) })
+        do {
+            _ = try store.write(big, symbol: s, timeframe: .m1, coverage: nil)
+            Issue.record("a write past the page limit succeeded")
+        } catch {
+            #expect(error.kind == .storage)
+            #expect(error.message == "disk full while writing SQLite database '\(path)'")
+        }
+        // The transaction rolled back: the first 1,000 candles, nothing of the second batch.
+        #expect(try StoreContractTests.readAll(store, s, .m1, batchSize: 4096).count == 1_000)
     }
 
     @Test("PostgreSQL: unreachable server, wrong password, missing database; the password never shows")
