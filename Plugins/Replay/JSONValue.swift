@@ -146,8 +146,9 @@ enum JSONValue: Equatable {
 
         mutating func number() throws(JSONParseError) -> JSONValue {
             let start = at
-            while at < bytes.count, bytes[at] == 45 || bytes[at] == 43 || bytes[at] == 46 || bytes[at] == 101
-                || bytes[at] == 69 || (bytes[at] >= 48 && bytes[at] <= 57)
+            while at < bytes.count,
+                bytes[at] == 45 || bytes[at] == 43 || bytes[at] == 46 || bytes[at] == 101
+                    || bytes[at] == 69 || (bytes[at] >= 48 && bytes[at] <= 57)
             {
                 at += 1
             }

@@ -53,7 +53,9 @@ public enum NYSECalendar {
     public static func holidays(year y: Int) -> Set<Int64> {
         var days: [Int64] = []
         let newYear = UTCTime.daysFromCivil(year: y, month: 1, day: 1)
-        if UTCTime.weekday(ofDays: newYear) == 0 { days.append(newYear + 1) } else if UTCTime.weekday(ofDays: newYear) != 6 {
+        if UTCTime.weekday(ofDays: newYear) == 0 {
+            days.append(newYear + 1)
+        } else if UTCTime.weekday(ofDays: newYear) != 6 {
             days.append(newYear)
         }
         days.append(NewYorkTime.nthWeekday(3, 1, month: 1, year: y))

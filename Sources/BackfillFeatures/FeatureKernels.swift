@@ -48,7 +48,8 @@ public enum FeatureKernels {
             return "BACKFILL_KERNELS='\(value)' is not a kernel path; valid: \(Path.allCases.map(\.rawValue).joined(separator: ", "))"
         }
         guard p.isAvailable else {
-            return "BACKFILL_KERNELS=\(value) is not available on this machine (available: \(availablePaths.map(\.rawValue).joined(separator: ", "))); using scalar"
+            return
+                "BACKFILL_KERNELS=\(value) is not available on this machine (available: \(availablePaths.map(\.rawValue).joined(separator: ", "))); using scalar"
         }
         return nil
     }

@@ -77,7 +77,8 @@ public struct EventFetcher: Sendable {
             }
             observer.line(
                 o.error.map { "  \(record.symbol): ✗ \($0)" }
-                    ?? "  \(record.symbol): \(o.splits) split\(o.splits == 1 ? "" : "s"), \(o.dividends) dividend\(o.dividends == 1 ? "" : "s") (\(o.added) new)")
+                    ?? "  \(record.symbol): \(o.splits) split\(o.splits == 1 ? "" : "s"), \(o.dividends) dividend\(o.dividends == 1 ? "" : "s") (\(o.added) new)"
+            )
             outcomes.append(o)
         }
         return outcomes

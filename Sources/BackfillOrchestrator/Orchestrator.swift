@@ -157,7 +157,8 @@ public final class Orchestrator: Sendable {
                     let still = after.gaps.filter { $0.gapClass.isHole && $0.first <= gap.last && $0.last >= gap.first }
                     if still.isEmpty {
                         report.summary.gapsFilled += 1
-                        observer.line("  \(key): ✓ gap filled (\(gap.missing) bar\(gap.missing == 1 ? "" : "s"); \(fetched) candles fetched)")
+                        observer.line(
+                            "  \(key): ✓ gap filled (\(gap.missing) bar\(gap.missing == 1 ? "" : "s"); \(fetched) candles fetched)")
                     } else {
                         observer.line("  \(key): ✗ still missing \(still.reduce(0) { $0 + $1.missing }) bar(s) after attempt \(attempt)")
                     }
@@ -292,7 +293,7 @@ public final class Orchestrator: Sendable {
                     page = try await instance.fetchPage(request, cursor: cursor, into: batch, pageLimit: pageLimit)
                 } catch {
                     if error.kind == .noData {
-                        await saveCoverage( pageFrom, b, .empty, nil, record.symbol, tf, &report)
+                        await saveCoverage(pageFrom, b, .empty, nil, record.symbol, tf, &report)
                         break pages
                     }
                     if error.isRetryable && attempt < options.retryPolicy.maxRetries {
@@ -306,13 +307,15 @@ public final class Orchestrator: Sendable {
                             wait = options.retryPolicy.delay(attempt: attempt)
                             if error.kind == .rateLimited { await limiter.pause(for: wait) }
                         }
-                        observer.warning("\(record.symbol)/\(tf): \(error.kind.rawValue): \(error.message); retry \(attempt)/\(options.retryPolicy.maxRetries) in \(Self.duration(Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18))")
+                        observer.warning(
+                            "\(record.symbol)/\(tf): \(error.kind.rawValue): \(error.message); retry \(attempt)/\(options.retryPolicy.maxRetries) in \(Self.duration(Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18))"
+                        )
                         try? await Task.sleep(for: wait)
                         continue pages
                     }
                     let message = "\(error.kind.rawValue): \(error.message)"
                     report.errors.append(message)
-                    await saveCoverage( pageFrom, b, .failed, message, record.symbol, tf, &report)
+                    await saveCoverage(pageFrom, b, .failed, message, record.symbol, tf, &report)
                     switch error.kind {
                     case .unauthorized, .badRequest, .permanent:
                         report.status = .failed
@@ -329,13 +332,15 @@ public final class Orchestrator: Sendable {
                 report.rejected += page.rejected + validation.rejected
                 if let first = validation.first {
                     observer.warning(
-                        "\(record.symbol)/\(tf): rejected \(validation.rejected) row(s), first at \(UTCTime.iso(first.ts)): \(first.problem.rawValue)")
+                        "\(record.symbol)/\(tf): rejected \(validation.rejected) row(s), first at \(UTCTime.iso(first.ts)): \(first.problem.rawValue)"
+                    )
                 }
                 let pageTo: Int64 = page.nextCursor == nil ? b : (batch.count > 0 ? batch.ts[batch.count - 1] + 1 : pageFrom)
                 if batch.count > 0 { lastTs = batch.ts[batch.count - 1] }
                 let coverage =
                     settled(pageTo) > pageFrom
-                    ? CoverageRecord(start: pageFrom, end: settled(pageTo), provider: providerName, outcome: .fetched, recordedAt: UTCTime.now())
+                    ? CoverageRecord(
+                        start: pageFrom, end: settled(pageTo), provider: providerName, outcome: .fetched, recordedAt: UTCTime.now())
                     : nil
                 do {
                     let symbol = record.symbol
@@ -412,8 +417,11 @@ public final class Orchestrator: Sendable {
         let key = "  \(p.symbol)/\(p.timeframe)"
         if let failure = p.failure { return "\(key): ✗ \(failure)" }
         if p.skippedCovered { return "\(key): up to date (range already fetched; --force refetches)" }
-        if p.noData && p.candles == 0 { return "\(key): the provider has no data for this range (\(p.requests) request\(p.requests == 1 ? "" : "s"))" }
-        var text = "\(key): \(group(p.candles)) candles (inserted \(group(p.inserted)), updated \(group(p.updated))) in \(p.requests) request\(p.requests == 1 ? "" : "s")"
+        if p.noData && p.candles == 0 {
+            return "\(key): the provider has no data for this range (\(p.requests) request\(p.requests == 1 ? "" : "s"))"
+        }
+        var text =
+            "\(key): \(group(p.candles)) candles (inserted \(group(p.inserted)), updated \(group(p.updated))) in \(p.requests) request\(p.requests == 1 ? "" : "s")"
         if p.retries > 0 { text += ", \(p.retries) retr\(p.retries == 1 ? "y" : "ies")" }
         if p.rejected > 0 { text += ", \(p.rejected) bad row\(p.rejected == 1 ? "" : "s") rejected" }
         if !p.errors.isEmpty { text += "; last error: \(p.errors.last!)" }

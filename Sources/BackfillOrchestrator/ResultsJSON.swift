@@ -89,10 +89,14 @@ public enum ResultsJSON {
             for p in report.pairs where p.symbol == symbol {
                 let mark = p.failure != nil ? "✗" : (p.status == .complete ? "✓" : (p.status == .emptyGaps ? "~" : "✗"))
                 let percent = p.expected == 0 ? 100 : (Double(p.present) * 1000 / Double(p.expected)).rounded() / 10
-                cells.append((p.timeframe.rawValue, .object([
-                    ("mark", .string(mark)), ("status", .string(p.status.rawValue)), ("expected", .int(Int64(p.expected))),
-                    ("present", .int(Int64(p.present))), ("percent", .number(percent)),
-                ])))
+                cells.append(
+                    (
+                        p.timeframe.rawValue,
+                        .object([
+                            ("mark", .string(mark)), ("status", .string(p.status.rawValue)), ("expected", .int(Int64(p.expected))),
+                            ("present", .int(Int64(p.present))), ("percent", .number(percent)),
+                        ])
+                    ))
             }
             rows.append((symbol.text, .object(cells)))
         }
@@ -115,15 +119,16 @@ public enum ResultsJSON {
             ("candles_inserted", .int(Int64(s.candlesInserted))), ("candles_updated", .int(Int64(s.candlesUpdated))),
             ("bad_rows_rejected", .int(Int64(s.badRowsRejected))), ("exit_code", .int(Int64(s.exitCode))),
         ])
-        let pairs: JSON = .array(report.pairs.map { p in
-            .object([
-                ("symbol", .string(p.symbol.text)), ("timeframe", .string(p.timeframe.rawValue)),
-                ("status", .string(p.status.rawValue)), ("candles", .int(Int64(p.candles))),
-                ("inserted", .int(Int64(p.inserted))), ("updated", .int(Int64(p.updated))),
-                ("rejected", .int(Int64(p.rejected))), ("requests", .int(Int64(p.requests))),
-                ("retries", .int(Int64(p.retries))), ("errors", .array(p.errors.map { .string($0) })),
-            ])
-        })
+        let pairs: JSON = .array(
+            report.pairs.map { p in
+                .object([
+                    ("symbol", .string(p.symbol.text)), ("timeframe", .string(p.timeframe.rawValue)),
+                    ("status", .string(p.status.rawValue)), ("candles", .int(Int64(p.candles))),
+                    ("inserted", .int(Int64(p.inserted))), ("updated", .int(Int64(p.updated))),
+                    ("rejected", .int(Int64(p.rejected))), ("requests", .int(Int64(p.requests))),
+                    ("retries", .int(Int64(p.retries))), ("errors", .array(p.errors.map { .string($0) })),
+                ])
+            })
         return .object([
             ("schema_version", .int(Int64(schemaVersion))),
             ("summary", summary),

@@ -161,9 +161,10 @@ public final class LoadedProvider: @unchecked Sendable {
             let spec = table[i]
             let text = String(cString: name)
             guard !text.isEmpty else { throw .invalidDescriptor(path, "an option has an empty name") }
-            specs.append(OptionSpec(
-                name: text, defaultValue: spec.default_value.map { String(cString: $0) }, secret: spec.secret != 0,
-                help: spec.help.map { String(cString: $0) } ?? ""))
+            specs.append(
+                OptionSpec(
+                    name: text, defaultValue: spec.default_value.map { String(cString: $0) }, secret: spec.secret != 0,
+                    help: spec.help.map { String(cString: $0) } ?? ""))
             i += 1
         }
         return specs

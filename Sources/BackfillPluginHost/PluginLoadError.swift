@@ -30,7 +30,9 @@ public struct PluginLoadError: Error, CustomStringConvertible, Sendable {
             "incompatible ABI version \(plugin >> 16).\(plugin & 0xffff) (host speaks \(host >> 16).\(host & 0xffff))")
     }
     static func entryDeclined(_ path: String, host: UInt32) -> Self {
-        .init(.entryDeclined, path, "bf_provider_entry returned NULL for host ABI \(host >> 16).\(host & 0xffff) (incompatible major version)")
+        .init(
+            .entryDeclined, path, "bf_provider_entry returned NULL for host ABI \(host >> 16).\(host & 0xffff) (incompatible major version)"
+        )
     }
     static func descriptorTooShort(_ path: String, size: UInt32, needed: Int) -> Self {
         .init(.descriptorTooShort, path, "descriptor too short: \(size) bytes, a v1 descriptor has at least \(needed)")
@@ -45,7 +47,8 @@ public struct PluginLoadError: Error, CustomStringConvertible, Sendable {
     public static func unknownProvider(_ name: String, available: [String]) -> Self {
         .init(
             .unknownProvider, name,
-            "unknown provider '\(name)'; available: \(available.isEmpty ? "none (see backfill providers)" : available.joined(separator: ", "))")
+            "unknown provider '\(name)'; available: \(available.isEmpty ? "none (see backfill providers)" : available.joined(separator: ", "))"
+        )
     }
     static func instanceFailed(_ name: String, _ error: ProviderError) -> Self {
         .init(.instanceFailed, name, "cannot start provider '\(name)': \(error.message)")

@@ -43,7 +43,6 @@ public struct PageInfo: Sendable, Equatable {
     public var nextCursor: String?
 }
 
-
 /// A live provider instance: the Swift face of the C vtable.
 ///
 /// Calls run on a dispatch queue, off the cooperative pool, because plugin calls block (network,
@@ -64,8 +63,8 @@ public final class ProviderInstance: @unchecked Sendable {
             values.append(strdup(v))
         }
         defer {
-            keys.forEach { free($0) }
-            values.forEach { free($0) }
+            for p in keys { free(p) }
+            for p in values { free(p) }
         }
         var entries = zip(keys, values).map { bf_config_entry(key: UnsafePointer($0), value: UnsafePointer($1)) }
         var out: OpaquePointer?

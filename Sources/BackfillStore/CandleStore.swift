@@ -146,7 +146,6 @@ public protocol CandleStore: AnyObject {
     func unlockRun() throws(StoreError)
 }
 
-
 /// Opens a store for a URL, creating or migrating the schema.
 public enum Stores {
     /// Opens the database at `url` and brings its schema to the current version.

@@ -13,7 +13,8 @@ public enum Fixtures {
     /// running test bundle, or `BACKFILL_BUILD_DIR`.
     public static let productsDir: String = {
         if let dir = ProcessInfo.processInfo.environment["BACKFILL_BUILD_DIR"] { return dir }
-        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+        let exe =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
             ?? CommandLine.arguments[0]
         var url = URL(fileURLWithPath: exe)
         url.deleteLastPathComponent()

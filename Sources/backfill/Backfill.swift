@@ -25,7 +25,8 @@ struct Backfill: AsyncParsableCommand {
             """,
         version: version,
         subcommands: [
-            Run.self, Features.self, Events.self, Symbols.self, Matrix.self, Gaps.self, Export.self, CalendarCommand.self, Providers.self, Fetch.self, Bench.self,
+            Run.self, Features.self, Events.self, Symbols.self, Matrix.self, Gaps.self, Export.self, CalendarCommand.self, Providers.self,
+            Fetch.self, Bench.self,
         ])
 
     /// Runs the parsed command and turns every failure into one line on stderr and an exit code:

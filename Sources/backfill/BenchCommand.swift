@@ -16,7 +16,9 @@ struct Bench: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "store",
             abstract: "Bulk-ingest rate of the store: N new candles, then the same N conflicting (updated).",
-            discussion: "Use a fresh database: the rows go to a new series each run. --csv-out also writes the same rows as CSV for the sqlite3 .import / psql \\copy baselines (benchmarks/store.sh).")
+            discussion:
+                "Use a fresh database: the rows go to a new series each run. --csv-out also writes the same rows as CSV for the sqlite3 .import / psql \\copy baselines (benchmarks/store.sh)."
+        )
 
         @Option(help: "Candles to write.") var candles: Int = 1_000_000
         @Option(help: "Rows per batch (one transaction each).") var batch: Int = 50_000
@@ -41,8 +43,9 @@ struct Bench: AsyncParsableCommand {
                 b.count = 0
                 for i in from..<(from + n) {
                     let p = 100 + Double(i % 1000) * 0.01 + bump
-                    b.append(ts: start + Int64(i) * 60_000, open: p, high: p + 0.5, low: p - 0.5, close: p + 0.25,
-                             volume: Double(1000 + i % 97), vwap: p + 0.1, trades: Int64(10 + i % 13))
+                    b.append(
+                        ts: start + Int64(i) * 60_000, open: p, high: p + 0.5, low: p - 0.5, close: p + 0.25,
+                        volume: Double(1000 + i % 97), vwap: p + 0.1, trades: Int64(10 + i % 13))
                 }
             }
             func pass(bump: Double) throws -> (seconds: Double, counts: WriteCounts) {
@@ -56,7 +59,8 @@ struct Bench: AsyncParsableCommand {
                         var text = ""
                         text.reserveCapacity(n * 80)
                         for i in 0..<n {
-                            text += "1,\(b.ts[i]),\(b.open[i]),\(b.high[i]),\(b.low[i]),\(b.close[i]),\(b.volume[i]),\(b.vwap[i]),\(b.trades[i])\n"
+                            text +=
+                                "1,\(b.ts[i]),\(b.open[i]),\(b.high[i]),\(b.low[i]),\(b.close[i]),\(b.volume[i]),\(b.vwap[i]),\(b.trades[i])\n"
                         }
                         csv.write(Data(text.utf8))
                     }
@@ -81,17 +85,22 @@ struct Bench: AsyncParsableCommand {
             let peakMB = Double(usage.ru_maxrss) / 1024
             let insertRate = Double(candles) / insert.seconds, updateRate = Double(candles) / update.seconds
             if json {
-                print(JSON.object([
-                    ("backend", .string(store.backend)), ("candles", .int(Int64(candles))), ("batch", .int(Int64(batch))),
-                    ("insert_seconds", .number(insert.seconds)), ("insert_per_second", .number(insertRate.rounded())),
-                    ("update_seconds", .number(update.seconds)), ("update_per_second", .number(updateRate.rounded())),
-                    ("inserted", .int(Int64(insert.counts.inserted))), ("updated", .int(Int64(update.counts.updated))),
-                    ("peak_rss_mb", .number((peakMB * 10).rounded() / 10)),
-                ]).text())
+                print(
+                    JSON.object([
+                        ("backend", .string(store.backend)), ("candles", .int(Int64(candles))), ("batch", .int(Int64(batch))),
+                        ("insert_seconds", .number(insert.seconds)), ("insert_per_second", .number(insertRate.rounded())),
+                        ("update_seconds", .number(update.seconds)), ("update_per_second", .number(updateRate.rounded())),
+                        ("inserted", .int(Int64(insert.counts.inserted))), ("updated", .int(Int64(update.counts.updated))),
+                        ("peak_rss_mb", .number((peakMB * 10).rounded() / 10)),
+                    ]).text())
             } else {
                 print("\(store.backend): \(Orchestrator.group(candles)) candles in batches of \(Orchestrator.group(batch))")
-                print("  new rows:         \(String(format: "%.2f", insert.seconds)) s  \(Orchestrator.group(Int(insertRate))) candles/s (inserted \(insert.counts.inserted))")
-                print("  conflicting rows: \(String(format: "%.2f", update.seconds)) s  \(Orchestrator.group(Int(updateRate))) candles/s (updated \(update.counts.updated))")
+                print(
+                    "  new rows:         \(String(format: "%.2f", insert.seconds)) s  \(Orchestrator.group(Int(insertRate))) candles/s (inserted \(insert.counts.inserted))"
+                )
+                print(
+                    "  conflicting rows: \(String(format: "%.2f", update.seconds)) s  \(Orchestrator.group(Int(updateRate))) candles/s (updated \(update.counts.updated))"
+                )
                 print("  peak RSS: \(String(format: "%.1f", peakMB)) MB")
             }
         }
@@ -103,7 +112,8 @@ struct ProviderBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "provider",
         abstract: "Candles per second a provider serves for one range (pages fetched back to back, nothing stored).",
-        discussion: "For plugin authors and for the replay provider's streaming rate. Ignores rate limits: use it on replay or a local server.")
+        discussion:
+            "For plugin authors and for the replay provider's streaming rate. Ignores rate limits: use it on replay or a local server.")
 
     @OptionGroup var plugins: PluginOptions
     @OptionGroup var provider: ProviderOptions
@@ -148,6 +158,8 @@ struct ProviderBench: AsyncParsableCommand {
             samples.append((Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9, candles, pages))
         }
         let median = samples.sorted { $0.seconds < $1.seconds }[samples.count / 2]
-        print("\(instance.provider.name): \(Orchestrator.group(median.candles)) candles in \(median.pages) pages, median \(String(format: "%.3f", median.seconds)) s = \(Orchestrator.group(Int(Double(median.candles) / median.seconds))) candles/s")
+        print(
+            "\(instance.provider.name): \(Orchestrator.group(median.candles)) candles in \(median.pages) pages, median \(String(format: "%.3f", median.seconds)) s = \(Orchestrator.group(Int(Double(median.candles) / median.seconds))) candles/s"
+        )
     }
 }

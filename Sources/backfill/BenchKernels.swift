@@ -93,7 +93,8 @@ struct KernelBench: AsyncParsableCommand {
                     FeatureKernels.use(path)
                     let fresh = FeatureBatch(capacity: n)
                     let columns: [UnsafeMutablePointer<Double>?] = fresh.columns
-                    freshSamples[k].append(time(once: true) { columns.withUnsafeBufferPointer { bf_features_v1(input, n, $0.baseAddress) } })
+                    freshSamples[k].append(
+                        time(once: true) { columns.withUnsafeBufferPointer { bf_features_v1(input, n, $0.baseAddress) } })
                 }
             }
             for (k, path) in paths.enumerated() {
@@ -123,15 +124,19 @@ struct KernelBench: AsyncParsableCommand {
                     ("fraction_of_trivial_pass", .number((rate / trivialRate * 1000).rounded() / 1000)),
                 ])
             }
-            print(JSON.object([
-                ("candles", .int(Int64(n))), ("runs", .int(Int64(runs))), ("triad_gb_per_s", .number((triadGBs * 100).rounded() / 100)),
-                ("trivial_pass_candles_per_second", .number(trivialRate.rounded())),
-                ("active_path", .string(FeatureKernels.activePath.rawValue)), ("results", .array(rows)),
-            ]).text())
+            print(
+                JSON.object([
+                    ("candles", .int(Int64(n))), ("runs", .int(Int64(runs))), ("triad_gb_per_s", .number((triadGBs * 100).rounded() / 100)),
+                    ("trivial_pass_candles_per_second", .number(trivialRate.rounded())),
+                    ("active_path", .string(FeatureKernels.activePath.rawValue)), ("results", .array(rows)),
+                ]).text())
             return
         }
         print("\(Orchestrator.group(n)) candles, median of \(runs) runs, single thread")
-        print(String(format: "memory: triad %.1f GB/s; trivial fused pass (5 in, 9 out) %@ candles/s", triadGBs, Orchestrator.group(Int(trivialRate))))
+        print(
+            String(
+                format: "memory: triad %.1f GB/s; trivial fused pass (5 in, 9 out) %@ candles/s", triadGBs,
+                Orchestrator.group(Int(trivialRate))))
         print("measure               path     candles/s       of trivial pass")
         for r in results.dropFirst(2) {
             let rate = Double(n) / r.seconds

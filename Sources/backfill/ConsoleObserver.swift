@@ -40,7 +40,8 @@ final class ConsoleObserver: RunObserver, @unchecked Sendable {
             let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
             let rate = Double(candles) / elapsed
             let eta = pairsDone == 0 ? "?" : Orchestrator.duration(elapsed / Double(pairsDone) * Double(pairsTotal - pairsDone))
-            let text = "[\(bar)] \(pairsDone)/\(pairsTotal) pairs  \(Orchestrator.group(candles)) candles  \(Orchestrator.group(Int(rate)))/s  \(requests) requests  ETA \(eta)"
+            let text =
+                "[\(bar)] \(pairsDone)/\(pairsTotal) pairs  \(Orchestrator.group(candles)) candles  \(Orchestrator.group(Int(rate)))/s  \(requests) requests  ETA \(eta)"
             Terminal.writeAll(2, "\r\u{1B}[2K" + text)
             progressShown = true
         }

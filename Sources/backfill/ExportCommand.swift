@@ -20,7 +20,10 @@ struct Export: AsyncParsableCommand {
         @Option(help: "Start (UTC, inclusive): YYYY-MM-DD[THH:MM[:SS]] or epoch ms.") var start: String?
         @Option(help: "End (UTC, exclusive).") var end: String?
         @Option(help: "csv or jsonl.") var format: String = "csv"
-        @Flag(help: "Apply the stored splits at read time (prices × from/to, volume × to/from before each split); the stored history stays raw.")
+        @Flag(
+            help:
+                "Apply the stored splits at read time (prices × from/to, volume × to/from before each split); the stored history stays raw."
+        )
         var adjusted = false
         @Flag(help: "With --adjusted, also apply dividends: prices before an ex date × (1 − cash / the close before it).")
         var dividends = false
@@ -125,7 +128,9 @@ struct Adjuster {
                 guard dividends, e.cashAmount > 0 else { continue }
                 // The close of the last bar before the ex date.
                 var previous: Double?
-                try store.readCandles(symbol: symbol, timeframe: timeframe, start: e.exDate - 30 * UTCTime.msPerDay, end: e.exDate, batchSize: 4096) {
+                try store.readCandles(
+                    symbol: symbol, timeframe: timeframe, start: e.exDate - 30 * UTCTime.msPerDay, end: e.exDate, batchSize: 4096
+                ) {
                     if $0.count > 0 { previous = $0.close[$0.count - 1] }
                 }
                 guard let close = previous, close > e.cashAmount else { continue }

@@ -91,7 +91,9 @@ struct Features: AsyncParsableCommand {
                 if let error = o.error {
                     observer.line("  \(o.symbol)/\(o.timeframe): ✗ \(error)")
                 } else if o.processed > 0 {
-                    observer.line("  \(o.symbol)/\(o.timeframe): ✓ processed=\(o.processed), inserted=\(o.counts.inserted), updated=\(o.counts.updated)")
+                    observer.line(
+                        "  \(o.symbol)/\(o.timeframe): ✓ processed=\(o.processed), inserted=\(o.counts.inserted), updated=\(o.counts.updated)"
+                    )
                 }
                 launch()
             }
@@ -106,10 +108,13 @@ struct Features: AsyncParsableCommand {
         observer.line("  Successful: \(symbols.count - failed.count)")
         observer.line("  Failed: \(failed.count)")
         observer.line("Total Records Processed: \(Orchestrator.group(processed))")
-        observer.line("Total Features Computed: \(Orchestrator.group(processed * FeatureBatch.names.count)) (\(FeatureBatch.names.count) per record)")
+        observer.line(
+            "Total Features Computed: \(Orchestrator.group(processed * FeatureBatch.names.count)) (\(FeatureBatch.names.count) per record)")
         let total = max(1e-9, read + compute + write)
-        observer.line(String(format: "Time split: store read %.2fs (%.0f%%), kernels %.3fs (%.1f%%), store write %.2fs (%.0f%%)",
-                             read, read / total * 100, compute, compute / total * 100, write, write / total * 100))
+        observer.line(
+            String(
+                format: "Time split: store read %.2fs (%.0f%%), kernels %.3fs (%.1f%%), store write %.2fs (%.0f%%)",
+                read, read / total * 100, compute, compute / total * 100, write, write / total * 100))
         observer.rule()
         if !failed.isEmpty { throw CLIFailure(message: "", exitCode: 1) }
     }

@@ -32,10 +32,12 @@ enum MatrixPrinter {
 
     static func text(report: RunReport, percent: Bool = false) -> String {
         let byKey = Dictionary(uniqueKeysWithValues: report.pairs.map { ("\($0.symbol)/\($0.timeframe)", $0) })
-        return text(symbols: report.symbols, timeframes: report.timeframes, cell: { s, tf in
-            guard let p = byKey["\(s)/\(tf)"] else { return nil }
-            let mark = p.failure != nil ? "✗" : (p.status == .complete ? "✓" : (p.status == .emptyGaps ? "~" : "✗"))
-            return (mark, p.expected == 0 ? 100 : Double(p.present) * 100 / Double(p.expected))
-        }, percent: percent)
+        return text(
+            symbols: report.symbols, timeframes: report.timeframes,
+            cell: { s, tf in
+                guard let p = byKey["\(s)/\(tf)"] else { return nil }
+                let mark = p.failure != nil ? "✗" : (p.status == .complete ? "✓" : (p.status == .emptyGaps ? "~" : "✗"))
+                return (mark, p.expected == 0 ? 100 : Double(p.present) * 100 / Double(p.expected))
+            }, percent: percent)
     }
 }

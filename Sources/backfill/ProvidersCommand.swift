@@ -27,7 +27,9 @@ struct Providers: AsyncParsableCommand {
             print("  capabilities: \(p.capabilities)")
             print("  timeframes:   \(p.timeframes.map(\.rawValue).joined(separator: " "))")
             print("  default rate: \(p.defaultRate == 0 ? "unlimited" : "\(formatRate(p.defaultRate)) requests/s")")
-            print("  bars:         daily at \(p.dailyStampsNewYorkMidnight ? "00:00 New York" : "00:00 UTC"), 4h from \(p.fourHourAnchorNewYork ? "00:00 New York" : "00:00 UTC")")
+            print(
+                "  bars:         daily at \(p.dailyStampsNewYorkMidnight ? "00:00 New York" : "00:00 UTC"), 4h from \(p.fourHourAnchorNewYork ? "00:00 New York" : "00:00 UTC")"
+            )
             if !p.options.isEmpty {
                 print("  options:")
                 let width = p.options.map(\.name.count).max() ?? 0

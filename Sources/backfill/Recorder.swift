@@ -19,7 +19,8 @@ enum Recorder {
                 }
             }
             let writer = CSVWriter()
-            try store.readCandles(symbol: p.symbol, timeframe: p.timeframe, start: report.rangeStart, end: report.rangeEnd, batchSize: 8192) { batch in
+            try store.readCandles(symbol: p.symbol, timeframe: p.timeframe, start: report.rangeStart, end: report.rangeEnd, batchSize: 8192)
+            { batch in
                 for i in 0..<batch.count { rows[batch.ts[i]] = writer.line(batch, i) }
             }
             var text = "ts,open,high,low,close,volume,vwap,trades\n"

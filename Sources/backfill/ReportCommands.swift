@@ -12,7 +12,8 @@ struct StoreReport: ParsableArguments {
     @OptionGroup var db: DatabaseOptions
     @OptionGroup var plugins: PluginOptions
 
-    @Option(help: "Count only this provider's coverage and use its bar stamping (default: any provider's coverage, 4h bars from 00:00 UTC).")
+    @Option(
+        help: "Count only this provider's coverage and use its bar stamping (default: any provider's coverage, 4h bars from 00:00 UTC).")
     var provider: String?
 
     /// Detects the gaps of every selected pair from the store.
@@ -58,9 +59,12 @@ struct Matrix: AsyncParsableCommand {
 
     func run() async throws {
         let (symbols, timeframes, cells) = try report.detect()
-        print(MatrixPrinter.text(symbols: symbols, timeframes: timeframes, cell: { s, tf in
-            cells["\(s)/\(tf)"].map { ($0.mark, $0.percent) }
-        }, percent: percent))
+        print(
+            MatrixPrinter.text(
+                symbols: symbols, timeframes: timeframes,
+                cell: { s, tf in
+                    cells["\(s)/\(tf)"].map { ($0.mark, $0.percent) }
+                }, percent: percent))
         if cells.values.contains(where: { $0.mark == "✗" }) { throw CLIFailure(message: "", exitCode: 1) }
     }
 }
@@ -69,7 +73,9 @@ struct Matrix: AsyncParsableCommand {
 struct Gaps: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List missing bars as gaps with their class, from the store (no fetching).",
-        discussion: "CSV: symbol,timeframe,class,start,end,missing (start/end: first and last missing bar, ISO-8601 UTC). --json prints the results-JSON gap objects.")
+        discussion:
+            "CSV: symbol,timeframe,class,start,end,missing (start/end: first and last missing bar, ISO-8601 UTC). --json prints the results-JSON gap objects."
+    )
 
     @OptionGroup var report: StoreReport
     @Flag(help: "Print JSON instead of CSV.") var json = false
@@ -95,7 +101,8 @@ struct CalendarCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "calendar",
         abstract: "Print the expected trading sessions as CSV date,open,close (ISO-8601 UTC).",
-        discussion: "stock, etf and index use the NYSE calendar (2000-2030); crypto is 24/7; forex 24/5 (Sunday 17:00 to Friday 17:00 New York).")
+        discussion:
+            "stock, etf and index use the NYSE calendar (2000-2030); crypto is 24/7; forex 24/5 (Sunday 17:00 to Friday 17:00 New York).")
 
     @Option(help: "stock, etf, crypto, forex or index.") var assetClass: String
     @Option(help: "First date (inclusive), YYYY-MM-DD.") var start: String
@@ -117,7 +124,9 @@ struct CalendarCommand: AsyncParsableCommand {
             let y0 = UTCTime.civil(fromDays: UTCTime.floorDiv(a, UTCTime.msPerDay)).year
             let y1 = UTCTime.civil(fromDays: UTCTime.floorDiv(b - 1, UTCTime.msPerDay)).year
             if y0 < years.lowerBound || y1 > years.upperBound {
-                Terminal.printError("warning: the NYSE rules are checked for \(years.lowerBound)-\(years.upperBound); dates outside follow the same rules unchecked")
+                Terminal.printError(
+                    "warning: the NYSE rules are checked for \(years.lowerBound)-\(years.upperBound); dates outside follow the same rules unchecked"
+                )
             }
         }
         print("date,open,close")

@@ -71,8 +71,12 @@ struct Run: AsyncParsableCommand {
         options.retryPolicy = RetryPolicy(base: .milliseconds(backoffMs))
         let observer = ConsoleObserver()
         observer.banner("MASTER BACKFILL STARTED")
-        observer.line("Loaded \(symbols.count) symbol\(symbols.count == 1 ? "" : "s") from \(url); provider \(instance.provider.name) \(instance.provider.version)")
-        observer.line("Range: \(UTCTime.iso(start)) to \(UTCTime.iso(end)) (end exclusive); timeframes: \(timeframes.map(\.rawValue).joined(separator: " "))")
+        observer.line(
+            "Loaded \(symbols.count) symbol\(symbols.count == 1 ? "" : "s") from \(url); provider \(instance.provider.name) \(instance.provider.version)"
+        )
+        observer.line(
+            "Range: \(UTCTime.iso(start)) to \(UTCTime.iso(end)) (end exclusive); timeframes: \(timeframes.map(\.rawValue).joined(separator: " "))"
+        )
 
         let runId: Int64? = try? store.beginRun(startedAt: UTCTime.now(), options: optionsText(url, instance.provider, start, end))
         let orchestrator = Orchestrator(instance: instance, store: StoreWriter(store), observer: observer, options: options)
@@ -158,7 +162,8 @@ struct Run: AsyncParsableCommand {
         observer.line("Symbols Processed: \(s.symbolsProcessed)")
         observer.line("  Successful: \(s.symbolsSuccessful)")
         observer.line("  Failed: \(s.symbolsFailed)")
-        observer.line("Requests: \(s.requests) (retries \(s.retries), rate-limit waits \(s.rateLimitWaits), throttled \(s.throttledRequests))")
+        observer.line(
+            "Requests: \(s.requests) (retries \(s.retries), rate-limit waits \(s.rateLimitWaits), throttled \(s.throttledRequests))")
         let detected = GapClass.allCases.map { "\($0.rawValue) \(s.gapsDetected[$0] ?? 0)" }.joined(separator: ", ")
         observer.line("Gaps Detected: \(s.gapsDetected.values.reduce(0, +)) (\(detected))")
         observer.line("Gaps Filled: \(s.gapsFilled)")
@@ -201,7 +206,9 @@ struct PairSelection: ParsableArguments {
         let byName = Dictionary(uniqueKeysWithValues: registry.map { ($0.symbol, $0) })
         return try wanted.map { s throws(CLIFailure) in
             guard let r = byName[s] else {
-                throw .usage("symbol '\(s)' is not in the registry; add it with: backfill symbols add \(s) --asset-class stock|etf|crypto|forex|index")
+                throw .usage(
+                    "symbol '\(s)' is not in the registry; add it with: backfill symbols add \(s) --asset-class stock|etf|crypto|forex|index"
+                )
             }
             return r
         }
@@ -214,10 +221,11 @@ struct RangeOptions: ParsableArguments {
     @Option(help: "Start (UTC, inclusive): YYYY-MM-DD[THH:MM[:SS]] or epoch ms; a bare date is its midnight.")
     var start: String?
     @Option(help: "End (UTC, exclusive); default today 00:00 UTC.") var end: String?
-    @Option(help: """
-        Hours before now that count as not yet settled: a vendor's answer is final only for older bars, \
-        so missing bars younger than this are 'pending' and asked for again by the next run (0: off).
-        """)
+    @Option(
+        help: """
+            Hours before now that count as not yet settled: a vendor's answer is final only for older bars, \
+            so missing bars younger than this are 'pending' and asked for again by the next run (0: off).
+            """)
     var settleHours: Double = 24
     @Option(help: ArgumentHelp("Pretend now is this UTC time (for the settle window; tests).", visibility: .hidden))
     var clock: String?

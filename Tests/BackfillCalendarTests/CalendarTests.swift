@@ -22,7 +22,10 @@ struct CalendarTests {
         let start = Self.ms("2000-01-01"), end = Self.ms("2021-04-01")
         let traded = Set(try Self.timestamps("SPY/1d.csv").filter { $0 >= start && $0 < end }.map { UTCTime.floorDiv($0, 86_400_000) })
         let expected = ExpectedBars(calendar: .nyse, timeframe: .d1).bars(start: start, end: end).bars.map(\.key)
-        #expect(Set(expected) == traded, "missing: \(Set(expected).subtracting(traded).sorted().prefix(5).map { UTCTime.isoDate($0 * 86_400_000) }), extra: \(traded.subtracting(expected).sorted().prefix(5).map { UTCTime.isoDate($0 * 86_400_000) })")
+        #expect(
+            Set(expected) == traded,
+            "missing: \(Set(expected).subtracting(traded).sorted().prefix(5).map { UTCTime.isoDate($0 * 86_400_000) }), extra: \(traded.subtracting(expected).sorted().prefix(5).map { UTCTime.isoDate($0 * 86_400_000) })"
+        )
         #expect(expected.count == 5345)
     }
 
@@ -49,9 +52,11 @@ struct CalendarTests {
     @Test("holidays, early closes and one-off closures")
     func specialDays() {
         func session(_ y: Int, _ m: Int, _ d: Int) -> Session? { NYSECalendar.session(onDay: Self.day(y, m, d)) }
-        for closed in [(2001, 9, 11), (2001, 9, 14), (2012, 10, 29), (2012, 10, 30), (2018, 12, 5), (2025, 1, 9),
-                       (2004, 6, 11), (2007, 1, 2), (2024, 3, 29), (2022, 6, 20), (2021, 12, 24), (2022, 12, 26),
-                       (2017, 1, 2), (2026, 7, 3), (2030, 11, 28)] {
+        for closed in [
+            (2001, 9, 11), (2001, 9, 14), (2012, 10, 29), (2012, 10, 30), (2018, 12, 5), (2025, 1, 9),
+            (2004, 6, 11), (2007, 1, 2), (2024, 3, 29), (2022, 6, 20), (2021, 12, 24), (2022, 12, 26),
+            (2017, 1, 2), (2026, 7, 3), (2030, 11, 28),
+        ] {
             #expect(session(closed.0, closed.1, closed.2) == nil, "\(closed)")
         }
         #expect(session(2022, 1, 1) == nil)  // a Saturday New Year: no Friday holiday before it
@@ -80,15 +85,19 @@ struct CalendarTests {
     func alignment() {
         let day = Self.ms("2024-01-08"), next = day + 86_400_000
         let hours = ExpectedBars(calendar: .nyse, timeframe: .h1).bars(start: day, end: next).bars.map { UTCTime.iso($0.key) }
-        #expect(hours == ["2024-01-08T14:00:00Z", "2024-01-08T15:00:00Z", "2024-01-08T16:00:00Z", "2024-01-08T17:00:00Z",
-                          "2024-01-08T18:00:00Z", "2024-01-08T19:00:00Z", "2024-01-08T20:00:00Z"])
+        #expect(
+            hours == [
+                "2024-01-08T14:00:00Z", "2024-01-08T15:00:00Z", "2024-01-08T16:00:00Z", "2024-01-08T17:00:00Z",
+                "2024-01-08T18:00:00Z", "2024-01-08T19:00:00Z", "2024-01-08T20:00:00Z",
+            ])
         let utc4h = ExpectedBars(calendar: .nyse, timeframe: .h4).bars(start: day, end: next).bars.map { UTCTime.iso($0.key) }
         #expect(utc4h == ["2024-01-08T12:00:00Z", "2024-01-08T16:00:00Z", "2024-01-08T20:00:00Z"])
         let ny4h = ExpectedBars(calendar: .nyse, timeframe: .h4, stamping: BarStamping(fourHourFromNewYorkMidnight: true))
             .bars(start: day, end: next).bars.map { UTCTime.iso($0.key) }
         #expect(ny4h == ["2024-01-08T13:00:00Z", "2024-01-08T17:00:00Z"])  // 08:00 and 12:00 New York
         #expect(ExpectedBars(calendar: .nyse, timeframe: .m1).bars(start: day, end: next).bars.count == 390)
-        #expect(ExpectedBars(calendar: .nyse, timeframe: .m5).bars(start: Self.ms("2024-11-29"), end: Self.ms("2024-11-30")).bars.count == 42)
+        #expect(
+            ExpectedBars(calendar: .nyse, timeframe: .m5).bars(start: Self.ms("2024-11-29"), end: Self.ms("2024-11-30")).bars.count == 42)
     }
 
     @Test("crypto is 24/7; forex is Sunday 17:00 to Friday 17:00 New York")
@@ -115,6 +124,7 @@ struct CalendarTests {
         #expect(weeks == ["2024-01-01", "2024-01-08", "2024-01-15", "2024-01-22", "2024-01-29"])
         // A week whose Monday is before the range start is not expected; one without sessions neither.
         #expect(w.bars(start: Self.ms("2024-01-02"), end: Self.ms("2024-01-15")).bars.map(\.key) == [w.key(of: Self.ms("2024-01-08"))])
-        #expect(ExpectedBars(calendar: .nyse, timeframe: .w1).bars(start: Self.ms("2001-09-10"), end: Self.ms("2001-09-24")).bars.count == 2)
+        #expect(
+            ExpectedBars(calendar: .nyse, timeframe: .w1).bars(start: Self.ms("2001-09-10"), end: Self.ms("2001-09-24")).bars.count == 2)
     }
 }

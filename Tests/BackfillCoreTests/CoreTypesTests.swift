@@ -1,4 +1,5 @@
 import BackfillCore
+import BackfillText
 import Testing
 
 @Suite("Core types")
@@ -82,15 +83,15 @@ struct CoreTypesTests {
     }
 }
 
-import BackfillText
-
 @Suite("Decimal parsing")
 struct DecimalParsingTests {
     @Test("the fast decimal parser gives the correctly rounded double (same bits as Swift's parser)")
     func exactness() {
         var rng = SystemRandomNumberGenerator()
-        var texts = ["0", "-0", "1", "0.1", "323.58", "1.12117471e+08", "1e22", "1e23", "9007199254740993", "0.000001234",
-                     "123456789012345", "1234567890123456", "4.9e-324", "1.7976931348623157e308", "-2.5E-3", "12300.315533316923"]
+        var texts = [
+            "0", "-0", "1", "0.1", "323.58", "1.12117471e+08", "1e22", "1e23", "9007199254740993", "0.000001234",
+            "123456789012345", "1234567890123456", "4.9e-324", "1.7976931348623157e308", "-2.5E-3", "12300.315533316923",
+        ]
         for _ in 0..<20_000 {
             let digits = Int.random(in: 1...17, using: &rng)
             var t = String((0..<digits).map { _ in "0123456789".randomElement(using: &rng)! })

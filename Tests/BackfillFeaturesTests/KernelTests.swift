@@ -69,16 +69,20 @@ struct KernelTests {
                     if firstBad < 0 { firstBad = t }
                 }
             }
-            #expect(bad == 0, "\(series) \(path) \(FeatureBatch.names[k]): \(bad) values off, first at \(firstBad): ours \(firstBad >= 0 ? out.columns[k][firstBad] : 0) talib \(firstBad >= 0 ? ref.talib[k][firstBad] : 0)")
+            #expect(
+                bad == 0,
+                "\(series) \(path) \(FeatureBatch.names[k]): \(bad) values off, first at \(firstBad): ours \(firstBad >= 0 ? out.columns[k][firstBad] : 0) talib \(firstBad >= 0 ? ref.talib[k][firstBad] : 0)"
+            )
         }
         // Bit-exact where the spec says TA-Lib's arithmetic is reproducible (logret_1 only with
         // libm's log: the AVX2 path's vector log is within 1 ulp, inside the tolerance above).
         for name in path == .scalar ? ["ret_1", "logret_1", "sma_20"] : ["ret_1", "sma_20"] {
             let k = FeatureBatch.names.firstIndex(of: name)!
-            #expect((0..<ref.ts.count).allSatisfy { t in
-                let a = out.columns[k][t], b = ref.talib[k][t]
-                return a.isNaN ? b.isNaN : a.bitPattern == b.bitPattern
-            }, "\(series) \(path) \(name) not bit-exact")
+            #expect(
+                (0..<ref.ts.count).allSatisfy { t in
+                    let a = out.columns[k][t], b = ref.talib[k][t]
+                    return a.isNaN ? b.isNaN : a.bitPattern == b.bitPattern
+                }, "\(series) \(path) \(name) not bit-exact")
         }
     }
 
@@ -109,23 +113,27 @@ struct KernelTests {
             let out = ref.compute(path)
             for name in ["ret_1", "sma_20", "ema_20"] {
                 let k = FeatureBatch.names.firstIndex(of: name)!
-                #expect((0..<n).allSatisfy { t in
-                    let a = out.columns[k][t], b = scalar.columns[k][t]
-                    return a.isNaN ? b.isNaN : a.bitPattern == b.bitPattern
-                }, "\(path) \(name) not bit-identical to scalar")
+                #expect(
+                    (0..<n).allSatisfy { t in
+                        let a = out.columns[k][t], b = scalar.columns[k][t]
+                        return a.isNaN ? b.isNaN : a.bitPattern == b.bitPattern
+                    }, "\(path) \(name) not bit-identical to scalar")
             }
             // NATR divides the path's own ATR (whose Wilder step is fused, so not the scalar's bits)
             // by the close: exactly what a division gives.
             let atr = out.columns[3], natr = out.columns[4]
-            #expect((0..<n).allSatisfy { t in natr[t].isNaN ? atr[t].isNaN : natr[t].bitPattern == ((atr[t] / ref.close[t]) * 100).bitPattern },
-                    "\(path) natr_14 is not atr / close · 100")
+            #expect(
+                (0..<n).allSatisfy { t in natr[t].isNaN ? atr[t].isNaN : natr[t].bitPattern == ((atr[t] / ref.close[t]) * 100).bitPattern },
+                "\(path) natr_14 is not atr / close · 100")
             #expect((14..<n).allSatisfy { t in abs(atr[t] - scalar.columns[3][t]) <= 1e-12 * abs(scalar.columns[3][t]) })
             let lr = FeatureBatch.names.firstIndex(of: "logret_1")!
             let off = (1..<n).filter { t in
                 let a = out.columns[lr][t], b = scalar.columns[lr][t]
                 return !(a == b || abs(a - b) <= 4.5e-16 * abs(b))  // within 2 ulp; ±inf where c_t / c_{t−1} overflows
             }
-            #expect(off.isEmpty, "\(path) logret_1 off at \(off.prefix(5).map { "\($0): \(out.columns[lr][$0]) vs \(scalar.columns[lr][$0])" })")
+            #expect(
+                off.isEmpty, "\(path) logret_1 off at \(off.prefix(5).map { "\($0): \(out.columns[lr][$0]) vs \(scalar.columns[lr][$0])" })"
+            )
         }
     }
 
@@ -172,10 +180,11 @@ struct KernelTests {
         bf_slope(ref.close, n, 20, &slope)
         let cols = [ret, logret, vol, atr, natr, sma, ema, rsi, slope]
         for k in 0..<9 {
-            #expect((0..<n).allSatisfy { t in
-                let a = cols[k][t], b = fused.columns[k][t]
-                return a.isNaN ? b.isNaN : a.bitPattern == b.bitPattern
-            }, "\(path) \(FeatureBatch.names[k])")
+            #expect(
+                (0..<n).allSatisfy { t in
+                    let a = cols[k][t], b = fused.columns[k][t]
+                    return a.isNaN ? b.isNaN : a.bitPattern == b.bitPattern
+                }, "\(path) \(FeatureBatch.names[k])")
         }
         #expect(bf_lookback_ret() == 1 && bf_lookback_vol(20) == 20 && bf_lookback_atr(14) == 14)
         #expect(bf_lookback_sma(20) == 19 && bf_lookback_ema(20) == 19 && bf_lookback_rsi(14) == 14 && bf_lookback_slope(20) == 19)
@@ -215,7 +224,8 @@ struct KernelTests {
         let out = ref.compute(path)
         for k in 0..<9 {
             // Before the bad bar: unchanged.
-            #expect((0..<bad).allSatisfy { t in out.columns[k][t].isNaN ? full.columns[k][t].isNaN : out.columns[k][t] == full.columns[k][t] })
+            #expect(
+                (0..<bad).allSatisfy { t in out.columns[k][t].isNaN ? full.columns[k][t].isNaN : out.columns[k][t] == full.columns[k][t] })
             #expect(out.columns[k][bad].isNaN && out.columns[k][bad + 500].isNaN)
             // After the second bad bar: the tail equals the tail computed as its own series.
             #expect(!out.columns[k][ref.ts.count - 1].isNaN, "\(FeatureBatch.names[k]) poisoned")
@@ -226,10 +236,11 @@ struct KernelTests {
         tail.low = Array(ref.low[start...]); tail.close = Array(ref.close[start...])
         let alone = tail.compute(path)
         for k in 0..<9 {
-            #expect((0..<tail.ts.count).allSatisfy { t in
-                let a = out.columns[k][start + t], b = alone.columns[k][t]
-                return a.isNaN ? b.isNaN : a == b
-            }, "\(FeatureBatch.names[k])")
+            #expect(
+                (0..<tail.ts.count).allSatisfy { t in
+                    let a = out.columns[k][start + t], b = alone.columns[k][t]
+                    return a.isNaN ? b.isNaN : a == b
+                }, "\(FeatureBatch.names[k])")
         }
         // The leading NaNs restart: ATR is undefined for 14 bars after the break.
         #expect(out.columns[3][start + 13].isNaN && !out.columns[3][start + 14].isNaN)

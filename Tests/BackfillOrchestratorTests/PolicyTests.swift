@@ -70,7 +70,8 @@ struct PolicyTests {
             t += 60_000
             i += 1
         }
-        _ = try store.write(b, symbol: s, timeframe: .m1, coverage: CoverageRecord(start: start, end: end, provider: "p", outcome: .fetched, recordedAt: 0))
+        _ = try store.write(
+            b, symbol: s, timeframe: .m1, coverage: CoverageRecord(start: start, end: end, provider: "p", outcome: .fetched, recordedAt: 0))
         var small = GapDetector(stamping: BarStamping(), provider: "p")
         small.windowBars = 700
         let big = GapDetector(stamping: BarStamping(), provider: "p")

@@ -86,13 +86,15 @@ struct PluginLoaderTests {
         try Run.compilePlugin(source: Self.variants, output: dir.path + "/libv.so", defines: [])
         let p = try registry([dir.path]).provider(named: "variant")
         #expect(p.abiVersion == "1.1")
-        #expect(p.options == [
-            LoadedProvider.OptionSpec(name: "token", defaultValue: nil, secret: true, help: "a secret"),
-            LoadedProvider.OptionSpec(name: "mode", defaultValue: "fast", secret: false, help: "how to serve"),
-        ])
+        #expect(
+            p.options == [
+                LoadedProvider.OptionSpec(name: "token", defaultValue: nil, secret: true, help: "a secret"),
+                LoadedProvider.OptionSpec(name: "mode", defaultValue: "fast", secret: false, help: "how to serve"),
+            ])
         #expect(p.effectiveOptions([:]) == ["mode": "fast"])
-        #expect(p.effectiveOptions(["token": "abc123", "mode": "slow", "password_hint": "x", "extra": "1"])
-            == ["token": "***", "mode": "slow", "password_hint": "***", "extra": "1"])
+        #expect(
+            p.effectiveOptions(["token": "abc123", "mode": "slow", "password_hint": "x", "extra": "1"])
+                == ["token": "***", "mode": "slow", "password_hint": "***", "extra": "1"])
     }
 
     @Test("two plugins with one name: the first in search order wins, the second is reported")

@@ -90,8 +90,11 @@ struct ReplayProviderTests {
 
     @Test("the same request twice gives the same rows (determinism)")
     func determinism() async throws {
-        let a = try await fetchAll(provider, symbol: "AAPL", timeframe: .m1, start: 0, end: Self.ms("2030-01-01"), config: ["root": Self.fixtures, "page_size": "333"])
-        let b = try await fetchAll(provider, symbol: "AAPL", timeframe: .m1, start: 0, end: Self.ms("2030-01-01"), config: ["root": Self.fixtures])
+        let a = try await fetchAll(
+            provider, symbol: "AAPL", timeframe: .m1, start: 0, end: Self.ms("2030-01-01"),
+            config: ["root": Self.fixtures, "page_size": "333"])
+        let b = try await fetchAll(
+            provider, symbol: "AAPL", timeframe: .m1, start: 0, end: Self.ms("2030-01-01"), config: ["root": Self.fixtures])
         #expect(a.count == 2303)
         #expect(a == b)
     }
@@ -133,11 +136,12 @@ struct ReplayProviderTests {
 
             """)
         let rows = try await fetchAll(provider, symbol: "X", timeframe: .h1, start: 0, end: 1 << 50, config: ["root": dir.path])
-        #expect(rows == [
-            Candle(ts: 1_709_906_400_000, open: 10, high: 11, low: 9, close: 10.5, volume: 100, vwap: 10.2, trades: 5),
-            Candle(ts: 1_709_910_000_000, open: 10.5, high: 12, low: 10, close: 11, volume: 1500),
-            Candle(ts: 1_709_913_600_000, open: 11, high: 11, low: 11, close: 11, volume: 0, vwap: 11, trades: 0),
-        ])
+        #expect(
+            rows == [
+                Candle(ts: 1_709_906_400_000, open: 10, high: 11, low: 9, close: 10.5, volume: 100, vwap: 10.2, trades: 5),
+                Candle(ts: 1_709_910_000_000, open: 10.5, high: 12, low: 10, close: 11, volume: 1500),
+                Candle(ts: 1_709_913_600_000, open: 11, high: 11, low: 11, close: 11, volume: 0, vwap: 11, trades: 0),
+            ])
     }
 
     @Test("bad rows are reported with file and line and skipped; the rest still serves")
@@ -193,9 +197,12 @@ struct ReplayProviderTests {
     func rateLimitFault() async throws {
         let dir = TemporaryDirectory()
         try dir.copy(Self.fixtures + "/SPY/1d.csv", to: "SPY/1d.csv")
-        try dir.write("faults.json", #"{"faults": [{"symbol": "SPY", "timeframe": "1d", "status": "rate_limited", "requests": 2, "retry_after_ms": 1500}]}"#)
+        try dir.write(
+            "faults.json",
+            #"{"faults": [{"symbol": "SPY", "timeframe": "1d", "status": "rate_limited", "requests": 2, "retry_after_ms": 1500}]}"#)
         let instance = try provider.makeInstance(configuration: ["root": dir.path])
-        let request = CandleRequest(symbol: try Symbol("SPY"), assetClass: .etf, timeframe: .d1, start: Self.ms("2020-01-01"), end: Self.ms("2020-02-01"))
+        let request = CandleRequest(
+            symbol: try Symbol("SPY"), assetClass: .etf, timeframe: .d1, start: Self.ms("2020-01-01"), end: Self.ms("2020-02-01"))
         let batch = CandleBatch(capacity: 100)
         for _ in 0..<2 {
             do {
@@ -214,10 +221,12 @@ struct ReplayProviderTests {
     func hiddenRange() async throws {
         let dir = TemporaryDirectory()
         try dir.copy(Self.fixtures + "/SPY/1d.csv", to: "SPY/1d.csv")
-        try dir.write("faults.json", #"{"faults": [{"symbol": "SPY", "hide": {"start": "2020-01-10", "end": "2020-01-15"}, "attempts": 1}]}"#)
+        try dir.write(
+            "faults.json", #"{"faults": [{"symbol": "SPY", "hide": {"start": "2020-01-10", "end": "2020-01-15"}, "attempts": 1}]}"#)
         let config = ["root": dir.path]
         let instance = try provider.makeInstance(configuration: config)
-        let request = CandleRequest(symbol: try Symbol("SPY"), assetClass: .etf, timeframe: .d1, start: Self.ms("2020-01-01"), end: Self.ms("2020-02-01"))
+        let request = CandleRequest(
+            symbol: try Symbol("SPY"), assetClass: .etf, timeframe: .d1, start: Self.ms("2020-01-01"), end: Self.ms("2020-02-01"))
         let batch = CandleBatch(capacity: 100)
         _ = try await instance.fetchPage(request, cursor: nil, into: batch)
         let first = batch.rows.map(\.ts)
@@ -232,7 +241,10 @@ struct ReplayProviderTests {
     func otherFaults() async throws {
         let dir = TemporaryDirectory()
         try dir.copy(Self.fixtures + "/SPY/1d.csv", to: "SPY/1d.csv")
-        try dir.write("faults.json", #"{"faults": [{"symbol": "*", "timeframe": "1m", "status": "unauthorized"}, {"timeframe": "1d", "status": "transient", "requests": 1}, {"latency_ms": 30}]}"#)
+        try dir.write(
+            "faults.json",
+            #"{"faults": [{"symbol": "*", "timeframe": "1m", "status": "unauthorized"}, {"timeframe": "1d", "status": "transient", "requests": 1}, {"latency_ms": 30}]}"#
+        )
         let instance = try provider.makeInstance(configuration: ["root": dir.path])
         func request(_ tf: Timeframe) throws -> CandleRequest {
             CandleRequest(symbol: try Symbol("SPY"), assetClass: .etf, timeframe: tf, start: 0, end: Self.ms("1998-02-01"))
@@ -251,7 +263,13 @@ struct ReplayProviderTests {
         #expect(clock.now - t0 >= .milliseconds(30))
 
         try dir.write("faults.json", #"{"faults": [{"status": "exploded"}]}"#)
-        #expect(throws: ProviderError(kind: .permanent, message: "\(dir.path)/faults.json: fault 1: unknown status 'exploded'; valid: bad_request, no_data, not_entitled, permanent, rate_limited, transient, unauthorized")) {
+        #expect(
+            throws: ProviderError(
+                kind: .permanent,
+                message:
+                    "\(dir.path)/faults.json: fault 1: unknown status 'exploded'; valid: bad_request, no_data, not_entitled, permanent, rate_limited, transient, unauthorized"
+            )
+        ) {
             try provider.makeInstance(configuration: ["root": dir.path])
         }
         try dir.write("faults.json", "{\"faults\": [\n{\"status\": }]}")
@@ -264,7 +282,8 @@ struct ReplayProviderTests {
     func events() async throws {
         let dir = TemporaryDirectory()
         try dir.copy(Self.fixtures + "/AAPL/splits.csv", to: "AAPL/splits.csv")
-        try dir.write("AAPL/dividends.csv", "ex_dividend_date,cash_amount,currency,pay_date\n2020-08-07,0.82,USD,2020-08-13\n2020-11-06,0.205,USD,\n")
+        try dir.write(
+            "AAPL/dividends.csv", "ex_dividend_date,cash_amount,currency,pay_date\n2020-08-07,0.82,USD,2020-08-13\n2020-11-06,0.205,USD,\n")
         let instance = try provider.makeInstance(configuration: ["root": dir.path])
         let (events, next) = try await instance.fetchEvents(
             symbol: try Symbol("AAPL"), ticker: nil, assetClass: .stock, splits: true, dividends: true,

@@ -54,10 +54,11 @@ struct StoreContractTests {
         defer { withExtendedLifetime(db) {} }
         let store = try db.open()
         let aapl = try Symbol("AAPL"), btc = try Symbol("BTC-USD")
-        #expect(try store.upsertSymbols([
-            SymbolRecord(symbol: aapl, assetClass: .stock, addedAt: 1),
-            SymbolRecord(symbol: btc, assetClass: .crypto, ticker: "X:BTCUSD", addedAt: 2),
-        ]) == 2)
+        #expect(
+            try store.upsertSymbols([
+                SymbolRecord(symbol: aapl, assetClass: .stock, addedAt: 1),
+                SymbolRecord(symbol: btc, assetClass: .crypto, ticker: "X:BTCUSD", addedAt: 2),
+            ]) == 2)
         #expect(try store.symbols(activeOnly: true).map(\.symbol) == [aapl, btc])
         #expect(try store.symbols(activeOnly: true)[1].ticker == "X:BTCUSD")
         #expect(try store.deactivate([btc, try Symbol("NOPE")]) == 1)
@@ -100,7 +101,8 @@ struct StoreContractTests {
         defer { withExtendedLifetime(db) {} }
         let store = try db.open()
         let b = CandleBatch(capacity: 3)
-        b.append(ts: 1, open: 0.1 + 0.2, high: 1e300, low: 5e-324, close: 1.0000000000000002, volume: 1.12117471e+08, vwap: 123.456789012345678)
+        b.append(
+            ts: 1, open: 0.1 + 0.2, high: 1e300, low: 5e-324, close: 1.0000000000000002, volume: 1.12117471e+08, vwap: 123.456789012345678)
         b.append(ts: 2, open: 1.1076, high: 1.10785, low: 1.1076, close: 1.1078, volume: 0)
         _ = try store.write(b, symbol: try Symbol("X"), timeframe: .d1, coverage: nil)
         #expect(try Self.readAll(store, try Symbol("X"), .d1) == b.rows)
@@ -139,9 +141,13 @@ struct StoreContractTests {
         defer { withExtendedLifetime(db) {} }
         let store = try db.open()
         let s = try Symbol("C")
-        try store.recordCoverage(CoverageRecord(start: 0, end: 100, provider: "p", outcome: .failed, recordedAt: 1, detail: "transient: 502"), symbol: s, timeframe: .h1)
-        try store.recordCoverage(CoverageRecord(start: 100, end: 200, provider: "p", outcome: .empty, recordedAt: 1), symbol: s, timeframe: .h1)
-        try store.recordCoverage(CoverageRecord(start: 0, end: 100, provider: "p", outcome: .fetched, recordedAt: 2), symbol: s, timeframe: .h1)
+        try store.recordCoverage(
+            CoverageRecord(start: 0, end: 100, provider: "p", outcome: .failed, recordedAt: 1, detail: "transient: 502"), symbol: s,
+            timeframe: .h1)
+        try store.recordCoverage(
+            CoverageRecord(start: 100, end: 200, provider: "p", outcome: .empty, recordedAt: 1), symbol: s, timeframe: .h1)
+        try store.recordCoverage(
+            CoverageRecord(start: 0, end: 100, provider: "p", outcome: .fetched, recordedAt: 2), symbol: s, timeframe: .h1)
         let all = try store.coverage(symbol: s, timeframe: .h1, start: 0, end: 1000)
         #expect(all.map(\.outcome) == [.fetched, .empty])
         #expect(all[0].detail == nil)
@@ -155,10 +161,12 @@ struct StoreContractTests {
         defer { withExtendedLifetime(db) {} }
         let store = try db.open()
         let s = try Symbol("AAPL")
-        let split = StoredEvent(symbol: s, provider: "replay", event: CorporateEvent(kind: .split, exDate: 1_598_832_000_000, splitFrom: 1, splitTo: 4))
+        let split = StoredEvent(
+            symbol: s, provider: "replay", event: CorporateEvent(kind: .split, exDate: 1_598_832_000_000, splitFrom: 1, splitTo: 4))
         let div = StoredEvent(
             symbol: s, provider: "replay",
-            event: CorporateEvent(kind: .dividend, exDate: 1_596_758_400_000, cashAmount: 0.82, currency: "USD", payDate: 1_597_276_800_000))
+            event: CorporateEvent(kind: .dividend, exDate: 1_596_758_400_000, cashAmount: 0.82, currency: "USD", payDate: 1_597_276_800_000)
+        )
         #expect(try store.upsertEvents([split, div]) == 2)
         #expect(try store.upsertEvents([split]) == 0)
         #expect(try store.events(symbol: s) == [div, split])
@@ -171,7 +179,9 @@ struct StoreContractTests {
         let a = try db.open(), b = try db.open()
         let id = try a.beginRun(startedAt: 5, options: "{}")
         try a.finishRun(id, finishedAt: 9, status: "complete", summary: "{\"ok\":true}")
-        #expect(try db.sql("SELECT status || ' ' || summary FROM runs").trimmingCharacters(in: .whitespacesAndNewlines) == "complete {\"ok\":true}")
+        #expect(
+            try db.sql("SELECT status || ' ' || summary FROM runs").trimmingCharacters(in: .whitespacesAndNewlines)
+                == "complete {\"ok\":true}")
         #expect(try a.tryLockRun())
         #expect(try !b.tryLockRun())
         try a.unlockRun()
@@ -201,7 +211,8 @@ struct StoreContractTests {
 
 @Suite("Store contract: features")
 struct FeatureStoreContractTests {
-    @Test("feature rows upsert (NaN as NULL) and read back in order; unchanged rows are not counted as new", arguments: TestBackend.available)
+    @Test(
+        "feature rows upsert (NaN as NULL) and read back in order; unchanged rows are not counted as new", arguments: TestBackend.available)
     func features(_ backend: TestBackend) throws {
         let db = try TestDatabase(backend)
         defer { withExtendedLifetime(db) {} }

@@ -1,8 +1,9 @@
 import BackfillCore
-@testable import BackfillStore
 import BackfillTestSupport
 import Foundation
 import Testing
+
+@testable import BackfillStore
 
 /// Bad URLs, unreachable servers, wrong passwords, broken files, lost connections: a one-line
 /// error with the password redacted, and nothing half-written.
@@ -27,8 +28,12 @@ struct StoreFailureTests {
         #expect(throws: StoreError.self) { try DatabaseURL.parse("mysql://u:p@h/db") }
         #expect(throws: StoreError.self) { try DatabaseURL.parse("postgres://u:p@h:99999/db") }
         #expect(throws: StoreError.self) { try DatabaseURL.parse("sqlite:") }
-        #expect(DatabaseURL.redact("postgres://bob:s3cr3t@db.example:5432/x?sslmode=require") == "postgres://bob:***@db.example:5432/x?sslmode=require")
-        #expect(DatabaseURL.redact("postgres://db/x?user=bob&password=s3cr3t&sslmode=require") == "postgres://db/x?user=bob&password=***&sslmode=require")
+        #expect(
+            DatabaseURL.redact("postgres://bob:s3cr3t@db.example:5432/x?sslmode=require")
+                == "postgres://bob:***@db.example:5432/x?sslmode=require")
+        #expect(
+            DatabaseURL.redact("postgres://db/x?user=bob&password=s3cr3t&sslmode=require")
+                == "postgres://db/x?user=bob&password=***&sslmode=require")
         #expect(DatabaseURL.postgres(url: "postgres://bob:s3cr3t@h/x").description == "postgres://bob:***@h/x")
         do {
             _ = try DatabaseURL.parse("mysql://bob:s3cr3t@h/db")

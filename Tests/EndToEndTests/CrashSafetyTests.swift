@@ -20,8 +20,10 @@ struct CrashSafetyTests {
         try dir.write("replay/faults.json", #"{"faults": [{"latency_ms": 8}]}"#)
         let fileTimestamps = try String(contentsOfFile: Self.fixture, encoding: .utf8).split(separator: "\n").dropFirst()
             .map { Int64($0.prefix { $0 != "," })! }
-        let args = ["--replay-dir", dir.path + "/replay", "--timeframes", "1m", "--start", "2021-12-31", "--end", "2022-02-02",
-                    "--page-size", "500", "--results", dir.path + "/r.json"]
+        let args = [
+            "--replay-dir", dir.path + "/replay", "--timeframes", "1m", "--start", "2021-12-31", "--end", "2022-02-02",
+            "--page-size", "500", "--results", dir.path + "/r.json",
+        ]
 
         // The reference: one uninterrupted run.
         let reference = dir.path + "/reference.sqlite"
@@ -66,6 +68,7 @@ struct CrashSafetyTests {
         let a = try Self.sqlite(reference, dump), b = try Self.sqlite(victim, dump)
         #expect(a == b)
         #expect(a.split(separator: "\n").count == fileTimestamps.count)
-        #expect(try Self.sqlite(victim, "SELECT count(*) FROM (SELECT series_id, ts FROM candles GROUP BY 1, 2 HAVING count(*) > 1)") == "0")
+        #expect(
+            try Self.sqlite(victim, "SELECT count(*) FROM (SELECT series_id, ts FROM candles GROUP BY 1, 2 HAVING count(*) > 1)") == "0")
     }
 }

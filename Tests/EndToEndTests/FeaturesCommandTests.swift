@@ -59,8 +59,9 @@ struct FeaturesCommandTests {
         let rows = try #require(doc["results"] as? [[String: Any]])
         let fusedPaths = Set(rows.filter { $0["measure"] as? String == "fused_v1" }.compactMap { $0["path"] as? String })
         // The paths the CPU has, from the kernel's view of it (/proc/cpuinfo): detection must find them all.
-        let flags = Set(((try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? "")
-            .split(separator: "\n").first { $0.hasPrefix("flags") }?.split(separator: " ").map(String.init) ?? [])
+        let flags = Set(
+            ((try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? "")
+                .split(separator: "\n").first { $0.hasPrefix("flags") }?.split(separator: " ").map(String.init) ?? [])
         var expected: Set<String> = ["scalar"]
         if flags.isSuperset(of: ["avx2", "fma"]) { expected.insert("avx2") }
         if flags.isSuperset(of: ["avx2", "fma", "avx512f", "avx512dq", "avx512vl"]) { expected.insert("avx512") }

@@ -27,25 +27,48 @@ struct PluginCommandTests {
             "--start", "2020-01-01", "--end", "2020-01-08",
         ])
         #expect(out.status == 0)
-        #expect(out.stdout == """
-            ts,open,high,low,close,volume,vwap,trades
-            1577923200000,323.58,324.87,322.535,324.87,48912531,,
-            1578009600000,321.19,323.64,321.11,322.41,60780998,,
-            1578268800000,320.44,323.73,320.36,323.64,43759922,,
-            1578355200000,323.02,323.535,322.24,322.73,35212108,,
+        #expect(
+            out.stdout == """
+                ts,open,high,low,close,volume,vwap,trades
+                1577923200000,323.58,324.87,322.535,324.87,48912531,,
+                1578009600000,321.19,323.64,321.11,322.41,60780998,,
+                1578268800000,320.44,323.73,320.36,323.64,43759922,,
+                1578355200000,323.02,323.535,322.24,322.73,35212108,,
 
-            """)
+                """)
         #expect(out.stderr == "4 candles\n")
     }
 
-    @Test("user mistakes get one line naming the problem and exit code 2", arguments: [
-        (["fetch", "--symbol", "SPY", "--timeframe", "2h", "--start", "2020-01-01", "--end", "2020-02-01"], "unknown timeframe '2h'; valid: 1m, 5m, 15m, 30m, 1h, 4h, 1d, 1w"),
-        (["fetch", "--symbol", "SPY", "--timeframe", "1d", "--start", "2020-13-01", "--end", "2020-02-01"], "invalid time '2020-13-01'"),
-        (["fetch", "--symbol", "../x", "--timeframe", "1d", "--start", "2020-01-01", "--end", "2020-02-01"], "symbol '../x' must not start with '.'"),
-        (["fetch", "--provider", "nope", "--symbol", "SPY", "--timeframe", "1d", "--start", "2020-01-01", "--end", "2020-02-01"], "unknown provider 'nope'; available: "),
-        (["fetch", "--replay-dir", "/no/such/dir", "--symbol", "SPY", "--timeframe", "1d", "--start", "2020-01-01", "--end", "2020-02-01"], "replay root '/no/such/dir' is not a folder"),
-        (["fetch", "--symbol", "S", "--timeframe", "1d", "--start", "2020-01-01", "--end", "2020-02-01", "--bogus"], "Unknown option '--bogus'"),
-    ])
+    @Test(
+        "user mistakes get one line naming the problem and exit code 2",
+        arguments: [
+            (
+                ["fetch", "--symbol", "SPY", "--timeframe", "2h", "--start", "2020-01-01", "--end", "2020-02-01"],
+                "unknown timeframe '2h'; valid: 1m, 5m, 15m, 30m, 1h, 4h, 1d, 1w"
+            ),
+            (
+                ["fetch", "--symbol", "SPY", "--timeframe", "1d", "--start", "2020-13-01", "--end", "2020-02-01"],
+                "invalid time '2020-13-01'"
+            ),
+            (
+                ["fetch", "--symbol", "../x", "--timeframe", "1d", "--start", "2020-01-01", "--end", "2020-02-01"],
+                "symbol '../x' must not start with '.'"
+            ),
+            (
+                ["fetch", "--provider", "nope", "--symbol", "SPY", "--timeframe", "1d", "--start", "2020-01-01", "--end", "2020-02-01"],
+                "unknown provider 'nope'; available: "
+            ),
+            (
+                [
+                    "fetch", "--replay-dir", "/no/such/dir", "--symbol", "SPY", "--timeframe", "1d", "--start", "2020-01-01", "--end",
+                    "2020-02-01",
+                ], "replay root '/no/such/dir' is not a folder"
+            ),
+            (
+                ["fetch", "--symbol", "S", "--timeframe", "1d", "--start", "2020-01-01", "--end", "2020-02-01", "--bogus"],
+                "Unknown option '--bogus'"
+            ),
+        ])
     func mistakes(arguments: [String], message: String) throws {
         let out = try Run.backfill(arguments)
         #expect(out.status == 2)

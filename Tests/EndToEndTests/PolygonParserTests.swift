@@ -6,17 +6,21 @@ import Testing
 /// compiled with AddressSanitizer and UndefinedBehaviorSanitizer outside SwiftPM.
 @Suite("Polygon parser robustness")
 struct PolygonParserTests {
-    @Test("40,000 mutated recorded responses, as recorded and compacted: no crash, no out-of-bounds read, no leak, no hang; the compact-bar reader agrees with the general one on every input")
+    @Test(
+        "40,000 mutated recorded responses, as recorded and compacted: no crash, no out-of-bounds read, no leak, no hang; the compact-bar reader agrees with the general one on every input"
+    )
     func fuzzCorpus() throws {
         let dir = TemporaryDirectory("backfill-fuzz")
         let root = Fixtures.packageRoot
         let exe = dir.path + "/fuzz"
-        let cc = try Run.program("/usr/bin/env", [
-            "cc", "-std=c11", "-O1", "-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
-            "-I", root + "/Plugins/Polygon/include", "-I", root + "/CSources/BackfillText/include", "-o", exe,
-            root + "/Tests/EndToEndTests/CPrograms/fuzz_polygon_json.c", root + "/Plugins/Polygon/json.c",
-            root + "/CSources/BackfillText/text.c",
-        ])
+        let cc = try Run.program(
+            "/usr/bin/env",
+            [
+                "cc", "-std=c11", "-O1", "-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
+                "-I", root + "/Plugins/Polygon/include", "-I", root + "/CSources/BackfillText/include", "-o", exe,
+                root + "/Tests/EndToEndTests/CPrograms/fuzz_polygon_json.c", root + "/Plugins/Polygon/json.c",
+                root + "/CSources/BackfillText/text.c",
+            ])
         #expect(cc.status == 0, "\(cc.stderr)")
         let polygon = Fixtures.fixturesDir + "/polygon"
         let files = [

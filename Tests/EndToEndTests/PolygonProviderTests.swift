@@ -23,7 +23,10 @@ struct PolygonProviderTests {
             let scenario: [String: Any] = ["key": PolygonProviderTests.key, "rules": rules]
             try dir.write("scenario.json", String(decoding: try JSONSerialization.data(withJSONObject: scenario), as: UTF8.self))
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["python3", PolygonProviderTests.fixtures + "/server.py", "--scenario", dir.path + "/scenario.json", "--log", dir.path + "/requests.jsonl"]
+            process.arguments = [
+                "python3", PolygonProviderTests.fixtures + "/server.py", "--scenario", dir.path + "/scenario.json", "--log",
+                dir.path + "/requests.jsonl",
+            ]
             let out = Pipe()
             process.standardOutput = out
             process.standardError = FileHandle.nullDevice
@@ -50,8 +53,11 @@ struct PolygonProviderTests {
         }
 
         func run(_ args: [String], env: [String: String] = ["POLYGON_API_KEY": PolygonProviderTests.key]) throws -> ProcessOutput {
-            try backfill(["run", "--provider", "polygon", "--provider-option", "base_url=http://127.0.0.1:\(port)",
-                          "--results", results, "--backoff-ms", "20", "--rate", "50"] + args, env: env)
+            try backfill(
+                [
+                    "run", "--provider", "polygon", "--provider-option", "base_url=http://127.0.0.1:\(port)",
+                    "--results", results, "--backoff-ms", "20", "--rate", "50",
+                ] + args, env: env)
         }
 
         func requests() throws -> [[String: Any]] {
@@ -72,7 +78,8 @@ struct PolygonProviderTests {
             for o in outputs {
                 #expect(!o.stdout.contains(PolygonProviderTests.key) && !o.stderr.contains(PolygonProviderTests.key))
             }
-            for file in try FileManager.default.contentsOfDirectory(atPath: dir.path) where !file.hasSuffix(".json") || file == "results.json" {
+            for file in try FileManager.default.contentsOfDirectory(atPath: dir.path)
+            where !file.hasSuffix(".json") || file == "results.json" {
                 guard file != "scenario.json", let data = FileManager.default.contents(atPath: dir.path + "/" + file) else { continue }
                 #expect(data.range(of: Data(PolygonProviderTests.key.utf8)) == nil, "the API key is in \(file)")
             }
@@ -81,17 +88,20 @@ struct PolygonProviderTests {
 
     @Test("recorded AAPL daily aggregates are stored exactly; the request is well-formed; the key goes only in the header")
     func recordedAggregates() throws {
-        let h = try Harness([["match": "/v2/aggs/ticker/AAPL/range/1/day/", "serve": "v2/aggs/ticker/AAPL/range/1/day/2005-04-01/2005-04-04.json"]])
+        let h = try Harness([
+            ["match": "/v2/aggs/ticker/AAPL/range/1/day/", "serve": "v2/aggs/ticker/AAPL/range/1/day/2005-04-01/2005-04-04.json"]
+        ])
         try h.add("AAPL", "stock")
         let out = try h.run(["--timeframes", "1d", "--start", "2005-04-01", "--end", "2005-04-05", "--retries", "0"])
         #expect(out.stdout.contains("AAPL/1d: 2 candles (inserted 2, updated 0) in 1 request"), "\(out.stdout)\(out.stderr)")
         // The results record the options used (raw bars: adjusted=false by default), never a secret.
         let options = try h.resultsJSON()["options"] as? [String: Any] ?? [:]
         #expect(options["provider_options"] as? String == "adjusted=false,base_url=http://127.0.0.1:\(h.port),timeout_ms=10000")
-        #expect(try h.sql("SELECT ts, open, high, low, close, volume, vwap, trades FROM candles ORDER BY ts") == """
-            1112331600000|1.5032|1.5064|1.4489|1.4604|642646396.0|1.469|82132
-            1112587200000|1.4639|1.4754|1.4343|1.4675|578172308.0|1.4589|65543
-            """)
+        #expect(
+            try h.sql("SELECT ts, open, high, low, close, volume, vwap, trades FROM candles ORDER BY ts") == """
+                1112331600000|1.5032|1.5064|1.4489|1.4604|642646396.0|1.469|82132
+                1112587200000|1.4639|1.4754|1.4343|1.4675|578172308.0|1.4589|65543
+                """)
         let reqs = try h.requests()
         #expect(reqs.count == 1)
         let path = reqs[0]["path"] as? String ?? ""
@@ -140,10 +150,10 @@ struct PolygonProviderTests {
             ["match": m, "status": 500, "times": 1],
             ["match": m, "status": 502, "times": 1],
             ["match": m, "status": 503, "times": 1],
-            ["match": m, "hang": 3, "generate": ["page": 50000, "step_ms": 3600000], "times": 1],
-            ["match": m, "truncate": true, "generate": ["page": 50000, "step_ms": 3600000], "times": 1],
+            ["match": m, "hang": 3, "generate": ["page": 50000, "step_ms": 3_600_000], "times": 1],
+            ["match": m, "truncate": true, "generate": ["page": 50000, "step_ms": 3_600_000], "times": 1],
             ["match": m, "malformed": true, "times": 1],
-            ["match": m, "generate": ["page": 50000, "step_ms": 3600000]],
+            ["match": m, "generate": ["page": 50000, "step_ms": 3_600_000]],
         ])
         try h.add("ETHUSD", "crypto")
         let t0 = Date()
@@ -158,10 +168,14 @@ struct PolygonProviderTests {
         #expect(s["retries"] as? Int == 7)
         #expect(s["rate_limit_waits"] as? Int == 2)
         #expect(s["gaps_filled"] as? Int == 1)
-        for needle in ["HTTP 429 rate limited", "HTTP 500 server error", "HTTP 502", "HTTP 503", "malformed or truncated response", "(request_id req-"] {
+        for needle in [
+            "HTTP 429 rate limited", "HTTP 500 server error", "HTTP 502", "HTTP 503", "malformed or truncated response", "(request_id req-",
+        ] {
             #expect(out.stderr.contains(needle), "\(needle) not reported: \(out.stderr)")
         }
-        #expect(out.stdout.contains("last error: transient: Timeout was reached") || out.stdout.contains("last error: transient: Operation timed out"), "\(out.stdout)")
+        #expect(
+            out.stdout.contains("last error: transient: Timeout was reached")
+                || out.stdout.contains("last error: transient: Operation timed out"), "\(out.stdout)")
         try h.expectKeyAbsent([out])
     }
 
@@ -186,7 +200,7 @@ struct PolygonProviderTests {
 
     @Test("a missing or wrong key: 'check POLYGON_API_KEY', and the wrong key never echoed")
     func unauthorized() throws {
-        let h = try Harness([["match": "/v2/aggs/", "generate": ["page": 50000, "step_ms": 86400000]]])
+        let h = try Harness([["match": "/v2/aggs/", "generate": ["page": 50000, "step_ms": 86_400_000]]])
         try h.add("BTCUSD", "crypto")
         let missing = try h.run(["--timeframes", "1d", "--days", "3"], env: ["POLYGON_API_KEY": "", "MASSIVE_API_KEY": ""])
         #expect(missing.status == 2)
@@ -216,10 +230,15 @@ struct PolygonProviderTests {
             ["match": "/v3/reference/dividends", "serve": "v3/reference/dividends.json"],
         ])
         try h.add("GOOGL", "stock")
-        let out = try h.backfill(["events", "--provider", "polygon", "--provider-option", "base_url=http://127.0.0.1:\(h.port)", "--rate", "50", "--start", "2020-01-01", "--end", "2030-01-01"])
+        let out = try h.backfill([
+            "events", "--provider", "polygon", "--provider-option", "base_url=http://127.0.0.1:\(h.port)", "--rate", "50", "--start",
+            "2020-01-01", "--end", "2030-01-01",
+        ])
         #expect(out.status == 0, "\(out.stdout)\(out.stderr)")
         #expect(out.stdout.contains("GOOGL: 1 split, 0 dividends (1 new)"))
-        #expect(try h.sql("SELECT kind, ex_date, split_from, split_to, provider FROM corporate_events") == "split|1658102400000|1.0|20.0|polygon")
+        #expect(
+            try h.sql("SELECT kind, ex_date, split_from, split_to, provider FROM corporate_events")
+                == "split|1658102400000|1.0|20.0|polygon")
         let paths = try h.requests().compactMap { $0["path"] as? String }
         #expect(paths.count == 2)
         #expect(paths[0].hasPrefix("/v3/reference/splits?ticker=GOOGL&execution_date.gte=2020-01-01"))
@@ -236,10 +255,17 @@ struct AdjustedExportTests {
         let db = "sqlite:\(dir.path)/db.sqlite"
         _ = try Run.backfill(["symbols", "add", "AAPL", "--asset-class", "stock", "--database", db])
         let replay = Fixtures.fixturesDir + "/replay"
-        #expect(try Run.backfill(["run", "--replay-dir", replay, "--database", db, "--timeframes", "1d", "--start", "2020-08-26", "--end", "2020-09-03", "--results", dir.path + "/r.json"]).status == 0)
-        #expect(try Run.backfill(["events", "--replay-dir", replay, "--database", db, "--start", "2000-01-01", "--end", "2030-01-01"]).status == 0)
+        #expect(
+            try Run.backfill([
+                "run", "--replay-dir", replay, "--database", db, "--timeframes", "1d", "--start", "2020-08-26", "--end", "2020-09-03",
+                "--results", dir.path + "/r.json",
+            ]).status == 0)
+        #expect(
+            try Run.backfill(["events", "--replay-dir", replay, "--database", db, "--start", "2000-01-01", "--end", "2030-01-01"]).status
+                == 0)
         let raw = try Run.backfill(["export", "candles", "--symbol", "AAPL", "--timeframe", "1d", "--database", db]).stdout
-        let adjusted = try Run.backfill(["export", "candles", "--symbol", "AAPL", "--timeframe", "1d", "--adjusted", "--database", db]).stdout
+        let adjusted = try Run.backfill(["export", "candles", "--symbol", "AAPL", "--timeframe", "1d", "--adjusted", "--database", db])
+            .stdout
         func row(_ text: String, _ date: String) -> [Double] {
             let ts = String(try! UTCTimeForTests.ms(date))
             let line = text.split(separator: "\n").first { $0.hasPrefix(ts + ",") } ?? ""

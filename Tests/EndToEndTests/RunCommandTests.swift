@@ -49,7 +49,9 @@ struct RunCommandTests {
 
     @Test("a hidden range is detected as a suspect gap and filled on retry; the run ends complete")
     func hiddenRangeFilled() throws {
-        let w = try Workspace(["SPY/1d.csv": "SPY/1d.csv"], faults: #"{"faults": [{"symbol": "SPY", "hide": {"start": "2020-01-10", "end": "2020-01-15"}, "attempts": 1}]}"#)
+        let w = try Workspace(
+            ["SPY/1d.csv": "SPY/1d.csv"],
+            faults: #"{"faults": [{"symbol": "SPY", "hide": {"start": "2020-01-10", "end": "2020-01-15"}, "attempts": 1}]}"#)
         try w.add("SPY", "etf")
         let out = try w.run(["--timeframes", "1d", "--start", "2020-01-01", "--end", "2020-02-01"])
         #expect(out.status == 0, "\(out.stdout)\(out.stderr)")
@@ -72,7 +74,9 @@ struct RunCommandTests {
 
     @Test("a provider failing for one pair never stops the others; the failure lands in the matrix and JSON")
     func onePairFails() throws {
-        let w = try Workspace(["SPY/1d.csv": "SPY/1d.csv", "AAPL/1d.csv": "SPY/1d.csv"], faults: #"{"faults": [{"symbol": "AAPL", "status": "permanent", "message": "vendor says no"}]}"#)
+        let w = try Workspace(
+            ["SPY/1d.csv": "SPY/1d.csv", "AAPL/1d.csv": "SPY/1d.csv"],
+            faults: #"{"faults": [{"symbol": "AAPL", "status": "permanent", "message": "vendor says no"}]}"#)
         try w.add("SPY", "etf")
         try w.add("AAPL", "stock")
         let out = try w.run(["--timeframes", "1d", "--start", "2020-01-01", "--end", "2020-02-01"])
@@ -95,7 +99,9 @@ struct RunCommandTests {
 
     @Test("rate-limited answers are retried after their retry-after and counted")
     func rateLimited() throws {
-        let w = try Workspace(["SPY/1d.csv": "SPY/1d.csv"], faults: #"{"faults": [{"symbol": "SPY", "status": "rate_limited", "requests": 2, "retry_after_ms": 300}]}"#)
+        let w = try Workspace(
+            ["SPY/1d.csv": "SPY/1d.csv"],
+            faults: #"{"faults": [{"symbol": "SPY", "status": "rate_limited", "requests": 2, "retry_after_ms": 300}]}"#)
         try w.add("SPY", "etf")
         let t0 = Date()
         let out = try w.run(["--timeframes", "1d", "--start", "2020-01-01", "--end", "2020-02-01"])
@@ -205,8 +211,10 @@ struct RunCommandTests {
         try w.add("SPY", "etf")
         let first = Process()
         first.executableURL = URL(fileURLWithPath: Fixtures.backfillExecutable)
-        first.arguments = ["run", "--replay-dir", w.replay, "--results", w.dir.path + "/first.json", "--database", w.database,
-                           "--timeframes", "1d", "--start", "2018-01-01", "--end", "2020-01-01", "--page-size", "100"]
+        first.arguments = [
+            "run", "--replay-dir", w.replay, "--results", w.dir.path + "/first.json", "--database", w.database,
+            "--timeframes", "1d", "--start", "2018-01-01", "--end", "2020-01-01", "--page-size", "100",
+        ]
         let firstOut = Pipe()
         first.standardOutput = firstOut
         first.standardError = FileHandle.nullDevice
@@ -261,8 +269,10 @@ struct RunCommandTests {
         // Replay the recording into a fresh database.
         let other = "sqlite:" + w.dir.path + "/other.sqlite"
         _ = try Run.backfill(["symbols", "add", "SPY", "--asset-class", "etf", "--database", other])
-        let replay = try Run.backfill(["run", "--replay-dir", recorded, "--database", other, "--results", w.dir.path + "/r2.json",
-                                      "--timeframes", "1h", "--start", "2020-03-02", "--end", "2020-03-14"])
+        let replay = try Run.backfill([
+            "run", "--replay-dir", recorded, "--database", other, "--results", w.dir.path + "/r2.json",
+            "--timeframes", "1h", "--start", "2020-03-02", "--end", "2020-03-14",
+        ])
         #expect(replay.status == 0, "\(replay.stdout)")
         let second = try Run.backfill(["export", "candles", "--symbol", "SPY", "--timeframe", "1h", "--database", other]).stdout
         #expect(first == second)

@@ -47,7 +47,8 @@ final class PGConnection {
         let text = result.flatMap { PQresultErrorMessage($0) }.map { String(cString: $0) } ?? ""
         let message = Self.firstLine(text.isEmpty ? (PQerrorMessage(handle).map { String(cString: $0) } ?? "") : text)
         if !isAlive {
-            return StoreError(.connectionLost, "lost the connection to PostgreSQL at \(url): \(scrub(message, url))", code: state, statement: sql)
+            return StoreError(
+                .connectionLost, "lost the connection to PostgreSQL at \(url): \(scrub(message, url))", code: state, statement: sql)
         }
         let kind: StoreError.Kind =
             switch state ?? "" {
@@ -66,7 +67,7 @@ final class PGConnection {
             result = PQexec(handle, sql)
         } else {
             var cStrings: [UnsafeMutablePointer<CChar>?] = params.map { $0.flatMap { strdup($0) } }
-            defer { cStrings.forEach { free($0) } }
+            defer { for p in cStrings { free(p) } }
             result = cStrings.withUnsafeMutableBufferPointer { buf in
                 buf.withMemoryRebound(to: UnsafePointer<CChar>?.self) { values in
                     PQexecParams(handle, sql, Int32(params.count), nil, values.baseAddress, nil, nil, 0)

@@ -62,7 +62,7 @@ public final class PostgresStore: CandleStore {
     private func withReconnect<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
         do {
             return try body()
-        } catch where error.kind == .connectionLost || !conn.isAlive {
+        } catch  where error.kind == .connectionLost || !conn.isAlive {
             guard conn.reset() else {
                 throw StoreError(.connectionLost, "\(error.message); reconnecting failed", code: error.code, statement: error.statement)
             }
@@ -72,7 +72,8 @@ public final class PostgresStore: CandleStore {
             if holdsRunLock {
                 holdsRunLock = false
                 guard try tryLockRun() else {
-                    throw StoreError(.locked, "lost the connection to PostgreSQL and, reconnecting, another run had taken the run lock; stopping")
+                    throw StoreError(
+                        .locked, "lost the connection to PostgreSQL and, reconnecting, another run had taken the run lock; stopping")
                 }
             }
             return try body()

@@ -43,7 +43,8 @@ final class SQLiteConnection {
         case SQLITE_NOTADB, SQLITE_CORRUPT:
             return StoreError(.schema, "'\(path)' is not a usable SQLite database: \(native)", code: "\(rc)", statement: sql)
         case SQLITE_BUSY, SQLITE_LOCKED:
-            return StoreError(.locked, "SQLite database '\(path)' is busy (another process holds a write lock)", code: "\(rc)", statement: sql)
+            return StoreError(
+                .locked, "SQLite database '\(path)' is busy (another process holds a write lock)", code: "\(rc)", statement: sql)
         default:
             return StoreError(.database, "SQLite error on '\(path)': \(native)", code: "\(rc)", statement: sql)
         }
