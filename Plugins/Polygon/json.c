@@ -237,36 +237,49 @@ static int object(cursor *c, field_fn field, void *target) {
     }
 }
 
-static int bar_field(cursor *c, const char *key, void *target) {
-    pg_bar *b = target;
-    double v;
-    double *slot = NULL;
-    unsigned flag = 0;
-    if (key[0] != '\0' && key[1] == '\0') {
-        switch (key[0]) {
-        case 'o': slot = &b->o; flag = PG_HAS_O; break;
-        case 'h': slot = &b->h; flag = PG_HAS_H; break;
-        case 'l': slot = &b->l; flag = PG_HAS_L; break;
-        case 'c': slot = &b->c; flag = PG_HAS_C; break;
-        case 'v': slot = &b->v; flag = PG_HAS_V; break;
-        case 't':
-        case 'n':
-            if (num(c, &v) != 0 || v != v || v < -9.2e18 || v > 9.2e18) return -1;
-            if (key[0] == 't') { b->t = (int64_t)v; b->has |= PG_HAS_T; }
-            else { b->n = (int64_t)v; b->has |= PG_HAS_N; }
-            return 0;
-        default: break;
-        }
-    } else if (key[0] == 'v' && key[1] == 'w' && key[2] == '\0') {
-        slot = &b->vw;
-        flag = PG_HAS_VW;
+/* Where the value of a bar's key (len bytes) goes: a double slot, or an integer (t, n). Returns
+ * the PG_HAS_* flag, 0 for a key a bar does not use. One mapping for both readers. */
+static unsigned bar_slot(pg_bar *b, const char *key, size_t len, double **slot, int64_t **whole) {
+    *slot = NULL;
+    *whole = NULL;
+    if (len == 2 && key[0] == 'v' && key[1] == 'w') {
+        *slot = &b->vw;
+        return PG_HAS_VW;
     }
+    if (len != 1) return 0;
+    switch (key[0]) {
+    case 'o': *slot = &b->o; return PG_HAS_O;
+    case 'h': *slot = &b->h; return PG_HAS_H;
+    case 'l': *slot = &b->l; return PG_HAS_L;
+    case 'c': *slot = &b->c; return PG_HAS_C;
+    case 'v': *slot = &b->v; return PG_HAS_V;
+    case 't': *whole = &b->t; return PG_HAS_T;
+    case 'n': *whole = &b->n; return PG_HAS_N;
+    default: return 0;
+    }
+}
+
+/* Stores v through the slot bar_slot found; an integer field must be a number within int64. */
+static int bar_store(double v, double *slot, int64_t *whole) {
     if (slot) {
-        if (num(c, slot) != 0) return -1;
-        b->has |= flag;
+        *slot = v;
         return 0;
     }
-    return skip(c, 2);
+    if (v != v || v < -9.2e18 || v > 9.2e18) return -1;
+    *whole = (int64_t)v;
+    return 0;
+}
+
+static int bar_field(cursor *c, const char *key, void *target) {
+    pg_bar *b = target;
+    double *slot;
+    int64_t *whole;
+    unsigned flag = bar_slot(b, key, strlen(key), &slot, &whole);
+    if (!flag) return skip(c, 2);
+    double v;
+    if (num(c, &v) != 0 || bar_store(v, slot, whole) != 0) return -1;
+    b->has |= flag;
+    return 0;
 }
 
 typedef struct bar_state {
@@ -285,38 +298,19 @@ static int bar_fast(cursor *c, pg_bar *b) {
     p++;
     for (;;) {
         if (end - p < 5 || p[0] != '"') return 0;
-        double *slot = NULL;
-        int64_t *whole = NULL;
-        unsigned flag;
-        if (p[2] == '"' && p[3] == ':') {
-            switch (p[1]) {
-            case 'o': slot = &b->o; flag = PG_HAS_O; break;
-            case 'h': slot = &b->h; flag = PG_HAS_H; break;
-            case 'l': slot = &b->l; flag = PG_HAS_L; break;
-            case 'c': slot = &b->c; flag = PG_HAS_C; break;
-            case 'v': slot = &b->v; flag = PG_HAS_V; break;
-            case 't': whole = &b->t; flag = PG_HAS_T; break;
-            case 'n': whole = &b->n; flag = PG_HAS_N; break;
-            default: return 0;
-            }
-            p += 4;
-        } else if (p[1] == 'v' && p[2] == 'w' && p[3] == '"' && p[4] == ':') {
-            slot = &b->vw;
-            flag = PG_HAS_VW;
-            p += 5;
-        } else {
-            return 0;
-        }
+        /* a one- or two-letter key, its closing quote, then the colon */
+        size_t len = p[2] == '"' ? 1 : p[3] == '"' ? 2 : 0;
+        if (len == 0 || p[len + 2] != ':') return 0;
+        double *slot;
+        int64_t *whole;
+        unsigned flag = bar_slot(b, p + 1, len, &slot, &whole);
+        if (!flag) return 0;
+        p += len + 3;
         double v;
         size_t used = bf_scan_double(p, (size_t)(end - p), &v);
         if (used == 0) return 0;
         p += used;
-        if (slot) {
-            *slot = v;
-        } else {
-            if (v != v || v < -9.2e18 || v > 9.2e18) return 0;
-            *whole = (int64_t)v;
-        }
+        if (bar_store(v, slot, whole) != 0) return 0;
         b->has |= flag;
         if (p >= end) return 0;
         if (*p == ',') {
