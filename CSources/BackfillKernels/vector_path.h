@@ -48,10 +48,8 @@ BF_VP_INLINE void BF_VP(v8_store_part)(double *p, bf_v8 v, size_t k) {
 }
 
 BF_VP_INLINE bf_v8 BF_VP(v8_fma)(bf_v8 a, bf_v8 b, bf_v8 c) { return __builtin_elementwise_fma(a, b, c); }
-BF_VP_INLINE bf_v8 BF_VP(v8_max)(bf_v8 a, bf_v8 b) { return __builtin_elementwise_max(a, b); }
 BF_VP_INLINE bf_v8 BF_VP(v8_abs)(bf_v8 a) { return __builtin_elementwise_abs(a); }
 BF_VP_INLINE int BF_VP(v8_all)(bf_v8i m) { return __builtin_reduce_and(m) != 0; }
-BF_VP_INLINE int BF_VP(v8_any)(bf_v8i m) { return __builtin_reduce_or(m) != 0; }
 
 /* a / b, correctly rounded, from inv = RN(1 / b) without a divide (Markstein's theorem): q = RN(a · inv)
  * is within one ulp of a / b, r = a − q·b is exact with one FMA, and RN(q + r · inv) is the

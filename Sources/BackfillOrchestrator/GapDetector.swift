@@ -61,6 +61,9 @@ public struct GapDetector: Sendable {
     /// `fetch_failed` (the settle window's start; nil: no window).
     public var settleFrom: Int64?
 
+    /// The settle window's start for a run at `now` with a window of `windowMs` (nil: no window).
+    public static func settleStart(now: Int64, windowMs: Int64) -> Int64? { windowMs > 0 ? now - windowMs : nil }
+
     public init(stamping: BarStamping, provider: String?, settleFrom: Int64? = nil) {
         self.stamping = stamping
         self.provider = provider

@@ -30,8 +30,9 @@ public struct RunOptions: Sendable {
     /// The run's clock (tests set it).
     public var now: Int64 = UTCTime.now()
 
-    /// Where the settle window starts: coverage ends there, younger missing bars are pending.
-    public var settleFrom: Int64 { now - settleMs }
+    /// Where the settle window starts: coverage ends there, younger missing bars are pending
+    /// (nil when the window is off).
+    public var settleFrom: Int64? { GapDetector.settleStart(now: now, windowMs: settleMs) }
 
     public init(symbols: [SymbolRecord], timeframes: [Timeframe], start: Int64, end: Int64) {
         self.symbols = symbols
@@ -62,13 +63,13 @@ public final class Orchestrator: Sendable {
         limiter = RateLimiter(rate: rate)
         detector = GapDetector(
             stamping: BarStamping(fourHourFromNewYorkMidnight: instance.provider.fourHourAnchorNewYork),
-            provider: instance.provider.name, settleFrom: options.settleMs > 0 ? options.settleFrom : nil)
+            provider: instance.provider.name, settleFrom: options.settleFrom)
     }
 
     var providerName: String { instance.provider.name }
 
     /// `end` clipped to the settle window's start: the part of an answer that counts as final.
-    func settled(_ end: Int64) -> Int64 { options.settleMs > 0 ? min(end, options.settleFrom) : end }
+    func settled(_ end: Int64) -> Int64 { options.settleFrom.map { min(end, $0) } ?? end }
 
     /// Runs every stage and returns the report (the caller prints, writes JSON, picks the exit code).
     public func run() async -> RunReport {

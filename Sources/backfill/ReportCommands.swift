@@ -31,8 +31,7 @@ struct StoreReport: ParsableArguments {
                 throw .usage(error.description)
             }
         }
-        let (settleMs, now) = try range.settle()
-        let detector = GapDetector(stamping: stamping, provider: provider, settleFrom: settleMs > 0 ? now - settleMs : nil)
+        let detector = GapDetector(stamping: stamping, provider: provider, settleFrom: try range.settleFrom())
         var cells: [String: PairCompleteness] = [:]
         for s in symbols {
             for tf in timeframes {

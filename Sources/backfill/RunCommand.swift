@@ -230,6 +230,12 @@ struct RangeOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Pretend now is this UTC time (for the settle window; tests).", visibility: .hidden))
     var clock: String?
 
+    /// Where the settle window starts (nil: off), for `gaps` and `matrix`.
+    func settleFrom() throws(CLIFailure) -> Int64? {
+        let (ms, now) = try settle()
+        return GapDetector.settleStart(now: now, windowMs: ms)
+    }
+
     /// The settle window's length and the run's clock.
     func settle() throws(CLIFailure) -> (ms: Int64, now: Int64) {
         guard settleHours >= 0, settleHours <= 24 * 366, settleHours.isFinite else {
