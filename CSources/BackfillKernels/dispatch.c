@@ -1,4 +1,8 @@
-/* Run-time path selection and the fused entry point (segmenting around invalid bars). */
+/* Run-time path selection and the fused entry point (segmenting around invalid bars).
+ *
+ * Each path is one table of function pointers (kernel_table.h). What the CPU and the OS can run
+ * is checked once; the active table is chosen once (BACKFILL_KERNELS, else the best available)
+ * and every public entry point calls through it. */
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +13,20 @@
 #include <cpuid.h>
 #endif
 
-static _Atomic int active_path = -1;
+static const bf_kernel_table scalar_table = {
+    BF_PATH_SCALAR, bf_ret_scalar, bf_vol_scalar, bf_atr_scalar, bf_sma_scalar,
+    bf_ema_scalar,  bf_rsi_scalar, bf_slope_scalar, bf_v1_run_scalar,
+};
+#if BF_HAS_AVX2_BUILD
+static const bf_kernel_table avx2_table = {
+    BF_PATH_AVX2,  bf_ret_avx2, bf_vol_windows_avx2, bf_atr_avx2,   bf_sma_avx2,
+    bf_ema_avx2,   bf_rsi_avx2, bf_slope_windows_avx2, bf_v1_run_avx2,
+};
+static const bf_kernel_table avx512_table = {
+    BF_PATH_AVX512, bf_ret_avx512, bf_vol_windows_avx512, bf_atr_avx512,   bf_sma_avx512,
+    bf_ema_avx512,  bf_rsi_avx512, bf_slope_windows_avx512, bf_v1_run_avx512,
+};
+#endif
 
 const char *bf_kernels_path_name(bf_kernel_path path) {
     switch (path) {
@@ -21,101 +38,117 @@ const char *bf_kernels_path_name(bf_kernel_path path) {
     return "unknown";
 }
 
-static int cpu_has_avx2_fma(void) {
 #if BF_HAS_AVX2_BUILD
-    __builtin_cpu_init();
-    if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return 0;
-    /* The OS must save the YMM state (XCR0 bits 1 and 2), checked with XGETBV. */
-    unsigned int a, b, c, d;
-    if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 27))) return 0;
+static unsigned int xcr0(void) {
     unsigned int lo, hi;
     __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
     (void)hi;
-    return (lo & 0x6) == 0x6;
-#else
-    return 0;
-#endif
+    return lo;
+}
+
+/* AVX2 and FMA, and the OS saves the YMM state (XCR0 bits 1 and 2). */
+static int cpu_has_avx2_fma(void) {
+    __builtin_cpu_init();
+    if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return 0;
+    unsigned int a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 27))) return 0; /* OSXSAVE, for XGETBV */
+    return (xcr0() & 0x6) == 0x6;
 }
 
 /* AVX-512 F, DQ and VL, and the OS saves the opmask and all 32 ZMM registers (XCR0 bits 5-7). */
 static int cpu_has_avx512(void) {
-#if BF_HAS_AVX2_BUILD
     if (!cpu_has_avx2_fma()) return 0;
     if (!__builtin_cpu_supports("avx512f") || !__builtin_cpu_supports("avx512dq") || !__builtin_cpu_supports("avx512vl"))
         return 0;
-    unsigned int lo, hi;
-    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-    (void)hi;
-    return (lo & 0xE6) == 0xE6;
-#else
-    return 0;
+    return (xcr0() & 0xE6) == 0xE6;
+}
 #endif
+
+/* Bit p set: path p runs here. Checked once (-1 until then). */
+static _Atomic int available_paths = -1;
+
+static int available_mask(void) {
+    int mask = atomic_load_explicit(&available_paths, memory_order_acquire);
+    if (mask >= 0) return mask;
+    mask = 1 << BF_PATH_SCALAR;
+#if BF_HAS_AVX2_BUILD
+    if (cpu_has_avx2_fma()) mask |= 1 << BF_PATH_AVX2;
+    if (cpu_has_avx512()) mask |= 1 << BF_PATH_AVX512;
+#endif
+    /* BF_PATH_NEON: a slot for a path that ships once a test has run it on a CPU that has it. */
+    atomic_store_explicit(&available_paths, mask, memory_order_release);
+    return mask;
 }
 
 int bf_kernels_path_available(bf_kernel_path path) {
-    switch (path) {
-    case BF_PATH_SCALAR: return 1;
-    case BF_PATH_AVX2: return cpu_has_avx2_fma();
-    case BF_PATH_AVX512: return cpu_has_avx512();
-    /* A slot for a path that ships once a test has run it on a CPU that has it. */
-    case BF_PATH_NEON: return 0;
-    }
-    return 0;
+    return (int)path >= 0 && (int)path <= BF_PATH_NEON && (available_mask() >> (int)path & 1);
 }
 
-static int choose_path(void) {
+/* The table of `path`, or the scalar one when this build or CPU cannot run it. */
+static const bf_kernel_table *table_for(bf_kernel_path path) {
+    if (!bf_kernels_path_available(path)) return &scalar_table;
+#if BF_HAS_AVX2_BUILD
+    if (path == BF_PATH_AVX512) return &avx512_table;
+    if (path == BF_PATH_AVX2) return &avx2_table;
+#endif
+    return &scalar_table;
+}
+
+static bf_kernel_path choose_path(void) {
     const char *forced = getenv("BACKFILL_KERNELS");
     if (forced != NULL && forced[0] != '\0') {
         for (int p = BF_PATH_SCALAR; p <= BF_PATH_NEON; p++) {
-            if (strcmp(forced, bf_kernels_path_name((bf_kernel_path)p)) == 0 && bf_kernels_path_available((bf_kernel_path)p))
-                return p;
+            if (strcmp(forced, bf_kernels_path_name((bf_kernel_path)p)) == 0) return table_for((bf_kernel_path)p)->path;
         }
-        /* An unavailable forced path falls back to scalar: always correct, never a crash. The
-         * host checks BACKFILL_KERNELS itself and tells the user. */
+        /* An unknown or unavailable forced path falls back to scalar: always correct, never a
+         * crash. The host checks BACKFILL_KERNELS itself and tells the user. */
         return BF_PATH_SCALAR;
     }
     if (bf_kernels_path_available(BF_PATH_AVX512)) return BF_PATH_AVX512;
     return bf_kernels_path_available(BF_PATH_AVX2) ? BF_PATH_AVX2 : BF_PATH_SCALAR;
 }
 
-bf_kernel_path bf_kernels_active_path(void) {
-    int p = atomic_load_explicit(&active_path, memory_order_acquire);
-    if (p < 0) {
-        p = choose_path();
-        atomic_store_explicit(&active_path, p, memory_order_release);
+static _Atomic(const bf_kernel_table *) active_table = NULL;
+
+const bf_kernel_table *bf_active_kernels(void) {
+    const bf_kernel_table *t = atomic_load_explicit(&active_table, memory_order_acquire);
+    if (t == NULL) {
+        t = table_for(choose_path());
+        atomic_store_explicit(&active_table, t, memory_order_release);
     }
-    return (bf_kernel_path)p;
+    return t;
 }
+
+bf_kernel_path bf_kernels_active_path(void) { return bf_active_kernels()->path; }
 
 int bf_kernels_use_path(bf_kernel_path path) {
     if (!bf_kernels_path_available(path)) return 0;
-    atomic_store_explicit(&active_path, (int)path, memory_order_release);
+    atomic_store_explicit(&active_table, table_for(path), memory_order_release);
     return 1;
 }
 
-void bf_features_v1_path(bf_kernel_path path, bf_ohlc in, size_t n, double *const out[BF_FEATURE_COUNT]) {
-    bf_v1_run_fn run = bf_v1_run_scalar;
-#if BF_HAS_AVX2_BUILD
-    if (path == BF_PATH_AVX512 && bf_kernels_path_available(BF_PATH_AVX512)) run = bf_v1_run_avx512;
-    else if (path == BF_PATH_AVX2 && bf_kernels_path_available(BF_PATH_AVX2)) run = bf_v1_run_avx2;
-#endif
+static void features_v1_with(const bf_kernel_table *k, bf_ohlc in, size_t n, double *const out[BF_FEATURE_COUNT]) {
     size_t t = 0;
     while (t < n) {
         if (!bf_valid_bar(in.open[t], in.high[t], in.low[t], in.close[t])) {
-            for (int k = 0; k < BF_FEATURE_COUNT; k++) out[k][t] = NAN;
+            for (int f = 0; f < BF_FEATURE_COUNT; f++) out[f][t] = NAN;
             t++;
             continue;
         }
         /* A run from a valid bar to the next invalid one (or the end), as its own series. */
         bf_ohlc seg = {in.open + t, in.high + t, in.low + t, in.close + t};
         double *seg_out[BF_FEATURE_COUNT];
-        for (int k = 0; k < BF_FEATURE_COUNT; k++) seg_out[k] = out[k] + t;
-        t += run(seg, n - t, seg_out);
+        for (int f = 0; f < BF_FEATURE_COUNT; f++) seg_out[f] = out[f] + t;
+        t += k->v1_run(seg, n - t, seg_out);
     }
 }
 
+void bf_features_v1_path(bf_kernel_path path, bf_ohlc in, size_t n, double *const out[BF_FEATURE_COUNT]) {
+    features_v1_with(table_for(path), in, n, out);
+}
+
 void bf_features_v1(bf_ohlc in, size_t n, double *const out[BF_FEATURE_COUNT]) {
-    bf_features_v1_path(bf_kernels_active_path(), in, n, out);
+    features_v1_with(bf_active_kernels(), in, n, out);
 }
 
 void bf_bench_trivial_pass(bf_ohlc in, const double *volume, size_t n, double *const out[BF_FEATURE_COUNT]) {

@@ -219,7 +219,6 @@ BF_INLINE size_t bf_v1_first_invalid(bf_ohlc in, size_t from, size_t to) {
 
 /* Path plumbing (dispatch.c): a path computes the valid run that starts at bar 0 (valid) and
  * returns its length. */
-typedef size_t (*bf_v1_run_fn)(bf_ohlc in, size_t n, double *const out[BF_FEATURE_COUNT]);
 size_t bf_v1_run_scalar(bf_ohlc in, size_t n, double *const out[BF_FEATURE_COUNT]);
 size_t bf_v1_run_avx2(bf_ohlc in, size_t n, double *const out[BF_FEATURE_COUNT]);
 size_t bf_v1_run_avx512(bf_ohlc in, size_t n, double *const out[BF_FEATURE_COUNT]);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "backfill_kernels.h"
+#include "kernel_table.h"
 
 #define BF_INLINE static inline __attribute__((always_inline))
 
@@ -205,10 +206,6 @@ BF_INLINE int bf_valid_bar(double o, double h, double l, double c) {
     return isfinite(o) && isfinite(h) && isfinite(l) && isfinite(c) && o > 0 && h > 0 && l > 0 && c > 0 && h >= l;
 }
 
-#endif
-
-/* Defines NAME (dispatching), NAME##_scalar and NAME##_avx2 around one always-inline body
- * `NAME##_body` with parameter list PARAMS and argument list ARGS. */
 /* logret_1 on a vector path: out[i] = log(num[i] / den[i]) (vector_path.h). */
 void bf_log_ratio_avx2(const double *num, const double *den, double *out, size_t n);
 void bf_log_ratio_avx512(const double *num, const double *den, double *out, size_t n);
@@ -218,26 +215,22 @@ void bf_vol_windows_avx512(const double *x, size_t n, size_t p, double *out);
 void bf_slope_windows_avx2(const double *c, size_t n, size_t p, double *out);
 void bf_slope_windows_avx512(const double *c, size_t n, size_t p, double *out);
 
-/* The public entry NAME: calls NAME##_scalar, NAME##_avx2 or NAME##_avx512 for the active path. */
+/* The public entry NAME: one call through the active path's table (kernel_table.h). */
 #define BF_KERNEL_DISPATCH(NAME, PARAMS, ARGS)                                                     \
-    void NAME PARAMS {                                                                             \
-        switch (bf_kernels_active_path()) {                                                        \
-        case BF_PATH_AVX512: NAME##_avx512 ARGS; break;                                            \
-        case BF_PATH_AVX2: NAME##_avx2 ARGS; break;                                                \
-        default: NAME##_scalar ARGS; break;                                                        \
-        }                                                                                          \
-    }
+    void NAME PARAMS { bf_active_kernels()->NAME ARGS; }
 
 /* A kernel whose body takes a trailing `int vector` (1 on the AVX2 and AVX-512 paths). */
 #define BF_KERNEL_V(NAME, PARAMS, ARGS, ...)                                                       \
-    static void NAME##_scalar PARAMS { NAME##_body(__VA_ARGS__, 0); }                              \
-    BF_TARGET_AVX2 static void NAME##_avx2 PARAMS { NAME##_body(__VA_ARGS__, 1); }                 \
-    BF_TARGET_AVX512 static void NAME##_avx512 PARAMS { NAME##_body(__VA_ARGS__, 1); }             \
+    void NAME##_scalar PARAMS { NAME##_body(__VA_ARGS__, 0); }                                     \
+    BF_TARGET_AVX2 void NAME##_avx2 PARAMS { NAME##_body(__VA_ARGS__, 1); }                        \
+    BF_TARGET_AVX512 void NAME##_avx512 PARAMS { NAME##_body(__VA_ARGS__, 1); }                    \
     BF_KERNEL_DISPATCH(NAME, PARAMS, ARGS)
 
 /* A kernel whose one body serves every path (the compiler vectorizes it per target). */
 #define BF_KERNEL(NAME, PARAMS, ARGS)                                                              \
-    static void NAME##_scalar PARAMS { NAME##_body ARGS; }                                         \
-    BF_TARGET_AVX2 static void NAME##_avx2 PARAMS { NAME##_body ARGS; }                            \
-    BF_TARGET_AVX512 static void NAME##_avx512 PARAMS { NAME##_body ARGS; }                        \
+    void NAME##_scalar PARAMS { NAME##_body ARGS; }                                                \
+    BF_TARGET_AVX2 void NAME##_avx2 PARAMS { NAME##_body ARGS; }                                   \
+    BF_TARGET_AVX512 void NAME##_avx512 PARAMS { NAME##_body ARGS; }                               \
     BF_KERNEL_DISPATCH(NAME, PARAMS, ARGS)
+
+#endif

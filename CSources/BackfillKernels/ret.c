@@ -19,18 +19,12 @@ BF_INLINE void bf_ret_body(const double *c, size_t n, double *ret, double *logre
 #endif
 }
 
-static void bf_ret_scalar(const double *c, size_t n, double *ret, double *logret) { bf_ret_body(c, n, ret, logret, 0); }
-BF_TARGET_AVX2 static void bf_ret_avx2(const double *c, size_t n, double *ret, double *logret) {
+void bf_ret_scalar(const double *c, size_t n, double *ret, double *logret) { bf_ret_body(c, n, ret, logret, 0); }
+BF_TARGET_AVX2 void bf_ret_avx2(const double *c, size_t n, double *ret, double *logret) {
     bf_ret_body(c, n, ret, logret, 1);
 }
-BF_TARGET_AVX512 static void bf_ret_avx512(const double *c, size_t n, double *ret, double *logret) {
+BF_TARGET_AVX512 void bf_ret_avx512(const double *c, size_t n, double *ret, double *logret) {
     bf_ret_body(c, n, ret, logret, 2);
 }
 
-void bf_ret(const double *c, size_t n, double *ret, double *logret) {
-    switch (bf_kernels_active_path()) {
-    case BF_PATH_AVX512: bf_ret_avx512(c, n, ret, logret); break;
-    case BF_PATH_AVX2: bf_ret_avx2(c, n, ret, logret); break;
-    default: bf_ret_scalar(c, n, ret, logret); break;
-    }
-}
+BF_KERNEL_DISPATCH(bf_ret, (const double *c, size_t n, double *ret, double *logret), (c, n, ret, logret))

@@ -20,12 +20,6 @@ BF_INLINE void bf_slope_body(const double *c, size_t n, size_t p, double *out) {
     }
 }
 
-void bf_slope(const double *c, size_t n, size_t p, double *out) {
-    switch (bf_kernels_active_path()) {
-#if BF_HAS_AVX2_BUILD
-    case BF_PATH_AVX512: bf_slope_windows_avx512(c, n, p, out); break;
-    case BF_PATH_AVX2: bf_slope_windows_avx2(c, n, p, out); break;
-#endif
-    default: bf_slope_body(c, n, p, out); break;
-    }
-}
+void bf_slope_scalar(const double *c, size_t n, size_t p, double *out) { bf_slope_body(c, n, p, out); }
+
+BF_KERNEL_DISPATCH(bf_slope, (const double *c, size_t n, size_t p, double *out), (c, n, p, out))

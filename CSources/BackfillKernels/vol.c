@@ -28,12 +28,6 @@ BF_INLINE void bf_vol_body(const double *x, size_t n, size_t p, double *out) {
     }
 }
 
-void bf_vol(const double *x, size_t n, size_t p, double *out) {
-    switch (bf_kernels_active_path()) {
-#if BF_HAS_AVX2_BUILD
-    case BF_PATH_AVX512: bf_vol_windows_avx512(x, n, p, out); break;
-    case BF_PATH_AVX2: bf_vol_windows_avx2(x, n, p, out); break;
-#endif
-    default: bf_vol_body(x, n, p, out); break;
-    }
-}
+void bf_vol_scalar(const double *x, size_t n, size_t p, double *out) { bf_vol_body(x, n, p, out); }
+
+BF_KERNEL_DISPATCH(bf_vol, (const double *x, size_t n, size_t p, double *out), (x, n, p, out))
