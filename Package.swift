@@ -10,7 +10,7 @@ let swiftSettings: [SwiftSetting] = [
 
 let package = Package(
     name: "Backfill",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "backfill", targets: ["backfill"]),
         // Provider plugins: dynamic libraries the host dlopens. They link only the C ABI
@@ -60,16 +60,20 @@ let package = Package(
             path: "Sources/BackfillFeatures", swiftSettings: swiftSettings),
         .target(
             name: "BackfillOrchestrator",
+            dependencies: ["BackfillCore", "BackfillCalendar", "BackfillPluginHost", "BackfillStore", "BackfillFeatures"],
+            path: "Sources/BackfillOrchestrator", swiftSettings: swiftSettings),
+        .target(
+            name: "BackfillPresentation",
             dependencies: [
-                "BackfillCore", "BackfillCalendar", "BackfillPluginHost", "BackfillStore",
+                "BackfillCore", "BackfillOrchestrator", "BackfillPluginHost", "BackfillStore",
                 .product(name: "Logging", package: "swift-log"),
             ],
-            path: "Sources/BackfillOrchestrator", swiftSettings: swiftSettings),
+            path: "Sources/BackfillPresentation", swiftSettings: swiftSettings),
         .executableTarget(
             name: "backfill",
             dependencies: [
                 "BackfillCore", "BackfillCalendar", "BackfillPluginHost", "BackfillStore", "BackfillOrchestrator",
-                "BackfillFeatures", "BackfillKernels",
+                "BackfillPresentation", "BackfillFeatures", "BackfillKernels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -93,7 +97,7 @@ let package = Package(
             name: "BackfillCoreTests", dependencies: ["BackfillCore", "BackfillText"],
             path: "Tests/BackfillCoreTests", swiftSettings: swiftSettings),
         .testTarget(
-            name: "BackfillCalendarTests", dependencies: ["BackfillCalendar", "BackfillCore"],
+            name: "BackfillCalendarTests", dependencies: ["BackfillCalendar", "BackfillCore", "BackfillTestSupport"],
             path: "Tests/BackfillCalendarTests", swiftSettings: swiftSettings),
         .testTarget(
             name: "BackfillPluginHostTests",
@@ -107,6 +111,10 @@ let package = Package(
             name: "BackfillOrchestratorTests",
             dependencies: ["BackfillOrchestrator", "BackfillCalendar", "BackfillStore", "BackfillCore", "BackfillTestSupport"],
             path: "Tests/BackfillOrchestratorTests", swiftSettings: swiftSettings),
+        .testTarget(
+            name: "BackfillPresentationTests",
+            dependencies: ["BackfillPresentation", "BackfillOrchestrator", "BackfillCore", "BackfillTestSupport"],
+            path: "Tests/BackfillPresentationTests", swiftSettings: swiftSettings),
         .testTarget(
             name: "BackfillFeaturesTests",
             dependencies: ["BackfillFeatures", "BackfillKernels", "BackfillCore", "BackfillTestSupport"],

@@ -91,6 +91,24 @@ public struct ExpectedBars: Sendable {
         }
     }
 
+    /// The stamps to ask a vendor for to get every bar keyed in [start, end): the same range, but
+    /// from a day earlier for weekly bars (a vendor may stamp a week on the Sunday before it).
+    /// First fetches and gap refills both ask for this.
+    public static func requestRange(_ tf: Timeframe, _ start: Int64, _ end: Int64) -> (Int64, Int64) {
+        (tf == .w1 ? start - stampLead : start, end)
+    }
+
+    /// The stored stamps that may carry keys in [start, end): a daily or weekly bar's stamp may
+    /// sit up to a week from its key (Sunday-stamped weeks, midnight-New-York days), so reads of
+    /// those widen by eight days on each side; intraday stamps are their keys.
+    public static func storedRange(_ tf: Timeframe, _ start: Int64, _ end: Int64) -> (Int64, Int64) {
+        let slack: Int64 = tf >= .d1 ? 8 * UTCTime.msPerDay : 0
+        return (start - slack, end + slack)
+    }
+
+    /// How far before its week a vendor may stamp a weekly bar (the Sunday before the Monday).
+    static let stampLead = UTCTime.msPerDay
+
     /// Monday-based week number (1970-01-05 was a Monday: day 4).
     static func week(ofDay day: Int64) -> Int64 { UTCTime.floorDiv(day - 4, 7) }
 

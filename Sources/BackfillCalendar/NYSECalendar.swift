@@ -1,4 +1,5 @@
-public import BackfillCore
+internal import BackfillCore
+import Synchronization
 
 /// The New York Stock Exchange's trading days 2000-2030: regular session 09:30-16:00 New York,
 /// full holidays from rules, 13:00 early closes from rules, and the one-off closures.
@@ -86,11 +87,10 @@ public enum NYSECalendar {
         return Set(days.filter { !closed.contains($0) })
     }
 
-    private static let cacheLock = Lock()
-    nonisolated(unsafe) private static var cache: [Int: (holidays: Set<Int64>, early: Set<Int64>)] = [:]
+    private static let cache = Mutex<[Int: (holidays: Set<Int64>, early: Set<Int64>)]>([:])
 
     static func year(_ y: Int) -> (holidays: Set<Int64>, early: Set<Int64>) {
-        cacheLock.locked {
+        cache.withLock { cache in
             if let c = cache[y] { return c }
             let c = (holidays(year: y), earlyCloses(year: y))
             cache[y] = c
@@ -111,20 +111,3 @@ public enum NYSECalendar {
             close: NewYorkTime.utc(day: day, hour: close))
     }
 }
-
-/// A mutex around a closure.
-final class Lock: @unchecked Sendable {
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    init() { pthread_mutex_init(mutex, nil) }
-    func locked<T>(_ body: () -> T) -> T {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return body()
-    }
-}
-
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif

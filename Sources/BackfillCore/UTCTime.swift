@@ -62,6 +62,12 @@ public enum UTCTime {
         return s + "Z"
     }
 
+    /// Formats as ISO-8601 UTC with milliseconds always shown: `2024-01-02T14:30:00.000Z` (log lines).
+    public static func isoMillis(_ ms: Int64) -> String {
+        let text = iso(ms)
+        return ms % 1000 == 0 ? String(text.dropLast()) + ".000Z" : text
+    }
+
     /// Formats the date part only: `2024-01-02`.
     public static func isoDate(_ ms: Int64) -> String {
         let (y, mo, d) = civil(fromDays: floorDiv(ms, msPerDay))

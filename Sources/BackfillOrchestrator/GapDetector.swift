@@ -41,11 +41,11 @@ public struct PairCompleteness: Sendable {
     public var present: Int
     public var gaps: [Gap]
 
+    /// complete, holes (fetch_failed or suspect remain), or empty_gaps (only provider_empty or pending).
+    public var status: PairReport.Status { PairReport.Status(gaps: gaps) }
+
     /// ✓ complete, ✗ holes remain (fetch_failed or suspect), ~ only provider_empty or pending gaps.
-    public var mark: String {
-        if gaps.isEmpty { return "✓" }
-        return gaps.contains { $0.gapClass.isHole } ? "✗" : "~"
-    }
+    public var mark: CompletenessMark { status.mark }
 
     /// Share of expected bars present, 0...100.
     public var percent: Double { expected == 0 ? 100 : Double(present) * 100 / Double(expected) }
@@ -82,8 +82,6 @@ public struct GapDetector: Sendable {
     ) throws(StoreError) -> PairCompleteness {
         let calendar = MarketCalendar(assetClass)
         let expected = ExpectedBars(calendar: calendar, timeframe: timeframe, stamping: stamping)
-        // Stamps of daily and weekly bars may sit up to a week before their key instant.
-        let slack: Int64 = timeframe >= .d1 ? 8 * UTCTime.msPerDay : 0
         let windows = Self.windows(start, end, timeframe, windowBars)
 
         // Sessions of the whole range (a few thousand at most), indexed by date.
@@ -102,7 +100,7 @@ public struct GapDetector: Sendable {
         for (a, b) in windows {
             let (bars, sessions) = expected.bars(start: a, end: b)
             guard !bars.isEmpty else { continue }
-            let present = try presentKeys(store, symbol, timeframe, expected, a - slack, b + slack)
+            let present = try presentKeys(store, symbol, timeframe, expected, a, b)
             for bar in bars {
                 let g = globalSession(sessions[bar.session])
                 while perSession.count <= g { perSession.append(0) }
@@ -120,12 +118,13 @@ public struct GapDetector: Sendable {
         for i in perSession.indices.dropFirst() { hasBarsBefore[i] = hasBarsBefore[i - 1] || perSession[i - 1] > 0 }
         for i in perSession.indices.reversed().dropFirst() { hasBarsAfter[i] = hasBarsAfter[i + 1] || perSession[i + 1] > 0 }
 
-        let answered = try coverage(store, symbol, timeframe, start - slack, end + slack)
+        let (readFrom, readTo) = ExpectedBars.storedRange(timeframe, start, end)
+        let answered = try coverage(store, symbol, timeframe, readFrom, readTo)
         // Days whose daily bar shows volume (for intraday "suspect").
         var tradedDays = Set<Int64>()
         if timeframe < .d1 && calendar != .crypto {
             do {
-                try store.readCandles(symbol: symbol, timeframe: .d1, start: start - slack, end: end + slack, batchSize: 4096) {
+                try store.readCandles(symbol: symbol, timeframe: .d1, start: readFrom, end: readTo, batchSize: 4096) {
                     for i in 0..<$0.count where $0.volume[i] > 0 { tradedDays.insert(UTCTime.floorDiv($0.ts[i], UTCTime.msPerDay)) }
                 }
             } catch let error as StoreError {
@@ -155,7 +154,7 @@ public struct GapDetector: Sendable {
         for (a, b) in windows {
             let (bars, sessions) = expected.bars(start: a, end: b)
             guard !bars.isEmpty else { continue }
-            let present = try presentKeys(store, symbol, timeframe, expected, a - slack, b + slack)
+            let present = try presentKeys(store, symbol, timeframe, expected, a, b)
             for bar in bars {
                 if present.contains(bar.key) {
                     previousMissing = false
@@ -191,10 +190,12 @@ public struct GapDetector: Sendable {
         return out
     }
 
+    /// The keys of the stored bars that may stand for expected keys in [a, b).
     private func presentKeys(
         _ store: any CandleStore, _ symbol: Symbol, _ tf: Timeframe, _ expected: ExpectedBars, _ a: Int64, _ b: Int64
     ) throws(StoreError) -> Set<Int64> {
-        let stored = try store.timestamps(symbol: symbol, timeframe: tf, start: a, end: b)
+        let (from, to) = ExpectedBars.storedRange(tf, a, b)
+        let stored = try store.timestamps(symbol: symbol, timeframe: tf, start: from, end: to)
         var present = Set<Int64>(minimumCapacity: stored.count)
         for ts in stored { present.insert(expected.key(of: ts)) }
         return present
@@ -211,55 +212,21 @@ public struct GapDetector: Sendable {
     }
 }
 
-/// A set of half-open [start, end) ranges of instants, kept merged and sorted.
-public struct RangeSet: Sendable, Equatable {
-    public private(set) var ranges: [(Int64, Int64)] = []
-
-    public init() {}
-
-    public static func == (a: RangeSet, b: RangeSet) -> Bool { a.ranges.elementsEqual(b.ranges) { $0 == $1 } }
-
-    public mutating func insert(_ a: Int64, _ b: Int64) {
-        guard a < b else { return }
-        var lo = a, hi = b
-        var out: [(Int64, Int64)] = []
-        var placed = false
-        for r in ranges {
-            if r.1 < lo {
-                out.append(r)
-            } else if r.0 > hi {
-                if !placed {
-                    out.append((lo, hi))
-                    placed = true
-                }
-                out.append(r)
-            } else {
-                lo = min(lo, r.0)
-                hi = max(hi, r.1)
+extension GapDetector {
+    /// Detects the gaps of every pair from the store alone (`backfill matrix`, `backfill gaps`).
+    ///
+    /// - Returns: each pair's completeness, keyed by pair.
+    /// - Throws: the first ``StoreError``.
+    public func detect(
+        store: any CandleStore, symbols: [SymbolRecord], timeframes: [Timeframe], start: Int64, end: Int64
+    ) throws(StoreError) -> [PairKey: PairCompleteness] {
+        var cells: [PairKey: PairCompleteness] = [:]
+        for s in symbols {
+            for tf in timeframes {
+                cells[PairKey(s.symbol, tf)] = try detect(
+                    store: store, symbol: s.symbol, assetClass: s.assetClass, timeframe: tf, start: start, end: end)
             }
         }
-        if !placed { out.append((lo, hi)) }
-        ranges = out
-    }
-
-    public func contains(_ t: Int64) -> Bool {
-        var lo = 0, hi = ranges.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if ranges[mid].1 <= t { lo = mid + 1 } else { hi = mid }
-        }
-        return lo < ranges.count && ranges[lo].0 <= t
-    }
-
-    /// The parts of [a, b) not in the set.
-    public func missing(_ a: Int64, _ b: Int64) -> [(Int64, Int64)] {
-        var out: [(Int64, Int64)] = []
-        var cursor = a
-        for r in ranges where r.1 > a && r.0 < b {
-            if r.0 > cursor { out.append((cursor, r.0)) }
-            cursor = max(cursor, r.1)
-        }
-        if cursor < b { out.append((cursor, b)) }
-        return out
+        return cells
     }
 }

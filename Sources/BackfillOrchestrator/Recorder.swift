@@ -1,4 +1,4 @@
-public import BackfillCore
+internal import BackfillCore
 public import BackfillStore
 import Foundation
 

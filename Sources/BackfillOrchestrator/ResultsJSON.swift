@@ -1,72 +1,5 @@
 public import BackfillCore
-
-/// A JSON value with ordered object keys, written without Foundation.
-public indirect enum JSON: Sendable, Equatable {
-    case object([(String, JSON)])
-    case array([JSON])
-    case string(String)
-    case number(Double)
-    case int(Int64)
-    case bool(Bool)
-    case null
-
-    public static func == (a: JSON, b: JSON) -> Bool { a.text() == b.text() }
-
-    /// The serialized text; `indent` > 0 pretty-prints.
-    public func text(indent: Int = 0) -> String {
-        var out = ""
-        write(&out, indent: indent, level: 0)
-        return out
-    }
-
-    private func write(_ out: inout String, indent: Int, level: Int) {
-        let pad = indent > 0 ? "\n" + String(repeating: " ", count: indent * (level + 1)) : ""
-        let close = indent > 0 ? "\n" + String(repeating: " ", count: indent * level) : ""
-        switch self {
-        case .object(let members):
-            if members.isEmpty { out += "{}"; return }
-            out += "{"
-            for (i, (k, v)) in members.enumerated() {
-                out += (i > 0 ? "," : "") + pad
-                JSON.string(k).write(&out, indent: indent, level: level + 1)
-                out += indent > 0 ? ": " : ":"
-                v.write(&out, indent: indent, level: level + 1)
-            }
-            out += close + "}"
-        case .array(let items):
-            if items.isEmpty { out += "[]"; return }
-            out += "["
-            for (i, v) in items.enumerated() {
-                out += (i > 0 ? "," : "") + pad
-                v.write(&out, indent: indent, level: level + 1)
-            }
-            out += close + "]"
-        case .string(let s):
-            out += "\""
-            for u in s.unicodeScalars {
-                switch u {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                case "\r": out += "\\r"
-                case "\t": out += "\\t"
-                default:
-                    if u.value < 0x20 {
-                        let hex = String(u.value, radix: 16)
-                        out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                    } else {
-                        out.unicodeScalars.append(u)
-                    }
-                }
-            }
-            out += "\""
-        case .number(let d): out += d.isFinite ? NumberFormat.decimal(d) : "null"
-        case .int(let i): out += String(i)
-        case .bool(let b): out += b ? "true" : "false"
-        case .null: out += "null"
-        }
-    }
-}
+internal import BackfillStore
 
 /// The results file of `backfill run` (schema in docs/results-json.md).
 public enum ResultsJSON {
@@ -87,13 +20,13 @@ public enum ResultsJSON {
         for symbol in report.symbols {
             var cells: [(String, JSON)] = []
             for p in report.pairs where p.symbol == symbol {
-                let mark = p.failure != nil ? "✗" : (p.status == .complete ? "✓" : (p.status == .emptyGaps ? "~" : "✗"))
                 let percent = p.expected == 0 ? 100 : (Double(p.present) * 1000 / Double(p.expected)).rounded() / 10
                 cells.append(
                     (
                         p.timeframe.rawValue,
                         .object([
-                            ("mark", .string(mark)), ("status", .string(p.status.rawValue)), ("expected", .int(Int64(p.expected))),
+                            ("mark", .string(p.status.mark.rawValue)), ("status", .string(p.status.rawValue)),
+                            ("expected", .int(Int64(p.expected))),
                             ("present", .int(Int64(p.present))), ("percent", .number(percent)),
                         ])
                     ))
@@ -105,7 +38,11 @@ public enum ResultsJSON {
 
     public static func document(_ report: RunReport) -> JSON {
         let s = report.summary
-        let summary: JSON = .object([
+        var head: [(String, JSON)] = [
+            ("run_id", report.runId.map { .int($0) } ?? .null), ("status", .string(s.status.rawValue)),
+        ]
+        if let reason = report.stopReason { head.append(("stopped_by", .string(reason.rawValue))) }
+        let totals: [(String, JSON)] = [
             ("started_at", .string(UTCTime.iso(s.startedAt))), ("finished_at", .string(UTCTime.iso(s.finishedAt))),
             ("duration_seconds", .number(Double(s.finishedAt - s.startedAt) / 1000)),
             ("provider", .string(report.provider)),
@@ -118,7 +55,8 @@ public enum ResultsJSON {
             ("gaps_filled", .int(Int64(s.gapsFilled))), ("gaps_remaining", .int(Int64(s.gapsRemaining))),
             ("candles_inserted", .int(Int64(s.candlesInserted))), ("candles_updated", .int(Int64(s.candlesUpdated))),
             ("bad_rows_rejected", .int(Int64(s.badRowsRejected))), ("exit_code", .int(Int64(s.exitCode))),
-        ])
+        ]
+        let summary: JSON = .object(head + totals)
         let pairs: JSON = .array(
             report.pairs.map { p in
                 .object([
@@ -129,7 +67,7 @@ public enum ResultsJSON {
                     ("retries", .int(Int64(p.retries))), ("errors", .array(p.errors.map { .string($0) })),
                 ])
             })
-        return .object([
+        var document: [(String, JSON)] = [
             ("schema_version", .int(Int64(schemaVersion))),
             ("summary", summary),
             ("options", .object(report.options.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
@@ -137,7 +75,47 @@ public enum ResultsJSON {
             ("gaps_detected", .array(report.gapsDetected.map(gap))),
             ("gaps_remaining", .array(report.gapsRemaining.map(gap))),
             ("matrix", matrix(report)),
-            ("errors", .array(report.errors.map { .string($0) })),
+        ]
+        if !report.events.isEmpty { document.append(("events", .array(report.events.map(events)))) }
+        if let f = report.features { document.append(("features", features(f))) }
+        document.append(("errors", .array(report.errors.map { .string($0) })))
+        return .object(document)
+    }
+
+    /// One symbol's events-stage outcome.
+    static func events(_ o: EventOutcome) -> JSON {
+        .object([
+            ("symbol", .string(o.symbol.text)), ("splits", .int(Int64(o.splits))), ("dividends", .int(Int64(o.dividends))),
+            ("added", .int(Int64(o.added))), ("requests", .int(Int64(o.requests))), ("error", o.error.map { .string($0) } ?? .null),
         ])
+    }
+
+    /// The features stage's totals and its pairs.
+    static func features(_ f: FeatureSummary) -> JSON {
+        .object([
+            ("kernels", .string(f.kernels)), ("seconds", .number((f.seconds * 1000).rounded() / 1000)),
+            ("processed", .int(Int64(f.processed))),
+            (
+                "pairs",
+                .array(
+                    f.outcomes.map { o in
+                        .object([
+                            ("symbol", .string(o.pair.symbol.text)), ("timeframe", .string(o.pair.timeframe.rawValue)),
+                            ("processed", .int(Int64(o.processed))), ("inserted", .int(Int64(o.counts.inserted))),
+                            ("updated", .int(Int64(o.counts.updated))), ("error", o.error.map { .string($0) } ?? .null),
+                        ])
+                    })
+            ),
+        ])
+    }
+}
+
+extension RunRecord {
+    /// The runs-table row of a finished run.
+    init(_ report: RunReport, summary: String, id: Int64) {
+        self.init(
+            id: id, startedAt: report.summary.startedAt, finishedAt: report.summary.finishedAt,
+            status: report.summary.status.rawValue, pairs: report.pairs.count, candles: report.pairs.reduce(0) { $0 + $1.candles },
+            gaps: report.gapsRemaining.count, exitCode: report.summary.exitCode, summary: summary)
     }
 }

@@ -116,7 +116,7 @@ public final class LoadedProvider: @unchecked Sendable {
         guard version >> 16 == Self.hostABIVersion >> 16 else {
             throw .incompatibleVersion(path, plugin: version, host: Self.hostABIVersion)
         }
-        let needed = MemoryLayout<bf_provider_descriptor>.offset(of: \.fetch_events)! + MemoryLayout<UnsafeRawPointer>.size
+        let needed = ABILayout.end(of: \bf_provider_descriptor.fetch_events)
         guard Int(size) >= needed else { throw .descriptorTooShort(path, size: size, needed: needed) }
         let desc = d.pointee
         guard let namePointer = desc.name, !String(cString: namePointer).isEmpty else {
@@ -151,7 +151,7 @@ public final class LoadedProvider: @unchecked Sendable {
     private static func readOptions(
         _ d: UnsafePointer<bf_provider_descriptor>, size: Int, path: String
     ) throws(PluginLoadError) -> [OptionSpec] {
-        let needed = MemoryLayout<bf_provider_descriptor>.offset(of: \.options)! + MemoryLayout<UnsafeRawPointer>.size
+        let needed = ABILayout.end(of: \bf_provider_descriptor.options)
         guard size >= needed, let table = d.pointee.options else { return [] }
         var specs: [OptionSpec] = []
         var i = 0
@@ -201,9 +201,9 @@ private let hostLogCallback: @convention(c) (UnsafeMutableRawPointer?, Int32, Un
     let text = String(cString: message)
     let logLevel: Logger.Level =
         switch level {
-        case 0: .debug
-        case 1: .info
-        case 2: .warning
+        case Int32(BF_LOG_DEBUG): .debug
+        case Int32(BF_LOG_INFO): .info
+        case Int32(BF_LOG_WARNING): .warning
         default: .error
         }
     box.logger.log(level: logLevel, "\(text)", metadata: ["backfill.plugin": "\(box.path)"])

@@ -1,3 +1,5 @@
+internal import BackfillABI
+
 /// A provider call that did not deliver, as the host acts on it.
 ///
 /// The kinds mirror the ABI statuses; ``isRetryable`` says whether the host's retry policy applies.
@@ -29,12 +31,12 @@ public struct ProviderError: Error, CustomStringConvertible, Sendable, Equatable
     init(status: Int32, message: String, retryAfterMs: Int64) {
         let kind: Kind =
             switch status {
-            case 1: .noData
-            case 2: .rateLimited
-            case 3: .transient
-            case 4: .unauthorized
-            case 5: .notEntitled
-            case 6: .badRequest
+            case Int32(BF_NO_DATA): .noData
+            case Int32(BF_RATE_LIMITED): .rateLimited
+            case Int32(BF_TRANSIENT): .transient
+            case Int32(BF_UNAUTHORIZED): .unauthorized
+            case Int32(BF_NOT_ENTITLED): .notEntitled
+            case Int32(BF_BAD_REQUEST): .badRequest
             default: .permanent
             }
         let text = message.isEmpty ? "provider answered \(kind.rawValue) (status \(status))" : message

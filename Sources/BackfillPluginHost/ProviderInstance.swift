@@ -69,8 +69,10 @@ public final class ProviderInstance: @unchecked Sendable {
         var entries = zip(keys, values).map { bf_config_entry(key: UnsafePointer($0), value: UnsafePointer($1)) }
         var out: OpaquePointer?
         var message = [CChar](repeating: 0, count: 1024)
+        // The loader refused descriptors without create, destroy and fetch_candles.
+        guard let create = d.create else { throw ProviderError(kind: .permanent, message: "the plugin has no create function") }
         let status = entries.withUnsafeMutableBufferPointer { buf in
-            d.create!(buf.baseAddress, buf.count, &out, &message, message.count)
+            create(buf.baseAddress, buf.count, &out, &message, message.count)
         }
         guard status == Int32(BF_OK), let out else {
             throw ProviderError(
@@ -127,7 +129,8 @@ public final class ProviderInstance: @unchecked Sendable {
                                 reserved: 0, retry_after_ms: -1, next_cursor: cursorBuffer.baseAddress,
                                 next_cursor_capacity: cursorBuffer.count, message: messageBuffer.baseAddress,
                                 message_capacity: messageBuffer.count)
-                            let s = provider.descriptor.pointee.fetch_candles!(instance, &req, &sink, &result)
+                            guard let fetch = provider.descriptor.pointee.fetch_candles else { return Int32(BF_PERMANENT) }
+                            let s = fetch(instance, &req, &sink, &result)
                             batch.count = Int(min(result.count, limit))
                             retryAfter = result.retry_after_ms
                             rejectedRows = Int(result.rejected)
@@ -222,7 +225,7 @@ private let eventCallback: @convention(c) (UnsafeMutableRawPointer?, UnsafePoint
     let collector = Unmanaged<EventCollector>.fromOpaque(context).takeUnretainedValue()
     // Read only the fields the plugin's struct_size covers (it may be an older, shorter event).
     let e = event.pointee
-    guard Int(e.struct_size) >= MemoryLayout<bf_event>.offset(of: \.currency)! else { return Int32(BF_BAD_REQUEST) }
+    guard Int(e.struct_size) >= ABILayout.start(of: \bf_event.currency) else { return Int32(BF_BAD_REQUEST) }
     let currency = withUnsafeBytes(of: e.currency) { raw in
         String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
     }

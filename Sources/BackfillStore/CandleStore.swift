@@ -135,26 +135,50 @@ public protocol CandleStore: AnyObject {
     func events(symbol: Symbol) throws(StoreError) -> [StoredEvent]
 
     // Runs
-    /// Records the start of a run; returns its id.
+    /// Records the start of a run (status `running`); returns its id.
     func beginRun(startedAt: Int64, options: String) throws(StoreError) -> Int64
-    /// Records the end of a run with its summary (JSON text).
-    func finishRun(_ id: Int64, finishedAt: Int64, status: String, summary: String) throws(StoreError)
+    /// Records the end of a run: its finish time, status, totals and results document.
+    func finishRun(_ record: RunRecord) throws(StoreError)
+    /// Marks every run still `running` as `abandoned` (call it holding the run lock: no live
+    /// process is then running one); returns how many it marked.
+    func markAbandonedRuns(finishedAt: Int64) throws(StoreError) -> Int
+    /// The newest `limit` runs, newest first.
+    func runs(limit: Int) throws(StoreError) -> [RunRecord]
 
     /// Takes the database's run lock (one `backfill run` at a time); false when another holds it.
     func tryLockRun() throws(StoreError) -> Bool
     /// Releases the run lock.
     func unlockRun() throws(StoreError)
+    /// Whether another connection or process holds the run lock now (without taking it).
+    func runLockHeldElsewhere() throws(StoreError) -> Bool
+
+    /// Told when the connection to the database is lost and when it is back (PostgreSQL); set it
+    /// before use, from the task that uses the store.
+    var connectionEvents: (@Sendable (ConnectionEvent) -> Void)? { get set }
+}
+
+/// A database connection lost and re-established while working.
+public enum ConnectionEvent: Sendable {
+    /// The connection dropped; it is retried for up to `budget` seconds before the operation fails.
+    case lost(message: String, budget: Double)
+    /// The connection works again after `seconds`; the operation in flight was sent again.
+    case restored(seconds: Double)
 }
 
 /// Opens a store for a URL, creating or migrating the schema.
 public enum Stores {
+    /// How long a store waits by default for a lost connection or a busy database, in seconds.
+    public static let defaultRetrySeconds = 60.0
+
     /// Opens the database at `url` and brings its schema to the current version.
     ///
+    /// - Parameter retrySeconds: how long a lost PostgreSQL connection is retried (with backoff)
+    ///   and how long SQLite waits for another process's write lock, before an operation fails.
     /// - Throws: ``StoreError`` with a one-line message (password redacted).
-    public static func open(_ url: DatabaseURL) throws(StoreError) -> any CandleStore {
+    public static func open(_ url: DatabaseURL, retrySeconds: Double = defaultRetrySeconds) throws(StoreError) -> any CandleStore {
         switch url {
-        case .sqlite(let path): try SQLiteStore(path: path)
-        case .postgres: try PostgresStore(url: url)
+        case .sqlite(let path): try SQLiteStore(path: path, busySeconds: retrySeconds)
+        case .postgres: try PostgresStore(url: url, retrySeconds: retrySeconds)
         }
     }
 }

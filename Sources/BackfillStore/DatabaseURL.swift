@@ -54,8 +54,9 @@ public enum DatabaseURL: Sendable, Equatable, CustomStringConvertible {
         return result
     }
 
-    /// The password in a PostgreSQL URL, if any (to scrub it from server messages).
-    var password: String? {
+    /// The password in a PostgreSQL URL, if any (to scrub it from server messages and to mask it
+    /// in everything a command writes).
+    public var password: String? {
         guard case .postgres(let url) = self, let scheme = url.firstRange(of: "://") else { return nil }
         let after = url[scheme.upperBound...]
         let end = after.firstIndex { $0 == "/" || $0 == "?" } ?? after.endIndex

@@ -1,3 +1,5 @@
+internal import BackfillCore
+
 /// The database schema, per dialect, and its version history.
 ///
 /// Candles are keyed by a small integer series id (one per symbol/timeframe) and the bar's start in
@@ -5,7 +7,7 @@
 /// docs/performance.md). The `candles_view` view shows symbol and timeframe names for people.
 enum Schema {
     /// The version this program writes. A database at a higher version is refused.
-    static let currentVersion = 1
+    static let currentVersion = 2
 
     enum Dialect { case sqlite, postgres }
 
@@ -17,7 +19,7 @@ enum Schema {
         let serial = d == .sqlite ? "INTEGER PRIMARY KEY" : "SERIAL PRIMARY KEY"
         let bigserial = d == .sqlite ? "INTEGER PRIMARY KEY" : "BIGSERIAL PRIMARY KEY"
         let withoutRowid = d == .sqlite ? " WITHOUT ROWID" : ""
-        let features = ["ret_1", "logret_1", "vol_20", "atr_14", "natr_14", "sma_20", "ema_20", "rsi_14", "slope_20"]
+        let features = FeatureBatch.names
         let barTime =
             d == .sqlite
             ? "strftime('%Y-%m-%dT%H:%M:%SZ', c.ts / 1000, 'unixepoch') AS bar_time"
@@ -65,9 +67,16 @@ enum Schema {
         ]
     }
 
+    /// Version 2: the runs table keeps each run's totals (pairs, candles, gaps remaining, exit
+    /// code) beside its results document, for `backfill runs`.
+    static func version2(_ d: Dialect) -> [String] {
+        let int = d == .sqlite ? "INTEGER" : "BIGINT"
+        return ["pairs", "candles", "gaps", "exit_code"].map { "ALTER TABLE runs ADD COLUMN \($0) \(int)" }
+    }
+
     /// Migrations by the version they produce.
     static func migrations(_ d: Dialect) -> [(version: Int, statements: [String])] {
-        [(1, version1(d))]
+        [(1, version1(d)), (2, version2(d))]
     }
 
     /// The message for a database written by a newer Backfill.

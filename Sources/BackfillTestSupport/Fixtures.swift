@@ -37,6 +37,20 @@ public enum Fixtures {
 
     /// The shared ABI header folder, for compiling C plugins outside SwiftPM.
     public static var abiIncludeDir: String { packageRoot + "/CSources/BackfillABI/include" }
+
+    /// A field of a fixture file as a number (`try Fixtures.value(f[0]) as Int64`).
+    ///
+    /// - Throws: ``BadField`` naming the text when it is not one.
+    public static func value<T: LosslessStringConvertible>(_ text: some StringProtocol) throws -> T {
+        guard let v = T(String(text)) else { throw BadField(text: String(text)) }
+        return v
+    }
+
+    /// A fixture field that does not parse.
+    public struct BadField: Error, CustomStringConvertible {
+        public let text: String
+        public var description: String { "not a number in a fixture: '\(text)'" }
+    }
 }
 
 /// A temporary folder removed when the value is released.

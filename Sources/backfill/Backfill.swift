@@ -1,5 +1,6 @@
 import ArgumentParser
 import BackfillPluginHost
+import BackfillPresentation
 import Logging
 
 #if canImport(Glibc)
@@ -25,23 +26,21 @@ struct Backfill: AsyncParsableCommand {
             """,
         version: version,
         subcommands: [
-            Run.self, Features.self, Events.self, Symbols.self, Matrix.self, Gaps.self, Export.self, CalendarCommand.self, Providers.self,
-            Fetch.self, Bench.self,
+            Run.self, Runs.self, Features.self, Events.self, Symbols.self, Matrix.self, Gaps.self, Export.self, CalendarCommand.self,
+            Providers.self, Fetch.self, Bench.self,
         ])
 
-    /// Runs the parsed command and turns every failure into one line on stderr and an exit code:
-    /// 2 for usage and configuration errors, 1 for work that failed.
+    /// Runs the parsed command and turns every failure into one line on stderr (in the command's
+    /// log format) and an exit code: 2 for usage and configuration errors, 1 for work that failed.
     static func main() async {
+        var presenter = Presenter(format: .text, quiet: false)
         do {
-            var command = try parseAsRoot()
-            if var asyncCommand = command as? any AsyncParsableCommand {
-                try await asyncCommand.run()
-            } else {
-                try command.run()
-            }
+            let command = try parseAsRoot()
+            presenter = Self.presenter(of: command) ?? presenter
+            try await run(command)
             terminate(0)
         } catch let failure as CLIFailure {
-            if !failure.message.isEmpty { Terminal.error(failure.message) }
+            if !failure.message.isEmpty { presenter.error(failure.message) }
             terminate(failure.exitCode)
         } catch {
             let code = exitCode(for: error)
@@ -50,10 +49,27 @@ struct Backfill: AsyncParsableCommand {
                 terminate(0)
             }
             if code.rawValue == 1 || code == .validationFailure {
-                Terminal.error("\(message(for: error)) (see 'backfill help')")
+                presenter.error("\(message(for: error)) (see 'backfill help')")
                 terminate(2)
             }
             terminate(code.rawValue)
+        }
+    }
+}
+
+extension Backfill {
+    /// The presentation a command's output options ask for.
+    static func presenter(of command: any ParsableCommand) -> Presenter? {
+        (command as? any PresentingCommand)?.output.presenter()
+    }
+
+    /// Runs a parsed command, async or not.
+    static func run(_ command: sending any ParsableCommand) async throws {
+        var command = command
+        if var asyncCommand = command as? any AsyncParsableCommand {
+            try await asyncCommand.run()
+        } else {
+            try command.run()
         }
     }
 }
@@ -79,12 +95,16 @@ struct PluginOptions: ParsableArguments {
     @Flag(name: .shortAndLong, help: "Log more (plugin messages, each request).")
     var verbose = false
 
-    /// Loads the plugins from the flags, the environment and the executable's folder.
-    func registry() -> PluginRegistry {
+    /// Loads the plugins from the flags, the environment and the executable's folder; plugins
+    /// log through `logger`.
+    func registry(logger: Logger) -> PluginRegistry {
         PluginRegistry(
             pluginDirs: pluginDirs, environment: Environment.all, executableDir: PluginRegistry.executableDirectory(),
-            logger: Terminal.logger(verbose: verbose))
+            logger: logger)
     }
+
+    /// The registry, logging as plain text on stderr.
+    func registry() -> PluginRegistry { registry(logger: Presenter(format: .text, quiet: false).logger(verbose: verbose)) }
 }
 
 /// Flushes output and ends the process with `code`, without running exit handlers.

@@ -2,6 +2,7 @@ import ArgumentParser
 import BackfillCore
 import BackfillOrchestrator
 import BackfillPluginHost
+import BackfillPresentation
 import BackfillStore
 import Foundation
 
@@ -94,12 +95,12 @@ struct Bench: AsyncParsableCommand {
                         ("peak_rss_mb", .number((peakMB * 10).rounded() / 10)),
                     ]).text())
             } else {
-                print("\(store.backend): \(Orchestrator.group(candles)) candles in batches of \(Orchestrator.group(batch))")
+                print("\(store.backend): \(Format.group(candles)) candles in batches of \(Format.group(batch))")
                 print(
-                    "  new rows:         \(String(format: "%.2f", insert.seconds)) s  \(Orchestrator.group(Int(insertRate))) candles/s (inserted \(insert.counts.inserted))"
+                    "  new rows:         \(String(format: "%.2f", insert.seconds)) s  \(Format.group(Int(insertRate))) candles/s (inserted \(insert.counts.inserted))"
                 )
                 print(
-                    "  conflicting rows: \(String(format: "%.2f", update.seconds)) s  \(Orchestrator.group(Int(updateRate))) candles/s (updated \(update.counts.updated))"
+                    "  conflicting rows: \(String(format: "%.2f", update.seconds)) s  \(Format.group(Int(updateRate))) candles/s (updated \(update.counts.updated))"
                 )
                 print("  peak RSS: \(String(format: "%.1f", peakMB)) MB")
             }
@@ -138,28 +139,27 @@ struct ProviderBench: AsyncParsableCommand {
     func run() async throws {
         let request = try makeRequest()
         guard pageSize > 0, runs > 0 else { throw CLIFailure.usage("--page-size and --runs must be above 0") }
-        let instance = try provider.instance(registry: plugins.registry())
+        let (instance, _) = try provider.instance(plugins: plugins, presenter: Presenter(format: .text, quiet: false))
+        // No rate limit (a benchmark of the provider itself), the run's retries.
+        let caller = ProviderCaller(limiter: RateLimiter(rate: 0), policy: RetryPolicy())
         let batch = CandleBatch(capacity: min(pageSize, instance.provider.maxPageRows))
         var samples: [(seconds: Double, candles: Int, pages: Int)] = []
         for _ in 0..<runs {
-            var cursor: String?
             var candles = 0, pages = 0
             let t0 = DispatchTime.now().uptimeNanoseconds
-            repeat {
-                switch instance.fetchPageBlocking(request, cursor: cursor, into: batch) {
-                case .success(let page):
+            do {
+                _ = try await caller.eachPage(of: request, from: instance, into: batch) { page in
                     candles += page.count
                     pages += 1
-                    cursor = page.nextCursor
-                case .failure(let error):
-                    throw CLIFailure.failed("\(request.symbol) \(request.timeframe): \(error)")
                 }
-            } while cursor != nil
+            } catch {
+                throw CLIFailure.failed("\(request.symbol) \(request.timeframe): \(error)")
+            }
             samples.append((Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9, candles, pages))
         }
         let median = samples.sorted { $0.seconds < $1.seconds }[samples.count / 2]
         print(
-            "\(instance.provider.name): \(Orchestrator.group(median.candles)) candles in \(median.pages) pages, median \(String(format: "%.3f", median.seconds)) s = \(Orchestrator.group(Int(Double(median.candles) / median.seconds))) candles/s"
+            "\(instance.provider.name): \(Format.group(median.candles)) candles in \(median.pages) pages, median \(String(format: "%.3f", median.seconds)) s = \(Format.group(Int(Double(median.candles) / median.seconds))) candles/s"
         )
     }
 }

@@ -2,7 +2,7 @@ import ArgumentParser
 import BackfillCore
 import BackfillFeatures
 import BackfillKernels
-import BackfillOrchestrator
+import BackfillPresentation
 import Foundation
 
 /// `backfill bench kernels`: the feature kernels' throughput against this machine's memory ceiling.
@@ -43,7 +43,7 @@ struct KernelBench: AsyncParsableCommand {
         // Every column on a 64-byte boundary (as FeatureBatch allocates them), first touched here, untimed.
         let inputs = (0..<5).map { k in
             let p = FeatureBatch.alignedColumn(n)
-            cols[k].withUnsafeBufferPointer { p.initialize(from: $0.baseAddress!, count: n) }
+            cols[k].withUnsafeBufferPointer { if let base = $0.baseAddress { p.initialize(from: base, count: n) } }
             return p
         }
         cols = []
@@ -132,17 +132,17 @@ struct KernelBench: AsyncParsableCommand {
                 ]).text())
             return
         }
-        print("\(Orchestrator.group(n)) candles, median of \(runs) runs, single thread")
+        print("\(Format.group(n)) candles, median of \(runs) runs, single thread")
         print(
             String(
                 format: "memory: triad %.1f GB/s; trivial fused pass (5 in, 9 out) %@ candles/s", triadGBs,
-                Orchestrator.group(Int(trivialRate))))
+                Format.group(Int(trivialRate))))
         print("measure               path     candles/s       of trivial pass")
         for r in results.dropFirst(2) {
             let rate = Double(n) / r.seconds
             let name = r.name.padding(toLength: 22, withPad: " ", startingAt: 0)
             let path = r.path.padding(toLength: 9, withPad: " ", startingAt: 0)
-            let rateText = Orchestrator.group(Int(rate)).padding(toLength: 16, withPad: " ", startingAt: 0)
+            let rateText = Format.group(Int(rate)).padding(toLength: 16, withPad: " ", startingAt: 0)
             print("\(name)\(path)\(rateText)\(String(format: "%.0f%%", rate / trivialRate * 100))")
         }
     }

@@ -1,13 +1,27 @@
 import ArgumentParser
+import BackfillCore
 import BackfillStore
 
-/// `--database`, with `DATABASE_URL` and the embedded SQLite default behind it.
+/// `--database` (with `DATABASE_URL` and the embedded SQLite default behind it) and
+/// `--db-retry-seconds`.
 struct DatabaseOptions: ParsableArguments {
     @Option(
         help: ArgumentHelp(
             "Where candles are stored: sqlite:PATH or postgres://user@host:port/db (default: DATABASE_URL, else sqlite:backfill.sqlite).",
             valueName: "url"))
     var database: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "How long a lost PostgreSQL connection is retried (and SQLite waits for another process's write lock) before work fails.",
+            valueName: "seconds"))
+    var dbRetrySeconds: Double = Stores.defaultRetrySeconds
+
+    func validate() throws {
+        guard dbRetrySeconds >= 0, dbRetrySeconds <= 86_400, dbRetrySeconds.isFinite else {
+            throw CLIFailure.usage("--db-retry-seconds must be 0 to 86400 (got \(NumberFormat.decimal(dbRetrySeconds)))")
+        }
+    }
 
     /// The URL the user chose.
     func url() throws(CLIFailure) -> DatabaseURL {
@@ -16,9 +30,11 @@ struct DatabaseOptions: ParsableArguments {
     }
 
     /// Opens the store (creating or migrating the schema).
-    func open() throws(CLIFailure) -> any CandleStore {
-        let url = try url()
-        do { return try Stores.open(url) } catch { throw CLIFailure.store(error) }
+    func open() throws(CLIFailure) -> any CandleStore { try open(try url()) }
+
+    /// Opens the store at `url`.
+    func open(_ url: DatabaseURL) throws(CLIFailure) -> any CandleStore {
+        do { return try Stores.open(url, retrySeconds: dbRetrySeconds) } catch { throw CLIFailure.store(error) }
     }
 }
 

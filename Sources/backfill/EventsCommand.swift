@@ -2,10 +2,12 @@ import ArgumentParser
 import BackfillCore
 import BackfillOrchestrator
 import BackfillPluginHost
+import BackfillPresentation
 import BackfillStore
 
-/// `backfill events`: splits and dividends from the provider into the corporate-events table.
-struct Events: AsyncParsableCommand {
+/// `backfill events`: splits and dividends from the provider into the corporate-events table
+/// (the same fetcher as the run's events stage).
+struct Events: AsyncParsableCommand, PresentingCommand {
     static let configuration = CommandConfiguration(
         abstract: "Fetch splits and dividends and store them (export candles --adjusted applies them).",
         discussion: "Default range: ex dates from 1990-01-01 to a year from today (declared future dividends).")
@@ -17,19 +19,24 @@ struct Events: AsyncParsableCommand {
     @Option(help: "Last ex date (UTC, exclusive; default a year from today).") var end: String?
     @Option(help: "Requests per second (default: the provider's declared rate).") var rate: Double?
     @OptionGroup var db: DatabaseOptions
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        if let rate, !(rate > 0 && rate.isFinite) { throw CLIFailure.usage("--rate must be a number above 0") }
+    }
 
     func run() async throws {
+        let presenter = output.presenter()
         let (a, b) = try Self.range(start, end)
-        let store = try db.open()
+        let url = try db.url()
+        presenter.output.hide([url.password].compactMap { $0 })
+        let store = try db.open(url)
         let records = try PairSelection.resolve(symbols, store)
-        let instance = try provider.instance(registry: plugins.registry())
-        if let rate, !(rate > 0 && rate.isFinite) { throw CLIFailure.usage("--rate must be a number above 0") }
-        let observer = ConsoleObserver()
-        observer.stage("CORPORATE EVENTS (\(instance.provider.name))")
-        let fetcher = EventFetcher(
-            instance: instance, store: StoreWriter(store), limiter: RateLimiter(rate: rate ?? instance.provider.defaultRate),
-            retryPolicy: RetryPolicy(), observer: observer)
-        let outcomes = await fetcher.fetch(records, start: a, end: b)
+        let (instance, _) = try provider.instance(plugins: plugins, presenter: presenter)
+        let caller = ProviderCaller(
+            limiter: RateLimiter(rate: rate ?? instance.provider.defaultRate), policy: RetryPolicy(), emit: presenter.emit)
+        let fetcher = EventFetcher(instance: instance, store: StoreQueue(store), caller: caller)
+        let outcomes = await fetcher.fetch(records, start: a, end: b, standalone: true)
         if outcomes.contains(where: { $0.error != nil }) { throw CLIFailure(message: "", exitCode: 1) }
     }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BackfillCore
 import BackfillPluginHost
+import BackfillPresentation
 
 /// `backfill providers`: what plugins were found, and which files failed to load and why.
 struct Providers: AsyncParsableCommand {
@@ -26,7 +27,7 @@ struct Providers: AsyncParsableCommand {
             if !p.summary.isEmpty { print("  \(p.summary)") }
             print("  capabilities: \(p.capabilities)")
             print("  timeframes:   \(p.timeframes.map(\.rawValue).joined(separator: " "))")
-            print("  default rate: \(p.defaultRate == 0 ? "unlimited" : "\(formatRate(p.defaultRate)) requests/s")")
+            print("  default rate: \(p.defaultRate == 0 ? "unlimited" : "\(Format.rate(p.defaultRate)) requests/s")")
             print(
                 "  bars:         daily at \(p.dailyStampsNewYorkMidnight ? "00:00 New York" : "00:00 UTC"), 4h from \(p.fourHourAnchorNewYork ? "00:00 New York" : "00:00 UTC")"
             )
@@ -50,11 +51,4 @@ struct Providers: AsyncParsableCommand {
             for dir in registry.searched { print("  \(dir)") }
         }
     }
-}
-
-/// A rate as people read it: `0.083` (5/min), `2.5`, `100`.
-func formatRate(_ r: Double) -> String {
-    if r == r.rounded() { return String(Int(r)) }
-    let text = String(r)
-    return text.count > 6 ? String((r * 1000).rounded() / 1000) : text
 }

@@ -3,6 +3,7 @@ import BackfillCalendar
 import BackfillCore
 import BackfillOrchestrator
 import BackfillPluginHost
+import BackfillPresentation
 import BackfillStore
 
 /// What `matrix` and `gaps` share: which pairs, which range, whose stamping rules, from the store alone.
@@ -17,7 +18,7 @@ struct StoreReport: ParsableArguments {
     var provider: String?
 
     /// Detects the gaps of every selected pair from the store.
-    func detect() throws(CLIFailure) -> (symbols: [Symbol], timeframes: [Timeframe], cells: [String: PairCompleteness]) {
+    func detect() throws(CLIFailure) -> (symbols: [Symbol], timeframes: [Timeframe], cells: [PairKey: PairCompleteness]) {
         let (start, end) = try range.resolve()
         let timeframes = try selection.timeframeList()
         let store = try db.open()
@@ -32,18 +33,12 @@ struct StoreReport: ParsableArguments {
             }
         }
         let detector = GapDetector(stamping: stamping, provider: provider, settleFrom: try range.settleFrom())
-        var cells: [String: PairCompleteness] = [:]
-        for s in symbols {
-            for tf in timeframes {
-                do {
-                    cells["\(s.symbol)/\(tf)"] = try detector.detect(
-                        store: store, symbol: s.symbol, assetClass: s.assetClass, timeframe: tf, start: start, end: end)
-                } catch {
-                    throw CLIFailure.store(error)
-                }
-            }
+        do {
+            let cells = try detector.detect(store: store, symbols: symbols, timeframes: timeframes, start: start, end: end)
+            return (symbols.map(\.symbol), timeframes, cells)
+        } catch {
+            throw CLIFailure.store(error)
         }
-        return (symbols.map(\.symbol), timeframes, cells)
     }
 }
 
@@ -59,12 +54,10 @@ struct Matrix: AsyncParsableCommand {
     func run() async throws {
         let (symbols, timeframes, cells) = try report.detect()
         print(
-            MatrixPrinter.text(
-                symbols: symbols, timeframes: timeframes,
-                cell: { s, tf in
-                    cells["\(s)/\(tf)"].map { ($0.mark, $0.percent) }
-                }, percent: percent))
-        if cells.values.contains(where: { $0.mark == "✗" }) { throw CLIFailure(message: "", exitCode: 1) }
+            MatrixText.text(
+                symbols: symbols, timeframes: timeframes, cell: { s, tf in cells[PairKey(s, tf)].map { ($0.mark, $0.percent) } },
+                percent: percent))
+        if cells.values.contains(where: { $0.mark == .holes }) { throw CLIFailure(message: "", exitCode: 1) }
     }
 }
 
@@ -82,7 +75,7 @@ struct Gaps: AsyncParsableCommand {
     func run() async throws {
         let (symbols, timeframes, cells) = try report.detect()
         var gaps: [Gap] = []
-        for s in symbols { for tf in timeframes { gaps += cells["\(s)/\(tf)"]?.gaps ?? [] } }
+        for s in symbols { for tf in timeframes { gaps += cells[PairKey(s, tf)]?.gaps ?? [] } }
         if json {
             print(JSON.array(gaps.map(ResultsJSON.gap)).text(indent: 2))
         } else {

@@ -1,5 +1,6 @@
 import BackfillCalendar
 import BackfillCore
+import BackfillTestSupport
 import Foundation
 import Testing
 
@@ -14,7 +15,7 @@ struct CalendarTests {
 
     static func timestamps(_ file: String) throws -> [Int64] {
         try String(contentsOfFile: root + "/Fixtures/replay/" + file, encoding: .utf8)
-            .split(separator: "\n").dropFirst().map { Int64($0.prefix { $0 != "," })! }
+            .split(separator: "\n").dropFirst().map { try Fixtures.value($0.prefix { $0 != "," }) }
     }
 
     @Test("NYSE sessions 2000-2021 equal the days SPY traded (5,345 sessions)")

@@ -15,12 +15,12 @@ struct Reference {
         let text = try String(contentsOfFile: Fixtures.fixturesDir + "/features/\(name).csv", encoding: .utf8)
         for line in text.split(separator: "\n").dropFirst() {
             let f = line.split(separator: ",", omittingEmptySubsequences: false)
-            ts.append(Int64(f[0])!)
-            open.append(Double(f[1])!)
-            high.append(Double(f[2])!)
-            low.append(Double(f[3])!)
-            close.append(Double(f[4])!)
-            for k in 0..<9 { talib[k].append(f[5 + k].isEmpty ? .nan : Double(f[5 + k])!) }
+            ts.append(try Fixtures.value(f[0]))
+            open.append(try Fixtures.value(f[1]))
+            high.append(try Fixtures.value(f[2]))
+            low.append(try Fixtures.value(f[3]))
+            close.append(try Fixtures.value(f[4]))
+            for k in 0..<9 { talib[k].append(f[5 + k].isEmpty ? .nan : try Fixtures.value(f[5 + k])) }
         }
     }
 

@@ -47,8 +47,8 @@ struct ReplayProviderTests {
     /// The rows of a CSV fixture in [start, end), parsed independently of the plugin.
     static func expected(_ path: String, _ start: Int64, _ end: Int64) throws -> [Candle] {
         let text = try String(contentsOfFile: path, encoding: .utf8)
-        return text.split(separator: "\n").dropFirst().compactMap { line in
-            let f = line.split(separator: ",").map { Double($0)! }
+        return try text.split(separator: "\n").dropFirst().compactMap { line in
+            let f: [Double] = try line.split(separator: ",").map { try Fixtures.value($0) }
             let ts = Int64(f[0])
             guard ts >= start, ts < end else { return nil }
             return Candle(ts: ts, open: f[1], high: f[2], low: f[3], close: f[4], volume: f[5])

@@ -29,8 +29,25 @@ struct StoreContractTests {
     func schema(_ backend: TestBackend) throws {
         let db = try TestDatabase(backend)
         defer { withExtendedLifetime(db) {} }
-        #expect(try db.open().schemaVersion() == 1)
-        #expect(try db.open().schemaVersion() == 1)
+        #expect(try db.open().schemaVersion() == 2)
+        #expect(try db.open().schemaVersion() == 2)
+    }
+
+    @Test("a version 1 database is migrated to version 2 on open: its runs are kept and gain their totals", arguments: backends)
+    func migrateFromVersion1(_ backend: TestBackend) throws {
+        let db = try TestDatabase(backend)
+        defer { withExtendedLifetime(db) {} }
+        _ = try db.open()
+        // Back to version 1's runs table, with one finished run in it.
+        for column in ["pairs", "candles", "gaps", "exit_code"] { try db.sql("ALTER TABLE runs DROP COLUMN \(column)") }
+        try db.sql("UPDATE backfill_meta SET value = '1' WHERE key = 'schema_version'")
+        try db.sql("INSERT INTO runs (started_at, finished_at, status, options, summary) VALUES (1, 2, 'complete', '{}', '{}')")
+        let store = try db.open()
+        #expect(try store.schemaVersion() == 2)
+        let runs = try store.runs(limit: 5)
+        #expect(runs.count == 1 && runs[0].status == "complete" && runs[0].finishedAt == 2 && runs[0].exitCode == nil)
+        try store.finishRun(RunRecord(id: runs[0].id, startedAt: 1, finishedAt: 3, status: "complete", pairs: 2, exitCode: 0))
+        #expect(try store.runs(limit: 5)[0].pairs == 2)
     }
 
     @Test("a database from a newer Backfill is refused with a message", arguments: backends)
@@ -44,7 +61,7 @@ struct StoreContractTests {
             Issue.record("expected the newer schema to be refused")
         } catch let error as StoreError {
             #expect(error.kind == .schema)
-            #expect(error.message == "the database's schema is version 7, newer than this backfill understands (1); upgrade backfill")
+            #expect(error.message == "the database's schema is version 7, newer than this backfill understands (2); upgrade backfill")
         }
     }
 
@@ -172,19 +189,41 @@ struct StoreContractTests {
         #expect(try store.events(symbol: s) == [div, split])
     }
 
-    @Test("runs are recorded; one run lock per database", arguments: backends)
+    @Test("runs are recorded and listed; one run lock per database, testable without taking it", arguments: backends)
     func runsAndLock(_ backend: TestBackend) throws {
         let db = try TestDatabase(backend)
         defer { withExtendedLifetime(db) {} }
         let a = try db.open(), b = try db.open()
         let id = try a.beginRun(startedAt: 5, options: "{}")
-        try a.finishRun(id, finishedAt: 9, status: "complete", summary: "{\"ok\":true}")
+        try a.finishRun(
+            RunRecord(
+                id: id, startedAt: 5, finishedAt: 9, status: "complete", pairs: 4, candles: 120, gaps: 1, exitCode: 0,
+                summary: "{\"ok\":true}"))
         #expect(
-            try db.sql("SELECT status || ' ' || summary FROM runs").trimmingCharacters(in: .whitespacesAndNewlines)
-                == "complete {\"ok\":true}")
+            try db.sql("SELECT status || ' ' || summary || ' ' || pairs || ' ' || candles || ' ' || gaps || ' ' || exit_code FROM runs")
+                .trimmingCharacters(in: .whitespacesAndNewlines) == "complete {\"ok\":true} 4 120 1 0")
+        // A run left running (its process died) is marked abandoned by whoever holds the lock next.
+        let dead = try a.beginRun(startedAt: 20, options: "{}")
+        let listed = try b.runs(limit: 10)
+        #expect(listed.map(\.id) == [dead, id])
+        #expect(listed[0].status == "running" && listed[0].finishedAt == nil && listed[0].exitCode == nil)
+        #expect(
+            listed[1]
+                == RunRecord(
+                    id: id, startedAt: 5, finishedAt: 9, status: "complete", pairs: 4, candles: 120, gaps: 1, exitCode: 0,
+                    summary: "{\"ok\":true}"))
+        #expect(try b.runs(limit: 1).count == 1)
+        #expect(try a.markAbandonedRuns(finishedAt: 30) == 1)
+        #expect(try a.runs(limit: 10).first?.status == "abandoned")
+        #expect(try a.markAbandonedRuns(finishedAt: 31) == 0)
+
+        #expect(try !b.runLockHeldElsewhere())
         #expect(try a.tryLockRun())
+        #expect(try b.runLockHeldElsewhere())
+        #expect(try !a.runLockHeldElsewhere())  // its own lock
         #expect(try !b.tryLockRun())
         try a.unlockRun()
+        #expect(try !b.runLockHeldElsewhere())
         #expect(try b.tryLockRun())
         try b.unlockRun()
     }

@@ -86,9 +86,9 @@ final class PGConnection {
     /// Sends `data` as the body of a COPY ... FROM STDIN started by ``execute(_:_:)``, then ends it.
     func copy(_ data: UnsafeRawBufferPointer, _ sql: String) throws(StoreError) {
         var offset = 0
-        while offset < data.count {
+        while offset < data.count, let base = data.baseAddress {
             let n = min(1 << 20, data.count - offset)
-            let rc = PQputCopyData(handle, data.baseAddress!.advanced(by: offset).assumingMemoryBound(to: CChar.self), Int32(n))
+            let rc = PQputCopyData(handle, base.advanced(by: offset).assumingMemoryBound(to: CChar.self), Int32(n))
             guard rc == 1 else { throw error(nil, sql) }
             offset += n
         }

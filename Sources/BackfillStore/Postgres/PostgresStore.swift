@@ -1,11 +1,19 @@
 public import BackfillCore
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// The PostgreSQL store, through libpq.
 ///
 /// Candle batches go through binary `COPY ... FROM STDIN` into a temporary staging table, then one
 /// `INSERT ... ON CONFLICT DO UPDATE` moves them into `candles`, with the coverage record in the
-/// same transaction. A dropped connection rolls the batch back; the next write reconnects once.
-/// The run lock is a session advisory lock, released by the server if the process dies.
+/// same transaction. A dropped connection (a server restart, a network cut) rolls the batch back
+/// on the server; every operation then reconnects with backoff for up to `retrySeconds` and is
+/// sent again whole, so a restart in the middle of a run costs a pause, not the run.
+/// The run lock is a session advisory lock per schema, released by the server if the process dies.
 public final class PostgresStore: CandleStore {
     public let backend = "postgres"
     let conn: PGConnection
@@ -13,19 +21,30 @@ public final class PostgresStore: CandleStore {
     private var stagingReady = false
     private var copyBuffer: [UInt8] = []
     private var holdsRunLock = false
-    /// The advisory lock key of `backfill run` (an arbitrary constant: "BFRUN").
-    static let runLockKey: Int64 = 0x4246_5255_4E
+    /// How long a lost connection is retried before an operation fails.
+    let retrySeconds: Double
+    public var connectionEvents: (@Sendable (ConnectionEvent) -> Void)?
+    /// The advisory lock key that serializes schema migrations (an arbitrary constant: "BFRUO").
+    static let migrationLockKey: Int64 = 0x4246_5255_4F
+    /// The run lock: two int4 keys, this constant ("BFRU") and the schema's hash, so runs on
+    /// different schemas of one database do not exclude each other.
+    static let runLockClass: Int32 = 0x4246_5255
+    static let runLockArguments = "\(runLockClass), hashtext(current_schema())"
 
     /// Connects and migrates the schema.
-    public init(url: DatabaseURL) throws(StoreError) {
+    ///
+    /// - Parameter retrySeconds: how long a lost connection is retried (with backoff) before
+    ///   an operation fails.
+    public init(url: DatabaseURL, retrySeconds: Double = Stores.defaultRetrySeconds) throws(StoreError) {
         conn = try PGConnection(url: url)
+        self.retrySeconds = max(0, retrySeconds)
         try migrate()
     }
 
     private func migrate() throws(StoreError) {
         // Two processes migrating at once must not both create tables: serialize on a lock.
         try transaction { () throws(StoreError) in
-            try conn.execute("SELECT pg_advisory_xact_lock(\(Self.runLockKey + 1))")
+            try conn.execute("SELECT pg_advisory_xact_lock(\(Self.migrationLockKey))")
             try conn.execute("CREATE TABLE IF NOT EXISTS backfill_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
             let current = try schemaVersion()
             guard current <= Schema.currentVersion else { throw StoreError(.schema, Schema.tooNew(current)) }
@@ -57,28 +76,56 @@ public final class PostgresStore: CandleStore {
         }
     }
 
-    /// Runs a write; if the connection was lost, reconnects once and runs it again (the lost
-    /// attempt rolled back on the server, so nothing is applied twice).
+    /// Runs `body`; when the connection is lost, reconnects with backoff (0.1 s doubling to 2 s)
+    /// for up to `retrySeconds` and runs `body` again, whole: a write's transaction rolled back on
+    /// the server with the connection, and every write is an upsert, so nothing is applied twice.
     private func withReconnect<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
-        do {
-            return try body()
-        } catch  where error.kind == .connectionLost || !conn.isAlive {
-            guard conn.reset() else {
-                throw StoreError(.connectionLost, "\(error.message); reconnecting failed", code: error.code, statement: error.statement)
-            }
-            stagingReady = false
-            seriesIds.removeAll()
-            // The run lock belonged to the lost session: take it again or stop.
-            if holdsRunLock {
-                holdsRunLock = false
-                guard try tryLockRun() else {
-                    throw StoreError(
-                        .locked, "lost the connection to PostgreSQL and, reconnecting, another run had taken the run lock; stopping")
+        let clock = ContinuousClock()
+        var lostAt: ContinuousClock.Instant?
+        while true {
+            do {
+                let value = try body()
+                if let lostAt { connectionEvents?(.restored(seconds: Self.seconds(clock.now - lostAt))) }
+                return value
+            } catch  where error.kind == .connectionLost || !conn.isAlive {
+                let since = lostAt ?? clock.now
+                if lostAt == nil {
+                    lostAt = since
+                    connectionEvents?(.lost(message: error.message, budget: retrySeconds))
                 }
+                try reconnect(after: error, since: since)
             }
-            return try body()
         }
     }
+
+    /// Re-establishes the session (backoff until `retrySeconds` after `since`), then what the
+    /// old session held: the staging table is made again, the run lock taken again.
+    private func reconnect(after error: StoreError, since: ContinuousClock.Instant) throws(StoreError) {
+        let clock = ContinuousClock()
+        var delay = 0.1
+        while !conn.reset() {
+            let waited = Self.seconds(clock.now - since)
+            guard waited + delay <= retrySeconds else {
+                throw StoreError(
+                    .connectionLost, "\(error.message); reconnecting failed for \(Int(waited.rounded())) s (--db-retry-seconds)",
+                    code: error.code, statement: error.statement)
+            }
+            usleep(UInt32(delay * 1_000_000))
+            delay = min(2, delay * 2)
+        }
+        stagingReady = false
+        seriesIds.removeAll()
+        // The run lock belonged to the lost session: take it again or stop.
+        if holdsRunLock {
+            holdsRunLock = false
+            guard try tryLockRun() else {
+                throw StoreError(
+                    .locked, "lost the connection to PostgreSQL and, reconnecting, another run had taken the run lock; stopping")
+            }
+        }
+    }
+
+    static func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
 
     func seriesId(_ symbol: Symbol, _ timeframe: Timeframe, create: Bool) throws(StoreError) -> Int64? {
         let key = symbol.text + "\u{0}" + timeframe.rawValue
@@ -117,8 +164,8 @@ public final class PostgresStore: CandleStore {
     }
 
     public func symbols(activeOnly: Bool) throws(StoreError) -> [SymbolRecord] {
-        let r = try conn.execute(
-            "SELECT symbol, asset_class, active, ticker, added_at FROM symbols \(activeOnly ? "WHERE active " : "")ORDER BY symbol")
+        let sql = "SELECT symbol, asset_class, active, ticker, added_at FROM symbols \(activeOnly ? "WHERE active " : "")ORDER BY symbol"
+        let r = try withReconnect { () throws(StoreError) in try conn.execute(sql) }
         return (0..<r.rows).compactMap { i in
             guard let sym = try? Symbol(r.text(i, 0) ?? ""), let ac = AssetClass(rawValue: r.text(i, 1) ?? "") else { return nil }
             return SymbolRecord(symbol: sym, assetClass: ac, active: r.text(i, 2) == "t", ticker: r.text(i, 3), addedAt: r.int(i, 4))
@@ -238,12 +285,15 @@ public final class PostgresStore: CandleStore {
     public func coverage(symbol: Symbol, timeframe: Timeframe, start: Int64, end: Int64) throws(StoreError)
         -> [CoverageRecord]
     {
-        guard let id = try seriesId(symbol, timeframe, create: false) else { return [] }
-        let r = try conn.execute(
-            """
-            SELECT start_ts, end_ts, provider, outcome, recorded_at, detail FROM coverage
-            WHERE series_id = $1 AND end_ts > $2 AND start_ts < $3 ORDER BY start_ts, end_ts
-            """, [String(id), String(start), String(end)])
+        let found = try withReconnect { () throws(StoreError) -> PGResult? in
+            guard let id = try seriesId(symbol, timeframe, create: false) else { return nil }
+            return try conn.execute(
+                """
+                SELECT start_ts, end_ts, provider, outcome, recorded_at, detail FROM coverage
+                WHERE series_id = $1 AND end_ts > $2 AND start_ts < $3 ORDER BY start_ts, end_ts
+                """, [String(id), String(start), String(end)])
+        }
+        guard let r = found else { return [] }
         return (0..<r.rows).map { i in
             CoverageRecord(
                 start: r.int(i, 0), end: r.int(i, 1), provider: r.text(i, 2) ?? "",
@@ -255,16 +305,20 @@ public final class PostgresStore: CandleStore {
     public func readCandles(
         symbol: Symbol, timeframe: Timeframe, start: Int64, end: Int64, batchSize: Int, _ body: (CandleBatch) throws -> Void
     ) throws {
-        guard let id = try seriesId(symbol, timeframe, create: false) else { return }
+        guard let id = try withReconnect({ () throws(StoreError) in try seriesId(symbol, timeframe, create: false) }) else { return }
         let batch = CandleBatch(capacity: batchSize)
         var from = start
-        // Keyset pagination: each query reads the next batchSize rows, so memory stays flat.
+        // Keyset pagination: each query reads the next batchSize rows, so memory stays flat (and
+        // a lost connection repeats one page's query, from where the last page ended).
         while true {
-            let r = try conn.execute(
-                """
-                SELECT ts, open, high, low, close, volume, vwap, trades FROM candles
-                WHERE series_id = $1 AND ts >= $2 AND ts < $3 ORDER BY ts LIMIT \(batchSize)
-                """, [String(id), String(from), String(end)])
+            let params = [String(id), String(from), String(end)]
+            let r = try withReconnect { () throws(StoreError) in
+                try conn.execute(
+                    """
+                    SELECT ts, open, high, low, close, volume, vwap, trades FROM candles
+                    WHERE series_id = $1 AND ts >= $2 AND ts < $3 ORDER BY ts LIMIT \(batchSize)
+                    """, params)
+            }
             batch.count = 0
             for i in 0..<r.rows {
                 batch.append(
@@ -279,16 +333,18 @@ public final class PostgresStore: CandleStore {
     }
 
     public func timestamps(symbol: Symbol, timeframe: Timeframe, start: Int64, end: Int64) throws(StoreError) -> [Int64] {
-        guard let id = try seriesId(symbol, timeframe, create: false) else { return [] }
-        let r = try conn.execute(
-            "SELECT ts FROM candles WHERE series_id = $1 AND ts >= $2 AND ts < $3 ORDER BY ts",
-            [String(id), String(start), String(end)])
-        return (0..<r.rows).map { r.int($0, 0) }
+        try withReconnect { () throws(StoreError) in
+            guard let id = try seriesId(symbol, timeframe, create: false) else { return [] }
+            let r = try conn.execute(
+                "SELECT ts FROM candles WHERE series_id = $1 AND ts >= $2 AND ts < $3 ORDER BY ts",
+                [String(id), String(start), String(end)])
+            return (0..<r.rows).map { r.int($0, 0) }
+        }
     }
 
     public func candleCounts() throws(StoreError) -> [(symbol: Symbol, timeframe: Timeframe, count: Int)] {
-        let r = try conn.execute(
-            "SELECT s.symbol, s.timeframe, count(*) FROM candles c JOIN series s ON s.id = c.series_id GROUP BY s.symbol, s.timeframe")
+        let sql = "SELECT s.symbol, s.timeframe, count(*) FROM candles c JOIN series s ON s.id = c.series_id GROUP BY s.symbol, s.timeframe"
+        let r = try withReconnect { () throws(StoreError) in try conn.execute(sql) }
         let rows: [(Symbol, Timeframe, Int)] = (0..<r.rows).compactMap { i in
             guard let sym = try? Symbol(r.text(i, 0) ?? ""), let tf = Timeframe(rawValue: r.text(i, 1) ?? "") else { return nil }
             return (sym, tf, Int(r.int(i, 2)))
@@ -329,15 +385,18 @@ public final class PostgresStore: CandleStore {
     public func readFeatures(
         symbol: Symbol, timeframe: Timeframe, start: Int64, end: Int64, batchSize: Int, _ body: (FeatureBatch) throws -> Void
     ) throws {
-        guard let id = try seriesId(symbol, timeframe, create: false) else { return }
+        guard let id = try withReconnect({ () throws(StoreError) in try seriesId(symbol, timeframe, create: false) }) else { return }
         let batch = FeatureBatch(capacity: batchSize)
         var from = start
         while true {
-            let r = try conn.execute(
-                """
-                SELECT ts, \(FeatureBatch.names.joined(separator: ", ")) FROM features
-                WHERE series_id = $1 AND ts >= $2 AND ts < $3 ORDER BY ts LIMIT \(batchSize)
-                """, [String(id), String(from), String(end)])
+            let params = [String(id), String(from), String(end)]
+            let r = try withReconnect { () throws(StoreError) in
+                try conn.execute(
+                    """
+                    SELECT ts, \(FeatureBatch.names.joined(separator: ", ")) FROM features
+                    WHERE series_id = $1 AND ts >= $2 AND ts < $3 ORDER BY ts LIMIT \(batchSize)
+                    """, params)
+            }
             batch.count = 0
             for i in 0..<r.rows {
                 batch.ts[i] = r.int(i, 0)
@@ -381,11 +440,13 @@ public final class PostgresStore: CandleStore {
     }
 
     public func events(symbol: Symbol) throws(StoreError) -> [StoredEvent] {
-        let r = try conn.execute(
-            """
-            SELECT kind, ex_date, split_from, split_to, cash_amount, currency, pay_date, record_date,
-                declaration_date, provider FROM corporate_events WHERE symbol = $1 ORDER BY ex_date, kind
-            """, [symbol.text])
+        let r = try withReconnect { () throws(StoreError) in
+            try conn.execute(
+                """
+                SELECT kind, ex_date, split_from, split_to, cash_amount, currency, pay_date, record_date,
+                    declaration_date, provider FROM corporate_events WHERE symbol = $1 ORDER BY ex_date, kind
+                """, [symbol.text])
+        }
         return (0..<r.rows).map { i in
             StoredEvent(
                 symbol: symbol, provider: r.text(i, 9) ?? "",
@@ -408,93 +469,66 @@ public final class PostgresStore: CandleStore {
         }
     }
 
-    public func finishRun(_ id: Int64, finishedAt: Int64, status: String, summary: String) throws(StoreError) {
+    public func finishRun(_ r: RunRecord) throws(StoreError) {
         _ = try withReconnect { () throws(StoreError) in
             try conn.execute(
-                "UPDATE runs SET finished_at = $2, status = $3, summary = $4 WHERE id = $1",
-                [String(id), String(finishedAt), status, summary])
+                """
+                UPDATE runs SET finished_at = $2, status = $3, summary = $4, pairs = $5, candles = $6, gaps = $7, exit_code = $8
+                WHERE id = $1
+                """,
+                [
+                    String(r.id), r.finishedAt.map(String.init), r.status, r.summary, String(r.pairs), String(r.candles),
+                    String(r.gaps), r.exitCode.map(String.init),
+                ])
+        }
+    }
+
+    public func markAbandonedRuns(finishedAt: Int64) throws(StoreError) -> Int {
+        try withReconnect { () throws(StoreError) in
+            try conn.execute("UPDATE runs SET status = 'abandoned', finished_at = $1 WHERE status = 'running'", [String(finishedAt)])
+                .affected
+        }
+    }
+
+    public func runs(limit: Int) throws(StoreError) -> [RunRecord] {
+        let r = try withReconnect { () throws(StoreError) in
+            try conn.execute(
+                "SELECT id, started_at, finished_at, status, pairs, candles, gaps, exit_code, summary FROM runs ORDER BY id DESC LIMIT $1",
+                [String(max(0, limit))])
+        }
+        return (0..<r.rows).map { i in
+            RunRecord(
+                id: r.int(i, 0), startedAt: r.int(i, 1), finishedAt: r.isNull(i, 2) ? nil : r.int(i, 2), status: r.text(i, 3) ?? "",
+                pairs: Int(r.int(i, 4)), candles: Int(r.int(i, 5)), gaps: Int(r.int(i, 6)),
+                exitCode: r.isNull(i, 7) ? nil : Int32(clamping: r.int(i, 7)), summary: r.text(i, 8))
         }
     }
 
     public func tryLockRun() throws(StoreError) -> Bool {
         if holdsRunLock { return true }
-        holdsRunLock = try conn.execute("SELECT pg_try_advisory_lock(\(Self.runLockKey))").text(0, 0) == "t"
+        holdsRunLock = try conn.execute("SELECT pg_try_advisory_lock(\(Self.runLockArguments))").text(0, 0) == "t"
         return holdsRunLock
     }
 
     public func unlockRun() throws(StoreError) {
         guard holdsRunLock else { return }
         holdsRunLock = false
-        try conn.execute("SELECT pg_advisory_unlock(\(Self.runLockKey))")
+        guard conn.isAlive else { return }  // a lost session's locks went with it
+        try conn.execute("SELECT pg_advisory_unlock(\(Self.runLockArguments))")
     }
-}
 
-/// Writes candle and feature batches in PostgreSQL's binary COPY format (header, tuples, trailer).
-enum PGCopyEncoder {
-    /// Encodes `batch` as (series_id int4, ts int8, nine float8|NULL).
-    static func encode(_ batch: FeatureBatch, seriesId: Int32, into out: inout [UInt8]) {
-        out.removeAll(keepingCapacity: true)
-        out.reserveCapacity(header.count + batch.count * 120 + 2)
-        out.append(contentsOf: header)
-        for i in 0..<batch.count {
-            append16(&out, UInt16(2 + batch.columns.count))
-            append32(&out, 4)
-            append32(&out, UInt32(bitPattern: seriesId))
-            append32(&out, 8)
-            append64(&out, UInt64(bitPattern: batch.ts[i]))
-            for column in batch.columns {
-                if column[i].isNaN { append32(&out, UInt32.max) } else { appendDouble(&out, column[i]) }
-            }
+    public func runLockHeldElsewhere() throws(StoreError) -> Bool {
+        // A two-key advisory lock shows in pg_locks as classid = key 1, objid = key 2 (as an
+        // unsigned oid), objsubid = 2.
+        try withReconnect { () throws(StoreError) in
+            try conn.execute(
+                """
+                SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()
+                    AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                    AND classid = \(Self.runLockClass)::oid AND objsubid = 2
+                    AND objid = (hashtext(current_schema())::bigint & 4294967295)::oid
+                """
+            ).int(0, 0) > 0
         }
-        append16(&out, 0xFFFF)
-    }
-
-    static let header: [UInt8] = Array("PGCOPY\n".utf8) + [0xFF, 0x0D, 0x0A, 0x00] + [0, 0, 0, 0] + [0, 0, 0, 0]
-
-    /// Encodes `batch` as (series_id int4, ts int8, open..volume float8, vwap float8|NULL, trades int8|NULL).
-    static func encode(_ batch: CandleBatch, seriesId: Int32, into out: inout [UInt8]) {
-        out.removeAll(keepingCapacity: true)
-        out.reserveCapacity(header.count + batch.count * 100 + 2)
-        out.append(contentsOf: header)
-        for i in 0..<batch.count {
-            append16(&out, 9)
-            append32(&out, 4)
-            append32(&out, UInt32(bitPattern: seriesId))
-            append32(&out, 8)
-            append64(&out, UInt64(bitPattern: batch.ts[i]))
-            appendDouble(&out, batch.open[i])
-            appendDouble(&out, batch.high[i])
-            appendDouble(&out, batch.low[i])
-            appendDouble(&out, batch.close[i])
-            appendDouble(&out, batch.volume[i])
-            if batch.vwap[i].isNaN {
-                append32(&out, UInt32.max)
-            } else {
-                append32(&out, 8)
-                append64(&out, batch.vwap[i].bitPattern)
-            }
-            if batch.trades[i] < 0 {
-                append32(&out, UInt32.max)
-            } else {
-                append32(&out, 8)
-                append64(&out, UInt64(bitPattern: batch.trades[i]))
-            }
-        }
-        append16(&out, 0xFFFF)
-    }
-
-    @inline(__always) static func appendDouble(_ out: inout [UInt8], _ v: Double) {
-        append32(&out, 8)
-        append64(&out, v.bitPattern)
-    }
-    @inline(__always) static func append16(_ out: inout [UInt8], _ v: UInt16) {
-        out.append(UInt8(v >> 8))
-        out.append(UInt8(v & 0xFF))
-    }
-    @inline(__always) static func append32(_ out: inout [UInt8], _ v: UInt32) {
-        withUnsafeBytes(of: v.bigEndian) { out.append(contentsOf: $0) }
-    }
-    @inline(__always) static func append64(_ out: inout [UInt8], _ v: UInt64) {
-        withUnsafeBytes(of: v.bigEndian) { out.append(contentsOf: $0) }
     }
 }

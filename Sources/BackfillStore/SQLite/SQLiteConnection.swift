@@ -6,7 +6,9 @@ final class SQLiteConnection {
     let path: String
     let handle: OpaquePointer
 
-    init(path: String) throws(StoreError) {
+    /// - Parameter busySeconds: how long a statement waits for another process's write lock
+    ///   before it fails with SQLITE_BUSY.
+    init(path: String, busySeconds: Double) throws(StoreError) {
         self.path = path
         var db: OpaquePointer?
         let rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nil)
@@ -17,7 +19,7 @@ final class SQLiteConnection {
         }
         handle = db
         sqlite3_extended_result_codes(db, 1)
-        sqlite3_busy_timeout(db, 10_000)
+        sqlite3_busy_timeout(db, Int32(clamping: Int64((max(0, busySeconds) * 1000).rounded())))
     }
 
     deinit { sqlite3_close_v2(handle) }

@@ -10,8 +10,9 @@ internal import CSQLite
 /// The embedded default store: one SQLite file in WAL mode.
 ///
 /// Batches are written with one prepared upsert statement inside one transaction, candles and
-/// coverage together. The run lock is an advisory `flock` on `<file>.lock`, released by the
-/// kernel if the process dies.
+/// coverage together. A write that finds another process's write lock waits for it (the busy
+/// timeout) instead of failing. The run lock is an advisory lock on `<file>.lock` (an open file
+/// description lock on Linux), released by the kernel if the process dies.
 public final class SQLiteStore: CandleStore {
     public let backend = "sqlite"
     public let path: String
@@ -33,10 +34,14 @@ public final class SQLiteStore: CandleStore {
     private lazy var countRange = try? db.prepare(
         "SELECT count(*) FROM candles WHERE series_id = ?1 AND ts >= ?2 AND ts <= ?3")
 
+    public var connectionEvents: (@Sendable (ConnectionEvent) -> Void)?
+
     /// Opens (creating if needed) the database file and migrates its schema.
-    public init(path: String) throws(StoreError) {
+    ///
+    /// - Parameter busySeconds: how long a write waits for another process's write lock.
+    public init(path: String, busySeconds: Double = Stores.defaultRetrySeconds) throws(StoreError) {
         self.path = path
-        db = try SQLiteConnection(path: path)
+        db = try SQLiteConnection(path: path, busySeconds: busySeconds)
         try db.execute("PRAGMA journal_mode = WAL")
         try db.execute("PRAGMA synchronous = NORMAL")
         try migrate()
@@ -426,24 +431,54 @@ public final class SQLiteStore: CandleStore {
         }
     }
 
-    public func finishRun(_ id: Int64, finishedAt: Int64, status: String, summary: String) throws(StoreError) {
+    public func finishRun(_ r: RunRecord) throws(StoreError) {
         try transaction { () throws(StoreError) in
-            let s = try db.prepare("UPDATE runs SET finished_at = ?2, status = ?3, summary = ?4 WHERE id = ?1")
-            s.bind(1, id)
-            s.bind(2, finishedAt)
-            s.bind(3, status)
-            s.bind(4, summary)
+            let s = try db.prepare(
+                """
+                UPDATE runs SET finished_at = ?2, status = ?3, summary = ?4, pairs = ?5, candles = ?6, gaps = ?7, exit_code = ?8
+                WHERE id = ?1
+                """)
+            s.bind(1, r.id)
+            s.bind(2, r.finishedAt)
+            s.bind(3, r.status)
+            s.bind(4, r.summary)
+            s.bind(5, Int64(r.pairs))
+            s.bind(6, Int64(r.candles))
+            s.bind(7, Int64(r.gaps))
+            s.bind(8, r.exitCode.map(Int64.init))
             try s.run()
         }
     }
 
+    public func markAbandonedRuns(finishedAt: Int64) throws(StoreError) -> Int {
+        try transaction { () throws(StoreError) in
+            let s = try db.prepare("UPDATE runs SET status = 'abandoned', finished_at = ?1 WHERE status = 'running'")
+            s.bind(1, finishedAt)
+            try s.run()
+            return db.changes
+        }
+    }
+
+    public func runs(limit: Int) throws(StoreError) -> [RunRecord] {
+        let s = try db.prepare(
+            "SELECT id, started_at, finished_at, status, pairs, candles, gaps, exit_code, summary FROM runs ORDER BY id DESC LIMIT ?1")
+        s.bind(1, Int64(max(0, limit)))
+        defer { s.reset() }
+        var out: [RunRecord] = []
+        while try s.step() {
+            out.append(
+                RunRecord(
+                    id: s.int(0), startedAt: s.int(1), finishedAt: s.isNull(2) ? nil : s.int(2), status: s.text(3) ?? "",
+                    pairs: Int(s.int(4)), candles: Int(s.int(5)), gaps: Int(s.int(6)),
+                    exitCode: s.isNull(7) ? nil : Int32(clamping: s.int(7)), summary: s.text(8)))
+        }
+        return out
+    }
+
     public func tryLockRun() throws(StoreError) -> Bool {
         if lockFD >= 0 { return true }
-        let fd = open(path + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else {
-            throw StoreError(.storage, "cannot create lock file '\(path).lock': \(String(cString: strerror(errno)))")
-        }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+        let fd = try openLockFile()
+        guard bf_lock_file(fd) == 0 else {
             close(fd)
             return false
         }
@@ -453,8 +488,25 @@ public final class SQLiteStore: CandleStore {
 
     public func unlockRun() throws(StoreError) {
         guard lockFD >= 0 else { return }
-        flock(lockFD, LOCK_UN)
+        // Closing the file releases its lock.
         close(lockFD)
         lockFD = -1
+    }
+
+    public func runLockHeldElsewhere() throws(StoreError) -> Bool {
+        if lockFD >= 0 { return false }
+        let fd = try openLockFile()
+        defer { close(fd) }
+        let held = bf_file_locked_elsewhere(fd)
+        guard held >= 0 else { throw StoreError(.storage, "cannot test the lock on '\(path).lock': \(String(cString: strerror(errno)))") }
+        return held == 1
+    }
+
+    private func openLockFile() throws(StoreError) -> Int32 {
+        let fd = open(path + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw StoreError(.storage, "cannot create lock file '\(path).lock': \(String(cString: strerror(errno)))")
+        }
+        return fd
     }
 }

@@ -1,0 +1,112 @@
+public import BackfillCore
+public import BackfillPluginHost
+
+/// One provider request under the host's policy, the same for candles, events, `backfill fetch`
+/// and `bench provider`: a rate-limit slot, the call, and on a retryable answer (rate limited,
+/// transient) a wait and another try until the retry budget is spent.
+///
+/// The wait is the provider's retry-after when it gave one, else exponential backoff with jitter;
+/// a rate-limited answer also pauses every other request sharing the limiter for that long.
+public struct ProviderCaller: Sendable {
+    public let limiter: RateLimiter
+    public let policy: RetryPolicy
+    /// Receives the retry and rate-limit events.
+    public let emit: @Sendable (RunEvent) -> Void
+
+    public init(limiter: RateLimiter, policy: RetryPolicy, emit: @escaping @Sendable (RunEvent) -> Void = { _ in }) {
+        self.limiter = limiter
+        self.policy = policy
+        self.emit = emit
+    }
+
+    /// How one call ended.
+    public struct Outcome<Value: Sendable>: Sendable {
+        /// The answer, or the last error; nil when the task was cancelled before any answer.
+        public var result: Result<Value, ProviderError>?
+        /// The task was cancelled (a stop) before the call could finish: no answer counts.
+        public var stopped = false
+        /// Requests made (the first try and every retry).
+        public var requests = 0
+        public var retries = 0
+    }
+
+    /// Calls `body` until it answers, fails for good, spends the retry budget, or the task is
+    /// cancelled (a stop: the wait ends at once and no further request is made).
+    ///
+    /// - Parameter subject: what is asked, for the events ("SPY/1d", "SPY events").
+    public func call<Value: Sendable>(
+        _ subject: String, _ body: @Sendable () async throws(ProviderError) -> Value
+    ) async -> Outcome<Value> {
+        var outcome = Outcome<Value>()
+        while true {
+            guard !Task.isCancelled else { return stopped(outcome) }
+            do { try await limiter.acquire() } catch { return stopped(outcome) }
+            outcome.requests += 1
+            do throws(ProviderError) {
+                outcome.result = .success(try await body())
+                return outcome
+            } catch {
+                outcome.result = .failure(error)
+                guard error.isRetryable, outcome.retries < policy.maxRetries else { return outcome }
+                outcome.retries += 1
+                let wait = error.retryAfterMs.map { Duration.milliseconds($0) } ?? policy.delay(attempt: outcome.retries)
+                if error.kind == .rateLimited {
+                    await limiter.pause(for: wait)
+                    emit(.rateLimitWait(RateLimitWait(subject: subject, wait: wait, reason: error.message)))
+                }
+                emit(
+                    .retry(
+                        RetryNotice(
+                            subject: subject, kind: error.kind, message: error.message, attempt: outcome.retries,
+                            maxRetries: policy.maxRetries, wait: wait, providerAsked: error.retryAfterMs != nil)))
+                do { try await Task.sleep(for: wait) } catch { return stopped(outcome) }
+            }
+        }
+    }
+
+    private func stopped<Value>(_ outcome: Outcome<Value>) -> Outcome<Value> {
+        var o = outcome
+        o.stopped = true
+        return o
+    }
+}
+
+extension ProviderCaller {
+    /// Why ``eachPage(of:from:into:_:)`` ended before the last page.
+    public struct PagesFailure: Error, CustomStringConvertible, Sendable {
+        /// The provider's last answer; nil when the task was cancelled first.
+        public let error: ProviderError?
+        public var description: String { error?.description ?? "stopped before an answer" }
+    }
+
+    /// Every page of one request, one ``call(_:_:)`` each; `body` sees each page's rows in
+    /// `batch` (replaced by the next page). A no-data answer ends it without a page.
+    ///
+    /// - Returns: the requests made (retries included).
+    /// - Throws: ``PagesFailure`` with the error that ended it.
+    public func eachPage(
+        of request: CandleRequest, from instance: ProviderInstance, into batch: CandleBatch, _ body: (PageInfo) -> Void
+    ) async throws(PagesFailure) -> Int {
+        var cursor: String?
+        var requests = 0
+        repeat {
+            let from = cursor
+            let call = await self.call("\(request.symbol)/\(request.timeframe)") { () async throws(ProviderError) in
+                try await instance.fetchPage(request, cursor: from, into: batch)
+            }
+            requests += call.requests
+            switch call.result {
+            case .success(let page)?:
+                body(page)
+                cursor = page.nextCursor
+            case .failure(let error)? where error.kind == .noData:
+                return requests
+            case .failure(let error)?:
+                throw PagesFailure(error: error)
+            case nil:
+                throw PagesFailure(error: nil)
+            }
+        } while cursor != nil
+        return requests
+    }
+}
