@@ -109,11 +109,14 @@ let package = Package(
             path: "Tests/BackfillStoreTests", swiftSettings: swiftSettings),
         .testTarget(
             name: "BackfillOrchestratorTests",
-            dependencies: ["BackfillOrchestrator", "BackfillCalendar", "BackfillStore", "BackfillCore", "BackfillTestSupport"],
+            dependencies: [
+                "BackfillOrchestrator", "BackfillCalendar", "BackfillPluginHost", "BackfillStore", "BackfillCore",
+                "BackfillTestSupport", .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/BackfillOrchestratorTests", swiftSettings: swiftSettings),
         .testTarget(
             name: "BackfillPresentationTests",
-            dependencies: ["BackfillPresentation", "BackfillOrchestrator", "BackfillCore", "BackfillTestSupport"],
+            dependencies: ["BackfillPresentation", "BackfillOrchestrator", "BackfillPluginHost", "BackfillCore", "BackfillTestSupport"],
             path: "Tests/BackfillPresentationTests", swiftSettings: swiftSettings),
         .testTarget(
             name: "BackfillFeaturesTests",

@@ -98,6 +98,11 @@ public struct ExpectedBars: Sendable {
         (tf == .w1 ? start - stampLead : start, end)
     }
 
+    /// How far beyond a gap's own bars a refill asks, on each side: a day for daily and weekly
+    /// bars, so a vendor that stamps them at another hour than the first answer suggested still
+    /// returns the missing bar; nothing for intraday bars.
+    public static func refillMargin(_ tf: Timeframe) -> Int64 { tf >= .d1 ? UTCTime.msPerDay : 0 }
+
     /// The stored stamps that may carry keys in [start, end): a daily or weekly bar's stamp may
     /// sit up to a week from its key (Sunday-stamped weeks, midnight-New-York days), so reads of
     /// those widen by eight days on each side; intraday stamps are their keys.

@@ -33,6 +33,16 @@ public struct Gap: Sendable, Equatable {
     public var missing: Int
     /// Refill attempts made for it in this run.
     public var attempts: Int = 0
+
+    public init(symbol: Symbol, timeframe: Timeframe, gapClass: GapClass, first: Int64, last: Int64, missing: Int, attempts: Int = 0) {
+        self.symbol = symbol
+        self.timeframe = timeframe
+        self.gapClass = gapClass
+        self.first = first
+        self.last = last
+        self.missing = missing
+        self.attempts = attempts
+    }
 }
 
 /// What the store holds for one symbol/timeframe against its calendar.

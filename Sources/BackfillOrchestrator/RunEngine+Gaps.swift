@@ -76,9 +76,11 @@ extension RunEngine {
     }
 
     /// The bar keys a refill asks for: from the gap's first missing bar to the end of its last,
-    /// inside the run's range (fetchRanges widens them into the stamps a vendor may use).
+    /// with the refill margin, inside the run's range (fetchRanges widens them into the stamps a
+    /// vendor may use).
     func refillKeys(_ gap: Gap, _ tf: Timeframe) -> (Int64, Int64) {
-        (max(options.start, gap.first), min(options.end, gap.last + tf.milliseconds))
+        let margin = ExpectedBars.refillMargin(tf)
+        return (max(options.start, gap.first - margin), min(options.end, gap.last + tf.milliseconds + margin))
     }
 
     /// A pair whose gap detection could not read the store: it fails (a check that did not run

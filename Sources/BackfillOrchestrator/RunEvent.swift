@@ -79,6 +79,18 @@ public struct RetryNotice: Sendable {
     public var wait: Duration
     /// Whether the wait came from the provider (retry-after) rather than the backoff.
     public var providerAsked: Bool
+
+    public init(
+        subject: String, kind: ProviderError.Kind, message: String, attempt: Int, maxRetries: Int, wait: Duration, providerAsked: Bool
+    ) {
+        self.subject = subject
+        self.kind = kind
+        self.message = message
+        self.attempt = attempt
+        self.maxRetries = maxRetries
+        self.wait = wait
+        self.providerAsked = providerAsked
+    }
 }
 
 /// A rate-limited answer pausing every request of the run.

@@ -14,8 +14,8 @@ public final class JSONLogObserver: RunObserver {
     public init(output: TerminalOutput) { self.output = output }
 
     public func handle(_ event: RunEvent) {
-        for (level, name, fields) in Self.lines(event) { write(level, name, fields) }
         if case .runStarted(let s) = event { runId.withLock { $0 = s.runId } }
+        for (level, name, fields) in Self.lines(event) { write(level, name, fields) }
     }
 
     /// Writes one line: `{"ts":…,"level":…,"event":…,"run_id":…,…fields}`.

@@ -89,27 +89,39 @@ public final class ProgressObserver: RunObserver {
 
     private func line(_ s: State) -> String {
         let now = clock.now
-        let elapsed = max(0.001, Format.seconds(now - (s.started ?? now)))
+        let waiting = s.waiting.flatMap { w in w.until > now ? (w.reason, Format.seconds(w.until - now)) : nil }
+        return Self.text(
+            stage: s.stage ?? .fetch, requests: s.requests, planned: s.planned, candles: s.candles,
+            elapsed: Format.seconds(now - (s.started ?? now)), rate: s.rate, waiting: waiting)
+    }
+
+    /// The progress line for these counts.
+    ///
+    /// - Parameters:
+    ///   - elapsed: seconds since the stage began.
+    ///   - rate: the limiter's requests per second (0: unlimited).
+    ///   - waiting: a retry in progress: what, and seconds left.
+    static func text(
+        stage: RunStage, requests: Int, planned: Int, candles: Int, elapsed: Double, rate: Double, waiting: (String, Double)?
+    ) -> String {
+        let elapsed = max(0.001, elapsed)
         var text: String
-        if s.stage == .fetch {
+        if stage == .fetch {
             let width = 24
-            let done = min(s.requests, max(s.planned, 1))
-            let filled = s.planned == 0 ? width : width * done / max(s.planned, 1)
+            let filled = planned == 0 ? width : width * min(requests, planned) / planned
             text = "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "] "
-            text += "\(Format.group(s.requests))/\(Format.group(max(s.planned, s.requests))) requests"
+            text += "\(Format.group(requests))/\(Format.group(max(planned, requests))) requests"
         } else {
-            text = "refill: \(Format.count(s.requests, "request"))"
+            text = "refill: \(Format.count(requests, "request"))"
         }
-        text += "  \(Format.group(s.candles)) candles  \(Format.group(Int(Double(s.candles) / elapsed)))/s"
-        if s.stage == .fetch {
-            let left = max(0, s.planned - s.requests)
-            let byRate = s.rate > 0 ? Double(left) / s.rate : 0
-            let byPace = s.requests > 0 ? elapsed / Double(s.requests) * Double(left) : 0
-            text += "  ETA \(s.requests == 0 && s.rate <= 0 ? "?" : Format.duration(max(byRate, byPace)))"
+        text += "  \(Format.group(candles)) candles  \(Format.group(Int(Double(candles) / elapsed)))/s"
+        if stage == .fetch {
+            let left = max(0, planned - requests)
+            let byRate = rate > 0 ? Double(left) / rate : 0
+            let byPace = requests > 0 ? elapsed / Double(requests) * Double(left) : 0
+            text += "  ETA \(requests == 0 && rate <= 0 ? "?" : Format.duration(max(byRate, byPace)))"
         }
-        if let w = s.waiting, w.until > now {
-            text += "  (\(w.reason) in \(Format.duration(w.until - now)))"
-        }
+        if let (what, seconds) = waiting { text += "  (\(what) in \(Format.duration(seconds)))" }
         return text
     }
 }

@@ -75,7 +75,7 @@ extension Backfill {
 }
 
 /// A failure the CLI reports as one line with an exit code.
-struct CLIFailure: Error {
+struct CLIFailure: Error, CustomStringConvertible {
     let message: String
     let exitCode: Int32
 
@@ -83,6 +83,8 @@ struct CLIFailure: Error {
     static func usage(_ message: String) -> CLIFailure { CLIFailure(message: message, exitCode: 2) }
     /// The work ran and failed (exit code 1).
     static func failed(_ message: String) -> CLIFailure { CLIFailure(message: message, exitCode: 1) }
+
+    var description: String { message }
 }
 
 /// Options every command that talks to providers shares.

@@ -12,6 +12,7 @@ struct DatabaseOptions: ParsableArguments {
     var database: String?
 
     @Option(
+        parsing: .unconditional,
         help: ArgumentHelp(
             "How long a lost PostgreSQL connection is retried (and SQLite waits for another process's write lock) before work fails.",
             valueName: "seconds"))

@@ -64,13 +64,14 @@ struct Runs: AsyncParsableCommand {
             let duration = r.finishedAt.map { Format.duration(Double($0 - r.startedAt) / 1000) } ?? "-"
             let counted = r.finishedAt != nil && r.status != "abandoned"
             table.append([
-                String(r.id), UTCTime.iso(r.startedAt), duration, r.status, counted ? String(r.pairs) : "-",
+                String(r.id), UTCTime.iso(r.startedAt / 1000 * 1000), duration, r.status, counted ? String(r.pairs) : "-",
                 counted ? Format.group(r.candles) : "-", counted ? String(r.gaps) : "-",
             ])
         }
         let widths = header.indices.map { c in table.map { $0[c].count }.max() ?? 0 }
         for row in table {
-            print(row.enumerated().map { c, cell in cell + String(repeating: " ", count: widths[c] - cell.count) }.joined(separator: "  "))
+            let padded = row.enumerated().map { c, cell in cell + String(repeating: " ", count: widths[c] - cell.count) }
+            print(String(padded.joined(separator: "  ").reversed().drop { $0 == " " }.reversed()))
         }
     }
 }
