@@ -134,6 +134,7 @@ public final class RunEngine: Sendable {
     /// Marks runs a dead process left running, opens this run's row, plans the fetch stage and
     /// announces the run.
     private func begin(_ state: inout RunState) async {
+        _ = try? await store.run { [self] in $0.connectionEvents = { self.emit(.database($0)) } }
         let now = UTCTime.now()
         let abandoned = (try? await store.run { try $0.markAbandonedRuns(finishedAt: now) }) ?? 0
         if abandoned > 0 { emit(.abandonedRuns(abandoned)) }

@@ -1,5 +1,6 @@
 public import BackfillCore
 public import BackfillPluginHost
+public import BackfillStore
 
 /// One symbol/timeframe of a run.
 public struct PairKey: Sendable, Hashable, CustomStringConvertible {
@@ -126,17 +127,6 @@ public struct GapRefill: Sendable {
     public var phase: Phase
 }
 
-/// A database connection being re-established.
-public struct DatabaseReconnect: Sendable {
-    public enum Phase: Sendable {
-        /// The connection was lost; retrying for up to `budget` seconds.
-        case lost(message: String, budget: Double)
-        /// Working again after `seconds`.
-        case restored(seconds: Double)
-    }
-    public var phase: Phase
-}
-
 /// A standalone or in-run features job starting.
 public struct FeaturesStarted: Sendable {
     public var pairs: Int
@@ -170,7 +160,8 @@ public enum RunEvent: Sendable {
     case retry(RetryNotice)
     case rateLimitWait(RateLimitWait)
     case rowsRejected(RowsRejected)
-    case database(DatabaseReconnect)
+    /// The database connection was lost, or is back (the store retries; docs/operations.md).
+    case database(ConnectionEvent)
     case eventsStarted(EventsStarted)
     case eventsFetched(EventOutcome)
     case eventsFinished([EventOutcome])

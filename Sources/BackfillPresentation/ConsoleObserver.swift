@@ -49,7 +49,7 @@ public final class ConsoleObserver: RunObserver {
         case .rowsRejected(let r):
             warning("\(r.pair): rejected \(r.count) row(s), first at \(UTCTime.iso(r.firstTs)): \(r.problem)")
         case .database(let d):
-            switch d.phase {
+            switch d {
             case .lost(let message, let budget):
                 warning("\(message); reconnecting for up to \(Format.duration(budget)) (--db-retry-seconds)")
             case .restored(let seconds):

@@ -136,7 +136,7 @@ public final class JSONLogObserver: RunObserver {
                 )
             ]
         case .database(let d):
-            switch d.phase {
+            switch d {
             case .lost(let message, let budget):
                 return [
                     ("warning", "database_connection_lost", [("message", .string(message)), ("retry_seconds", .number(budget))])

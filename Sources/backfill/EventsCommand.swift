@@ -31,6 +31,7 @@ struct Events: AsyncParsableCommand, PresentingCommand {
         let url = try db.url()
         presenter.output.hide([url.password].compactMap { $0 })
         let store = try db.open(url)
+        store.connectionEvents = { presenter.emit(.database($0)) }
         let records = try PairSelection.resolve(symbols, store)
         let (instance, _) = try provider.instance(plugins: plugins, presenter: presenter)
         let caller = ProviderCaller(

@@ -40,6 +40,7 @@ struct Features: AsyncParsableCommand, PresentingCommand {
         let url = try db.url()
         presenter.output.hide([url.password].compactMap { $0 })
         let store = try db.open(url)
+        store.connectionEvents = { presenter.emit(.database($0)) }
         let symbols = try selection.resolveSymbols(store)
         let pairs = symbols.flatMap { s in timeframes.map { PairKey(s.symbol, $0) } }
         let job = FeatureJob(store: StoreQueue(store), concurrency: concurrency ?? Self.defaultConcurrency, emit: presenter.emit)

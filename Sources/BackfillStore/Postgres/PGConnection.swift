@@ -20,6 +20,9 @@ final class PGConnection {
             throw StoreError(.connection, "cannot connect to PostgreSQL at \(url): \(scrub(message, url))")
         }
         _ = PQsetClientEncoding(conn, "UTF8")
+        // libpq prints server notices (a WARNING as the server shuts down) to stderr by default;
+        // they are not the program's output. Lost connections are reported as errors and events.
+        _ = PQsetNoticeProcessor(conn, ignoreNotice, nil)
         try execute("SET client_min_messages = warning")
     }
 
@@ -119,6 +122,9 @@ final class PGResult {
     /// Affected rows of an INSERT/UPDATE/DELETE.
     var affected: Int { handle.flatMap { PQcmdTuples($0) }.flatMap { Int(String(cString: $0)) } ?? 0 }
 }
+
+/// Drops a server notice (see `PQsetNoticeProcessor` in `init`).
+private func ignoreNotice(_ context: UnsafeMutableRawPointer?, _ message: UnsafePointer<CChar>?) {}
 
 /// Removes the password from a server or client message.
 func scrub(_ message: String, _ url: DatabaseURL) -> String {
