@@ -25,7 +25,8 @@ public struct EventFetcher: Sendable {
         let supported = caps.contains(.splits) || caps.contains(.dividends)
         caller.emit(
             .eventsStarted(
-                EventsStarted(provider: instance.provider.name, symbols: symbols.count, standalone: standalone, supported: supported)))
+                RunEvent.EventsStarted(
+                    provider: instance.provider.name, symbols: symbols.count, standalone: standalone, supported: supported)))
         guard supported else { return [] }
         var outcomes: [EventOutcome] = []
         for record in symbols {

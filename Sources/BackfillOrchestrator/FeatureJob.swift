@@ -30,7 +30,7 @@ public struct FeatureJob: Sendable {
         summary.kernels = FeatureKernels.activePath.rawValue
         emit(
             .featuresStarted(
-                FeaturesStarted(pairs: pairs.count, symbols: summary.symbols, kernels: summary.kernels, standalone: standalone)))
+                RunEvent.FeaturesStarted(pairs: pairs.count, symbols: summary.symbols, kernels: summary.kernels, standalone: standalone)))
         await withTaskGroup(of: FeatureOutcome.self) { group in
             var next = 0
             func launch() {

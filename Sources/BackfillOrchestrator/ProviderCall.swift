@@ -52,11 +52,11 @@ public struct ProviderCaller: Sendable {
                 let wait = error.retryAfterMs.map { Duration.milliseconds($0) } ?? policy.delay(attempt: outcome.retries)
                 if error.kind == .rateLimited {
                     await limiter.pause(for: wait)
-                    emit(.rateLimitWait(RateLimitWait(subject: subject, wait: wait, reason: error.message)))
+                    emit(.rateLimitWait(RunEvent.RateLimitWait(subject: subject, wait: wait, reason: error.message)))
                 }
                 emit(
                     .retry(
-                        RetryNotice(
+                        RunEvent.Retry(
                             subject: subject, kind: error.kind, message: error.message, attempt: outcome.retries,
                             maxRetries: policy.maxRetries, wait: wait, providerAsked: error.retryAfterMs != nil)))
                 do { try await Task.sleep(for: wait) } catch { return stopped(outcome) }

@@ -104,7 +104,8 @@ extension RunEngine {
                 if let first = validation.first {
                     emit(
                         .rowsRejected(
-                            RowsRejected(pair: key, count: validation.rejected, firstTs: first.ts, problem: first.problem.rawValue)))
+                            RunEvent.RowsRejected(pair: key, count: validation.rejected, firstTs: first.ts, problem: first.problem.rawValue)
+                        ))
                 }
                 let pageTo: Int64 = page.nextCursor == nil ? b : (batch.count > 0 ? batch.ts[batch.count - 1] + 1 : pageFrom)
                 if batch.count > 0 { lastTs = batch.ts[batch.count - 1] }
@@ -122,7 +123,7 @@ extension RunEngine {
                     totals = count(requests: 0, candles: batch.count)
                     emit(
                         .pageFetched(
-                            PageFetched(
+                            RunEvent.Page(
                                 pair: key, stage: stage, candles: batch.count, inserted: counts.inserted, updated: counts.updated,
                                 requestsDone: totals.requests, requestsPlanned: totals.planned, candlesDone: totals.candles,
                                 rate: limiter.rate)))

@@ -51,23 +51,25 @@ extension RunEngine {
             guard !refillable.isEmpty else { break }
             var fetched = 0
             for gap in refillable {
-                emit(.gapRefill(GapRefill(pair: key, gap: gap, attempt: attempt, maxAttempts: attempts, phase: .started)))
+                emit(.gapRefill(RunEvent.GapRefill(pair: key, gap: gap, attempt: attempt, maxAttempts: attempts, phase: .started)))
                 var sub = PairReport(symbol: record.symbol, timeframe: tf)
                 await fetchRanges(record, tf, [refillKeys(gap, tf)], stage: .refill, into: &sub)
                 fetched += sub.candles
                 pair.absorb(sub)
                 if sub.stopped { return (pair, current, filled) }
             }
-            guard case .success(let after) = await detect(record, tf) else {
+            let detected = await detect(record, tf)
+            guard case .success(let after) = detected else {
+                if case .failure(let error) = detected { emit(.warning("\(key): gap detection failed: \(error.message)")) }
                 markUnreadable(&pair)
                 break
             }
             for gap in refillable {
                 let still = after.gaps.filter { $0.gapClass.isHole && $0.first <= gap.last && $0.last >= gap.first }
-                let phase: GapRefill.Phase =
+                let phase: RunEvent.GapRefill.Phase =
                     still.isEmpty ? .filled(candles: fetched) : .stillMissing(bars: still.reduce(0) { $0 + $1.missing })
                 if still.isEmpty { filled += 1 }
-                emit(.gapRefill(GapRefill(pair: key, gap: gap, attempt: attempt, maxAttempts: attempts, phase: phase)))
+                emit(.gapRefill(RunEvent.GapRefill(pair: key, gap: gap, attempt: attempt, maxAttempts: attempts, phase: phase)))
             }
             current = after
             for i in current.gaps.indices where current.gaps[i].gapClass.isHole { current.gaps[i].attempts = attempt }

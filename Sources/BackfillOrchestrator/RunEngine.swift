@@ -165,7 +165,7 @@ public final class RunEngine: Sendable {
         let provider = plan.instance.provider
         emit(
             .runStarted(
-                RunStarted(
+                RunEvent.Started(
                     runId: r.runId, provider: provider.name, providerVersion: provider.version, database: plan.database,
                     symbols: options.symbols.count, timeframes: options.timeframes, start: options.start, end: options.end,
                     pairs: state.pairs.count, ranges: ranges, plannedRequests: requests, rate: limiter.rate)))

@@ -2,162 +2,18 @@ public import BackfillCore
 public import BackfillPluginHost
 public import BackfillStore
 
-/// One symbol/timeframe of a run.
-public struct PairKey: Sendable, Hashable, CustomStringConvertible {
-    public var symbol: Symbol
-    public var timeframe: Timeframe
-    public init(_ symbol: Symbol, _ timeframe: Timeframe) {
-        self.symbol = symbol
-        self.timeframe = timeframe
-    }
-    /// "SPY/1d".
-    public var description: String { "\(symbol)/\(timeframe)" }
-}
-
-/// The stages of a run, in the order they run.
-public enum RunStage: String, Sendable, CaseIterable {
-    /// Fetch every pair's ranges that coverage does not hold.
-    case fetch
-    /// Detect and classify gaps against the calendar, from the store.
-    case gaps
-    /// Refetch fetch_failed and suspect gaps.
-    case refill
-    /// Splits and dividends (`--events`).
-    case events
-    /// Features of the pairs that changed (`--features`).
-    case features
-}
-
-/// What a run set out to do, known before the first request.
-public struct RunStarted: Sendable {
-    public var runId: Int64?
-    public var provider: String
-    public var providerVersion: String
-    /// The database, password redacted.
-    public var database: String
-    public var symbols: Int
-    public var timeframes: [Timeframe]
-    public var start: Int64
-    public var end: Int64
-    public var pairs: Int
-    /// Ranges coverage does not hold yet (what the fetch stage asks for).
-    public var ranges: Int
-    /// Requests the fetch stage expects to make (one per page of the provider's page size).
-    public var plannedRequests: Int
-    /// Requests per second the limiter allows (0: unlimited).
-    public var rate: Double
-    /// What that rate implies for the planned requests, in seconds (nil when unlimited).
-    public var minimumSeconds: Double? { rate > 0 ? Double(plannedRequests) / rate : nil }
-}
-
-/// One page the provider delivered and the store committed, with the run's totals so far.
-public struct PageFetched: Sendable {
-    public var pair: PairKey
-    public var stage: RunStage
-    /// Rows the page delivered (after validation).
-    public var candles: Int
-    public var inserted: Int
-    public var updated: Int
-    /// Requests made so far in this run (retries included).
-    public var requestsDone: Int
-    /// Requests the fetch stage planned (refills and pagination beyond the estimate add more).
-    public var requestsPlanned: Int
-    /// Candles stored so far in this run.
-    public var candlesDone: Int
-    /// The limiter's rate (requests per second; 0 unlimited), for an ETA.
-    public var rate: Double
-}
-
-/// A request that will be tried again: why, which attempt, and how long until then.
-public struct RetryNotice: Sendable {
-    /// What was asked: "SPY/1d" or "SPY events".
-    public var subject: String
-    public var kind: ProviderError.Kind
-    public var message: String
-    /// The retry about to be made (1-based) and the budget.
-    public var attempt: Int
-    public var maxRetries: Int
-    public var wait: Duration
-    /// Whether the wait came from the provider (retry-after) rather than the backoff.
-    public var providerAsked: Bool
-
-    public init(
-        subject: String, kind: ProviderError.Kind, message: String, attempt: Int, maxRetries: Int, wait: Duration, providerAsked: Bool
-    ) {
-        self.subject = subject
-        self.kind = kind
-        self.message = message
-        self.attempt = attempt
-        self.maxRetries = maxRetries
-        self.wait = wait
-        self.providerAsked = providerAsked
-    }
-}
-
-/// A rate-limited answer pausing every request of the run.
-public struct RateLimitWait: Sendable {
-    public var subject: String
-    public var wait: Duration
-    public var reason: String
-}
-
-/// Rows a page had that failed validation (never stored).
-public struct RowsRejected: Sendable {
-    public var pair: PairKey
-    public var count: Int
-    /// The first rejected row's stamp and what was wrong with it.
-    public var firstTs: Int64
-    public var problem: String
-}
-
-/// A refill attempt of one gap, and how it ended.
-public struct GapRefill: Sendable {
-    public enum Phase: Sendable {
-        /// About to refetch the gap.
-        case started
-        /// Every bar of the gap is present now; `candles` were fetched in the attempt.
-        case filled(candles: Int)
-        /// Bars of it are still missing after the attempt.
-        case stillMissing(bars: Int)
-    }
-    public var pair: PairKey
-    public var gap: Gap
-    public var attempt: Int
-    public var maxAttempts: Int
-    public var phase: Phase
-}
-
-/// A standalone or in-run features job starting.
-public struct FeaturesStarted: Sendable {
-    public var pairs: Int
-    public var symbols: Int
-    /// The kernel path in use ("avx2").
-    public var kernels: String
-    /// True for `backfill features`, false for a run's features stage.
-    public var standalone: Bool
-}
-
-/// A standalone or in-run events job starting.
-public struct EventsStarted: Sendable {
-    public var provider: String
-    public var symbols: Int
-    public var standalone: Bool
-    /// False when the provider serves no splits or dividends (nothing is asked).
-    public var supported: Bool
-}
-
 /// Everything an engine reports while it works. Observers present these (console text, a
 /// progress line, JSON log lines, metrics); the engine formats no text for any of them.
 public enum RunEvent: Sendable {
-    case runStarted(RunStarted)
+    case runStarted(Started)
     case stageStarted(RunStage)
     case stageFinished(RunStage)
-    case pageFetched(PageFetched)
+    case pageFetched(Page)
     case pairFinished(PairReport)
     case gapsDetected(PairKey, [Gap])
     case detectionFailed(PairKey, String)
     case gapRefill(GapRefill)
-    case retry(RetryNotice)
+    case retry(Retry)
     case rateLimitWait(RateLimitWait)
     case rowsRejected(RowsRejected)
     /// The database connection was lost, or is back (the store retries; docs/operations.md).
@@ -179,8 +35,122 @@ public enum RunEvent: Sendable {
     case runFinished(RunReport)
 }
 
-/// Receives an engine's events. Called from many tasks at once: implementations serialize
-/// their own output.
-public protocol RunObserver: Sendable {
-    func handle(_ event: RunEvent)
+extension RunEvent {
+    /// What a run set out to do, known before the first request.
+    public struct Started: Sendable {
+        public var runId: Int64?
+        public var provider: String
+        public var providerVersion: String
+        /// The database, password redacted.
+        public var database: String
+        public var symbols: Int
+        public var timeframes: [Timeframe]
+        public var start: Int64
+        public var end: Int64
+        public var pairs: Int
+        /// Ranges coverage does not hold yet (what the fetch stage asks for).
+        public var ranges: Int
+        /// Requests the fetch stage expects to make (one per page of the provider's page size).
+        public var plannedRequests: Int
+        /// Requests per second the limiter allows (0: unlimited).
+        public var rate: Double
+        /// What that rate implies for the planned requests, in seconds (nil when unlimited).
+        public var minimumSeconds: Double? { rate > 0 ? Double(plannedRequests) / rate : nil }
+    }
+
+    /// One page the provider delivered and the store committed, with the run's totals so far.
+    public struct Page: Sendable {
+        public var pair: PairKey
+        public var stage: RunStage
+        /// Rows the page delivered (after validation).
+        public var candles: Int
+        public var inserted: Int
+        public var updated: Int
+        /// Requests made so far in this run (retries included).
+        public var requestsDone: Int
+        /// Requests the fetch stage planned (refills and pagination beyond the estimate add more).
+        public var requestsPlanned: Int
+        /// Candles stored so far in this run.
+        public var candlesDone: Int
+        /// The limiter's rate (requests per second; 0 unlimited), for an ETA.
+        public var rate: Double
+    }
+
+    /// A request that will be tried again: why, which attempt, and how long until then.
+    public struct Retry: Sendable {
+        /// What was asked: "SPY/1d" or "SPY events".
+        public var subject: String
+        public var kind: ProviderError.Kind
+        public var message: String
+        /// The retry about to be made (1-based) and the budget.
+        public var attempt: Int
+        public var maxRetries: Int
+        public var wait: Duration
+        /// Whether the wait came from the provider (retry-after) rather than the backoff.
+        public var providerAsked: Bool
+
+        public init(
+            subject: String, kind: ProviderError.Kind, message: String, attempt: Int, maxRetries: Int, wait: Duration, providerAsked: Bool
+        ) {
+            self.subject = subject
+            self.kind = kind
+            self.message = message
+            self.attempt = attempt
+            self.maxRetries = maxRetries
+            self.wait = wait
+            self.providerAsked = providerAsked
+        }
+    }
+
+    /// A rate-limited answer pausing every request of the run.
+    public struct RateLimitWait: Sendable {
+        public var subject: String
+        public var wait: Duration
+        public var reason: String
+    }
+
+    /// Rows a page had that failed validation (never stored).
+    public struct RowsRejected: Sendable {
+        public var pair: PairKey
+        public var count: Int
+        /// The first rejected row's stamp and what was wrong with it.
+        public var firstTs: Int64
+        public var problem: String
+    }
+
+    /// A refill attempt of one gap, and how it ended.
+    public struct GapRefill: Sendable {
+        public enum Phase: Sendable {
+            /// About to refetch the gap.
+            case started
+            /// Every bar of the gap is present now; `candles` were fetched in the attempt.
+            case filled(candles: Int)
+            /// Bars of it are still missing after the attempt.
+            case stillMissing(bars: Int)
+        }
+        public var pair: PairKey
+        public var gap: Gap
+        public var attempt: Int
+        public var maxAttempts: Int
+        public var phase: Phase
+    }
+
+    /// A standalone or in-run features job starting.
+    public struct FeaturesStarted: Sendable {
+        public var pairs: Int
+        public var symbols: Int
+        /// The kernel path in use ("avx2").
+        public var kernels: String
+        /// True for `backfill features`, false for a run's features stage.
+        public var standalone: Bool
+    }
+
+    /// A standalone or in-run events job starting.
+    public struct EventsStarted: Sendable {
+        public var provider: String
+        public var symbols: Int
+        public var standalone: Bool
+        /// False when the provider serves no splits or dividends (nothing is asked).
+        public var supported: Bool
+    }
 }

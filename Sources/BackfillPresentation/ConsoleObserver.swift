@@ -10,7 +10,7 @@ import Synchronization
 public final class ConsoleObserver: RunObserver {
     private let output: TerminalOutput
     private struct State {
-        var started: RunStarted?
+        var started: RunEvent.Started?
         /// Whether the refill stage refetched anything (else it says there was nothing to do).
         var refilled = false
         /// Whether the features job is `backfill features` (its own banners) or a run's stage.
@@ -111,7 +111,7 @@ public final class ConsoleObserver: RunObserver {
         }
     }
 
-    private func gapRefill(_ r: GapRefill) {
+    private func gapRefill(_ r: RunEvent.GapRefill) {
         let key = r.pair
         switch r.phase {
         case .started:
@@ -177,7 +177,7 @@ public final class ConsoleObserver: RunObserver {
     }
 
     /// The plan, as the first line of the fetch stage.
-    static func planLine(_ p: RunStarted) -> String {
+    static func planLine(_ p: RunEvent.Started) -> String {
         var line = "Plan: \(p.symbols) symbol(s) × \(p.timeframes.count) timeframe(s) = \(p.pairs) pairs, "
         line += "\(p.ranges) range(s) to fetch, about \(p.plannedRequests) request(s)"
         if let seconds = p.minimumSeconds {

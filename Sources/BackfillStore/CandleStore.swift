@@ -157,14 +157,6 @@ public protocol CandleStore: AnyObject {
     var connectionEvents: (@Sendable (ConnectionEvent) -> Void)? { get set }
 }
 
-/// A database connection lost and re-established while working.
-public enum ConnectionEvent: Sendable {
-    /// The connection dropped; it is retried for up to `budget` seconds before the operation fails.
-    case lost(message: String, budget: Double)
-    /// The connection works again after `seconds`; the operation in flight was sent again.
-    case restored(seconds: Double)
-}
-
 /// Opens a store for a URL, creating or migrating the schema.
 public enum Stores {
     /// How long a store waits by default for a lost connection or a busy database, in seconds.

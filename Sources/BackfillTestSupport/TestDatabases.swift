@@ -57,7 +57,7 @@ public final class TestDatabase: @unchecked Sendable {
     }
 
     deinit {
-        if let schema, let base = PostgresTestServer.url { try? Self.psql(base, "DROP SCHEMA \(schema) CASCADE") }
+        if let schema, let base = PostgresTestServer.url { _ = try? Self.psql(base, "DROP SCHEMA \(schema) CASCADE") }
     }
 
     /// Ends this database's server connections from the outside, as a network drop or a server

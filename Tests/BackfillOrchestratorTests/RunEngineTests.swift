@@ -112,12 +112,12 @@ struct RunEngineTests {
         #expect(names.filter { $0 == "pairFinished" }.count == 2)
         #expect(names.contains("featuresComputed"))
         // One page event per stored page, with the run's running totals.
-        let pages = observer.events.compactMap { e -> PageFetched? in if case .pageFetched(let p) = e { p } else { nil } }
+        let pages = observer.events.compactMap { e -> RunEvent.Page? in if case .pageFetched(let p) = e { p } else { nil } }
         #expect(pages.map(\.stage) == [.fetch, .refill])
         #expect(pages.last?.candlesDone == pages.reduce(0) { $0 + $1.candles })
         #expect(pages.last?.requestsDone == report.summary.requests)
         let started = try #require(
-            observer.events.compactMap { e -> RunStarted? in if case .runStarted(let s) = e { s } else { nil } }.first)
+            observer.events.compactMap { e -> RunEvent.Started? in if case .runStarted(let s) = e { s } else { nil } }.first)
         #expect(started.pairs == 2 && started.plannedRequests == 2 && started.ranges == 2)
 
         let json = try bench.results()

@@ -54,7 +54,7 @@ struct PresentationTests {
         #expect(lines[1].0 == "warning")
         let retry = JSONLogObserver.lines(
             .retry(
-                RetryNotice(
+                RunEvent.Retry(
                     subject: "SPY/1d", kind: .rateLimited, message: "slow down", attempt: 1, maxRetries: 5, wait: .milliseconds(1500),
                     providerAsked: true)))
         #expect(retry.count == 1 && retry[0].0 == "warning" && retry[0].1 == "retry")
