@@ -16,14 +16,22 @@ static inline sqlite3_destructor_type bf_sqlite_transient(void) { return SQLITE_
 #define BF_OFD_SETLK 37
 #endif
 
-// Takes the exclusive lock on `fd` without waiting: 0 when taken, -1 when held elsewhere
-// (or on error, with errno set).
-static inline int bf_lock_file(int fd) {
 #if defined(__linux__)
+// An exclusive lock on the whole file.
+static inline struct flock bf_whole_file_write_lock(void) {
     struct flock l;
     memset(&l, 0, sizeof l);
     l.l_type = F_WRLCK;
     l.l_whence = SEEK_SET;
+    return l;
+}
+#endif
+
+// Takes the exclusive lock on `fd` without waiting: 0 when taken, -1 when held elsewhere
+// (or on error, with errno set).
+static inline int bf_lock_file(int fd) {
+#if defined(__linux__)
+    struct flock l = bf_whole_file_write_lock();
     return fcntl(fd, BF_OFD_SETLK, &l);
 #else
     return flock(fd, LOCK_EX | LOCK_NB);
@@ -33,10 +41,7 @@ static inline int bf_lock_file(int fd) {
 // Whether another open of the file holds the lock: 1 held, 0 free, -1 on error.
 static inline int bf_file_locked_elsewhere(int fd) {
 #if defined(__linux__)
-    struct flock l;
-    memset(&l, 0, sizeof l);
-    l.l_type = F_WRLCK;
-    l.l_whence = SEEK_SET;
+    struct flock l = bf_whole_file_write_lock();
     if (fcntl(fd, BF_OFD_GETLK, &l) != 0) return -1;
     return l.l_type != F_UNLCK;
 #else

@@ -47,9 +47,10 @@ extension RunEngine {
         state.report.summary.throttledRequests = await limiter.throttled
         state.report.summary.rateLimitWaits = await limiter.pauses
         state.report.summary.finishedAt = UTCTime.now()
+        var document = ResultsJSON.document(state.report)
         if let path = options.resultsPath {
             do {
-                try AtomicFile.write(ResultsJSON.document(state.report).text(indent: 2) + "\n", to: path)
+                try AtomicFile.write(document.text(indent: 2) + "\n", to: path)
                 state.report.resultsPath = path
             } catch {
                 state.report.resultsError = error.message
@@ -58,10 +59,11 @@ extension RunEngine {
                     state.report.summary.exitCode = 1
                     state.report.summary.status = .incomplete
                 }
+                document = ResultsJSON.document(state.report)  // the runs row says why
             }
         }
         if let id = state.report.runId {
-            let (report, summary) = (state.report, ResultsJSON.document(state.report).text())
+            let (report, summary) = (state.report, document.text())
             _ = try? await store.run { try $0.finishRun(RunRecord(report, summary: summary, id: id)) }
         }
         emit(.runFinished(state.report))

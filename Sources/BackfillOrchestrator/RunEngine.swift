@@ -138,7 +138,8 @@ public final class RunEngine: Sendable {
         let now = UTCTime.now()
         let abandoned = (try? await store.run { try $0.markAbandonedRuns(finishedAt: now) }) ?? 0
         if abandoned > 0 { emit(.abandonedRuns(abandoned)) }
-        let recordedText = JSON.object(plan.recorded.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }).text()
+        let recorded = plan.recorded
+        let recordedText = JSON.object(recorded.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }).text()
         var r = RunReport()
         r.runId = try? await store.run { try $0.beginRun(startedAt: now, options: recordedText) }
         r.summary.startedAt = now
@@ -147,7 +148,7 @@ public final class RunEngine: Sendable {
         r.rangeStart = options.start
         r.rangeEnd = options.end
         r.provider = providerName
-        r.options = plan.recorded
+        r.options = recorded
         r.summary.pairs = state.pairs.count
         state.report = r
 

@@ -3,7 +3,7 @@ import Foundation
 /// A program started in the background, its output collected as it comes, for tests that act
 /// on a process while it works (signals, a database restart, a second run).
 public final class Spawned: @unchecked Sendable {
-    let process = Process()
+    let process: Process
     private let lock = NSLock()
     private var out = Data()
     private var err = Data()
@@ -17,17 +17,8 @@ public final class Spawned: @unchecked Sendable {
 
     /// Starts `executable` with `arguments` in `directory`.
     public init(_ executable: String, _ arguments: [String], environment: [String: String] = [:], directory: String? = nil) throws {
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment
-        for (k, v) in environment { env[k] = v }
-        process.environment = env
-        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        let outPipe = Pipe(), errPipe = Pipe()
-        process.standardOutput = outPipe
-        process.standardError = errPipe
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        let (process, outPipe, errPipe) = try Run.start(executable, arguments, environment: environment, directory: directory)
+        self.process = process
         for (pipe, isOut) in [(outPipe, true), (errPipe, false)] {
             done.enter()
             DispatchQueue.global().async { [self] in

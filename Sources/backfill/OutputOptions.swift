@@ -1,5 +1,6 @@
 import ArgumentParser
 import BackfillPresentation
+import Synchronization
 
 /// How a command reports: `--log-format text|json` and `--quiet`.
 struct OutputOptions: ParsableArguments {
@@ -20,10 +21,19 @@ struct OutputOptions: ParsableArguments {
 
     var format: LogFormat { LogFormat(rawValue: logFormat) ?? .text }
 
-    /// The command's presentation; secrets in the environment are masked from the start.
+    /// The command's presentation, one per process (the command and its final error line share
+    /// it, and so the secrets it was told to mask); secrets in the environment are masked from
+    /// the start.
     func presenter() -> Presenter {
-        Presenter(format: format, quiet: quiet, secrets: Environment.secretValues)
+        Self.shared.withLock { shared in
+            if let shared { return shared }
+            let made = Presenter(format: format, quiet: quiet, secrets: Environment.secretValues)
+            shared = made
+            return made
+        }
     }
+
+    private static let shared = Mutex<Presenter?>(nil)
 }
 
 /// A command whose failures are reported in its own log format.

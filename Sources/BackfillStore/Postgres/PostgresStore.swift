@@ -103,13 +103,17 @@ public final class PostgresStore: CandleStore {
     private func reconnect(after error: StoreError, since: ContinuousClock.Instant) throws(StoreError) {
         let clock = ContinuousClock()
         var delay = 0.1
+        // The window counts from the first loss: a server that accepts the connection and drops
+        // it again at once ends the retries too.
+        func giveUp() -> StoreError {
+            let waited = Int(Self.seconds(clock.now - since).rounded())
+            return StoreError(
+                .connectionLost, "\(error.message); reconnecting failed for \(waited) s (--db-retry-seconds)", code: error.code,
+                statement: error.statement)
+        }
+        guard Self.seconds(clock.now - since) < retrySeconds else { throw giveUp() }
         while !conn.reset() {
-            let waited = Self.seconds(clock.now - since)
-            guard waited + delay <= retrySeconds else {
-                throw StoreError(
-                    .connectionLost, "\(error.message); reconnecting failed for \(Int(waited.rounded())) s (--db-retry-seconds)",
-                    code: error.code, statement: error.statement)
-            }
+            guard Self.seconds(clock.now - since) + delay <= retrySeconds else { throw giveUp() }
             usleep(UInt32(delay * 1_000_000))
             delay = min(2, delay * 2)
         }
