@@ -28,6 +28,7 @@ let package = Package(
         // ---- C ------------------------------------------------------------------------------
         .target(name: "BackfillABI", path: "CSources/BackfillABI"),
         .target(name: "BackfillText", path: "CSources/BackfillText"),
+        .target(name: "BackfillHostSys", path: "CSources/BackfillHostSys"),
         .target(name: "BackfillKernels", path: "CSources/BackfillKernels"),
         .systemLibrary(name: "CSQLite", path: "CSources/CSQLite"),
         .systemLibrary(
@@ -44,7 +45,7 @@ let package = Package(
         .target(
             name: "BackfillPluginHost",
             dependencies: [
-                "BackfillABI", "BackfillCore", .product(name: "Logging", package: "swift-log"),
+                "BackfillABI", "BackfillHostSys", "BackfillCore", .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/BackfillPluginHost", swiftSettings: swiftSettings),
         .target(

@@ -22,6 +22,9 @@ public final class CandleBatch: @unchecked Sendable {
     public let vwap: UnsafeMutablePointer<Double>
     /// Number of trades, -1 when unknown.
     public let trades: UnsafeMutablePointer<Int64>
+    /// What owns the columns' memory when the batch does not (a mapping shared with a provider's
+    /// child process); nil when the batch allocated them.
+    public let storage: AnyObject?
 
     /// Allocates columns for `capacity` rows (at least 1).
     public init(capacity: Int) {
@@ -35,9 +38,32 @@ public final class CandleBatch: @unchecked Sendable {
         volume = .allocate(capacity: n)
         vwap = .allocate(capacity: n)
         trades = .allocate(capacity: n)
+        storage = nil
+    }
+
+    /// The bytes the eight columns of `capacity` rows take in one region (``init(capacity:region:storage:)``).
+    public static func regionSize(capacity: Int) -> Int { 8 * MemoryLayout<Double>.stride * max(1, capacity) }
+
+    /// Columns laid out one after the other in `region` (``regionSize(capacity:)`` bytes, 8-byte
+    /// aligned): ts, open, high, low, close, volume, vwap, trades. `storage` owns the region and is
+    /// kept alive as long as the batch.
+    public init(capacity: Int, region: UnsafeMutableRawPointer, storage: AnyObject) {
+        let n = max(1, capacity)
+        self.capacity = n
+        let column = n * MemoryLayout<Double>.stride
+        ts = region.bindMemory(to: Int64.self, capacity: n)
+        open = (region + column).bindMemory(to: Double.self, capacity: n)
+        high = (region + 2 * column).bindMemory(to: Double.self, capacity: n)
+        low = (region + 3 * column).bindMemory(to: Double.self, capacity: n)
+        close = (region + 4 * column).bindMemory(to: Double.self, capacity: n)
+        volume = (region + 5 * column).bindMemory(to: Double.self, capacity: n)
+        vwap = (region + 6 * column).bindMemory(to: Double.self, capacity: n)
+        trades = (region + 7 * column).bindMemory(to: Int64.self, capacity: n)
+        self.storage = storage
     }
 
     deinit {
+        guard storage == nil else { return }
         ts.deallocate()
         open.deallocate()
         high.deallocate()

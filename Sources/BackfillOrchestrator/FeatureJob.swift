@@ -46,6 +46,9 @@ public struct FeatureJob: Sendable {
                 launch()
             }
         }
+        // Outcomes in the order the pairs were asked for, whatever order they finished in.
+        let order = Dictionary(pairs.enumerated().map { ($0.element, $0.offset) }) { first, _ in first }
+        summary.outcomes.sort { order[$0.pair, default: 0] < order[$1.pair, default: 0] }
         summary.seconds = Self.seconds(clock.now - started)
         emit(.featuresFinished(summary))
         return summary

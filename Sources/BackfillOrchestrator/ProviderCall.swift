@@ -6,7 +6,9 @@ public import BackfillPluginHost
 /// transient) a wait and another try until the retry budget is spent.
 ///
 /// The wait is the provider's retry-after when it gave one, else exponential backoff with jitter;
-/// a rate-limited answer also pauses every other request sharing the limiter for that long.
+/// a rate-limited answer also pauses every other request sharing the limiter for that long. A
+/// call whose provider process crashed or timed out is tried once more, in a fresh process: a
+/// fault that repeats is the request's, not chance.
 public struct ProviderCaller: Sendable {
     public let limiter: RateLimiter
     public let policy: RetryPolicy
@@ -38,6 +40,7 @@ public struct ProviderCaller: Sendable {
         _ subject: String, _ body: @Sendable () async throws(ProviderError) -> Value
     ) async -> Outcome<Value> {
         var outcome = Outcome<Value>()
+        var faultRetried = false
         while true {
             guard !Task.isCancelled else { return stopped(outcome) }
             do { try await limiter.acquire() } catch { return stopped(outcome) }
@@ -47,7 +50,12 @@ public struct ProviderCaller: Sendable {
                 return outcome
             } catch {
                 outcome.result = .failure(error)
-                guard error.isRetryable, outcome.retries < policy.maxRetries else { return outcome }
+                guard error.isRetryable, outcome.retries < policy.maxRetries, !(error.isFault && faultRetried) else {
+                    return outcome
+                }
+                // A stop came while the call was out: no retry (and none announced).
+                guard !Task.isCancelled else { return stopped(outcome) }
+                faultRetried = faultRetried || error.isFault
                 outcome.retries += 1
                 let wait = error.retryAfterMs.map { Duration.milliseconds($0) } ?? policy.delay(attempt: outcome.retries)
                 if error.kind == .rateLimited {

@@ -64,7 +64,7 @@ extension RunEngine {
     func fetchRanges(
         _ record: SymbolRecord, _ tf: Timeframe, _ ranges: [(Int64, Int64)], stage: RunStage, into report: inout PairReport
     ) async {
-        let batch = CandleBatch(capacity: pageLimit)
+        let batch = plan.instance.makeBatch(capacity: pageLimit)
         let key = PairKey(record.symbol, tf)
         let (instance, limit) = (plan.instance, pageLimit)
         for (keysFrom, keysTo) in ranges {
@@ -154,7 +154,9 @@ extension RunEngine {
     private func fail(_ error: ProviderError, _ report: inout PairReport) {
         report.errors.append(error.description)
         switch error.kind {
-        case .unauthorized, .badRequest, .permanent:
+        case .unauthorized, .badRequest, .permanent, .crashed, .timedOut:
+            // A crash or a hang that repeated in a fresh child process is the pair's failure:
+            // its other ranges would only cost the plugin more crashes.
             report.status = .failed
             report.failure = error.description
         case .notEntitled:

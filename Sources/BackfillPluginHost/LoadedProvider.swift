@@ -8,10 +8,8 @@ internal import Logging
     import Darwin
 #endif
 
-/// A provider plugin loaded into the process: its dlopen handle and validated descriptor.
-///
-/// Plugins are opened with `RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE` and never unloaded: unloading a
-/// Swift plugin and loading it again crashes, and instances may outlive any one command.
+/// A provider plugin found and loaded: what its descriptor declares, and where its code runs
+/// (in this process, or in a child process per instance: ``PluginIsolation``).
 public final class LoadedProvider: @unchecked Sendable {
     /// The plugin file.
     public let path: String
@@ -80,131 +78,54 @@ public final class LoadedProvider: @unchecked Sendable {
         }
     }
 
-    let descriptor: UnsafePointer<bf_provider_descriptor>
-    let services: UnsafeMutablePointer<bf_host_services>
+    /// Where the provider's code runs.
+    enum Source: Sendable {
+        /// Loaded into this process (`--isolation none`).
+        case native(NativePlugin)
+        /// Loaded in a child process per instance.
+        case child(ProcessIsolation, Logger)
+    }
+
+    let source: Source
 
     /// The ABI version this host speaks.
-    public static let hostABIVersion = UInt32(BF_ABI_VERSION_MAJOR) << 16 | UInt32(BF_ABI_VERSION_MINOR)
+    public static var hostABIVersion: UInt32 { NativePlugin.hostABIVersion }
 
-    /// Opens and validates one plugin file.
+    init(_ metadata: ProviderMetadata, source: Source) {
+        path = metadata.path
+        name = metadata.name
+        version = metadata.version
+        summary = metadata.summary
+        abiVersion = metadata.abiVersion
+        capabilities = metadata.capabilities
+        timeframes = metadata.timeframes
+        defaultRate = metadata.defaultRate
+        maxPageRows = metadata.maxPageRows
+        dailyStampsNewYorkMidnight = metadata.dailyStampsNewYorkMidnight
+        fourHourAnchorNewYork = metadata.fourHourAnchorNewYork
+        options = metadata.options
+        self.source = source
+    }
+
+    /// Whether calls run in a child process.
+    public var isolated: Bool {
+        if case .child = source { return true }
+        return false
+    }
+
+    /// Makes an instance from configuration: in this process, or in a child process started for
+    /// it (which loads the plugin again, negotiates the ABI and calls `create`).
     ///
-    /// - Throws: ``PluginLoadError`` naming the file and what is wrong with it.
-    init(path: String, logger: Logger) throws(PluginLoadError) {
-        self.path = path
-        dlerror()
-        guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE) else {
-            let detail = dlerror().map { String(cString: $0) } ?? "dlopen failed"
-            throw .notSharedObject(path, Self.shorten(detail, path: path))
-        }
-        guard let symbol = dlsym(handle, BF_PROVIDER_ENTRY_SYMBOL) else { throw .noEntry(path) }
-        let entry = unsafeBitCast(symbol, to: bf_provider_entry_fn.self)
-
-        // The services table lives as long as the process: the plugin may keep the pointer.
-        services = .allocate(capacity: 1)
-        services.initialize(to: bf_host_services())
-        services.pointee.struct_size = UInt32(MemoryLayout<bf_host_services>.size)
-        services.pointee.abi_version = Self.hostABIVersion
-        services.pointee.context = Unmanaged.passRetained(HostLogContext(logger: logger, path: path)).toOpaque()
-        services.pointee.log = hostLogCallback
-
-        guard let d = entry(Self.hostABIVersion, services) else {
-            throw .entryDeclined(path, host: Self.hostABIVersion)
-        }
-        descriptor = d
-        let size = d.pointee.struct_size
-        let version = d.pointee.abi_version
-        guard version >> 16 == Self.hostABIVersion >> 16 else {
-            throw .incompatibleVersion(path, plugin: version, host: Self.hostABIVersion)
-        }
-        let needed = ABILayout.end(of: \bf_provider_descriptor.fetch_events)
-        guard Int(size) >= needed else { throw .descriptorTooShort(path, size: size, needed: needed) }
-        let desc = d.pointee
-        guard let namePointer = desc.name, !String(cString: namePointer).isEmpty else {
-            throw .invalidDescriptor(path, "no name")
-        }
-        name = String(cString: namePointer)
-        guard name.utf8.allSatisfy({ ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 || $0 == 95 }) else {
-            throw .invalidDescriptor(path, "name '\(name)' must be lower-case letters, digits, - or _")
-        }
-        guard desc.create != nil, desc.destroy != nil, desc.fetch_candles != nil else {
-            throw .invalidDescriptor(path, "create, destroy and fetch_candles are required")
-        }
-        guard desc.default_rate.isFinite, desc.default_rate >= 0 else {
-            throw .invalidDescriptor(path, "default_rate must be a finite number >= 0")
-        }
-        self.version = desc.version.map { String(cString: $0) } ?? "?"
-        summary = desc.description.map { String(cString: $0) } ?? ""
-        abiVersion = "\(version >> 16).\(version & 0xffff)"
-        capabilities = Capabilities(rawValue: desc.capabilities)
-        timeframes = Timeframe.allCases.filter { desc.timeframes & (1 << UInt32($0.abiIndex)) != 0 }
-        defaultRate = desc.default_rate
-        maxPageRows = desc.max_page_rows == 0 ? 50_000 : Int(desc.max_page_rows)
-        dailyStampsNewYorkMidnight = desc.daily_stamp == Int32(BF_DAILY_STAMP_NEW_YORK_MIDNIGHT)
-        fourHourAnchorNewYork = desc.four_hour_anchor == Int32(BF_ANCHOR_4H_NEW_YORK_MIDNIGHT)
-        if (capabilities.contains(.splits) || capabilities.contains(.dividends)) && desc.fetch_events == nil {
-            throw .invalidDescriptor(path, "declares splits/dividends but has no fetch_events")
-        }
-        options = try Self.readOptions(d, size: Int(size), path: path)
-    }
-
-    /// The ABI 1.1 option table, when the descriptor is long enough to have one.
-    private static func readOptions(
-        _ d: UnsafePointer<bf_provider_descriptor>, size: Int, path: String
-    ) throws(PluginLoadError) -> [OptionSpec] {
-        let needed = ABILayout.end(of: \bf_provider_descriptor.options)
-        guard size >= needed, let table = d.pointee.options else { return [] }
-        var specs: [OptionSpec] = []
-        var i = 0
-        while let name = table[i].name {
-            // A table without its terminating entry would run off the end: a declared limit.
-            guard i < 256 else { throw .invalidDescriptor(path, "options table has no end (more than 256 entries)") }
-            let spec = table[i]
-            let text = String(cString: name)
-            guard !text.isEmpty else { throw .invalidDescriptor(path, "an option has an empty name") }
-            specs.append(
-                OptionSpec(
-                    name: text, defaultValue: spec.default_value.map { String(cString: $0) }, secret: spec.secret != 0,
-                    help: spec.help.map { String(cString: $0) } ?? ""))
-            i += 1
-        }
-        return specs
-    }
-
-    /// dlerror repeats the path; keep the part after it.
-    private static func shorten(_ detail: String, path: String) -> String {
-        let prefix = path + ": "
-        return detail.hasPrefix(prefix) ? String(detail.dropFirst(prefix.count)) : detail
-    }
-
-    /// Makes an instance from configuration.
-    ///
-    /// - Throws: ``ProviderError`` with the plugin's message (e.g. a missing option).
+    /// - Throws: ``ProviderError`` with the plugin's message (e.g. a missing option), or why the
+    ///   child could not start.
     public func makeInstance(configuration: [String: String]) throws(ProviderError) -> ProviderInstance {
-        try ProviderInstance(provider: self, configuration: configuration)
-    }
-}
-
-/// What the host's log callback needs: where to log, and which plugin is speaking.
-final class HostLogContext {
-    let logger: Logger
-    let path: String
-    init(logger: Logger, path: String) {
-        self.logger = logger
-        self.path = path
-    }
-}
-
-private let hostLogCallback: @convention(c) (UnsafeMutableRawPointer?, Int32, UnsafePointer<CChar>?) -> Void = {
-    context, level, message in
-    guard let context, let message else { return }
-    let box = Unmanaged<HostLogContext>.fromOpaque(context).takeUnretainedValue()
-    let text = String(cString: message)
-    let logLevel: Logger.Level =
-        switch level {
-        case Int32(BF_LOG_DEBUG): .debug
-        case Int32(BF_LOG_INFO): .info
-        case Int32(BF_LOG_WARNING): .warning
-        default: .error
+        switch source {
+        case .native(let plugin):
+            return ProviderInstance(provider: self, backend: try NativeInstance(plugin: plugin, configuration: configuration))
+        case .child(let isolation, let logger):
+            return ProviderInstance(
+                provider: self,
+                backend: try ChildInstance(provider: self, isolation: isolation, configuration: configuration, logger: logger))
         }
-    box.logger.log(level: logLevel, "\(text)", metadata: ["backfill.plugin": "\(box.path)"])
+    }
 }

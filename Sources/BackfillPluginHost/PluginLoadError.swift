@@ -1,9 +1,9 @@
 /// Why a file in a plugin folder did not become a provider. Its description is one line naming
 /// the file.
 public struct PluginLoadError: Error, CustomStringConvertible, Sendable {
-    private enum Kind: Sendable {
+    private enum Kind: String, Sendable {
         case notSharedObject, noEntry, incompatibleVersion, entryDeclined, descriptorTooShort,
-            invalidDescriptor, duplicateName, unknownProvider, instanceFailed
+            invalidDescriptor, duplicateName, unknownProvider, instanceFailed, crashed
     }
 
     private let kind: Kind
@@ -52,6 +52,19 @@ public struct PluginLoadError: Error, CustomStringConvertible, Sendable {
     }
     static func instanceFailed(_ name: String, _ error: ProviderError) -> Self {
         .init(.instanceFailed, name, "cannot start provider '\(name)': \(error.message)")
+    }
+
+    /// A plugin whose loading killed the process loading it (a child process, under isolation).
+    static func crashed(_ path: String, _ how: String) -> Self {
+        .init(.crashed, path, "\(how) while loading (its constructor or bf_provider_entry)")
+    }
+
+    /// The parts a child process sends for a load error (``reported(kind:path:reason:)``).
+    var wire: (kind: String, path: String, reason: String) { (kind.rawValue, path, reason) }
+
+    /// A load error a child process reported, as the host shows it (the same one line).
+    static func reported(kind: String, path: String, reason: String) -> Self {
+        .init(Kind(rawValue: kind) ?? .invalidDescriptor, path, reason)
     }
 
     public var description: String {

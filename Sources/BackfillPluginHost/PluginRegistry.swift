@@ -26,15 +26,23 @@ public final class PluginRegistry: @unchecked Sendable {
 
     private let logger: Logger
 
+    /// Where the plugins' code runs.
+    public let isolation: PluginIsolation
+
     /// Searches and loads.
     ///
     /// - Parameters:
     ///   - pluginDirs: folders from `--plugin-dir`.
     ///   - environment: the process environment (for `BACKFILL_PLUGIN_PATH`).
     ///   - executableDir: the folder of the running executable, or nil to skip that location.
+    ///   - isolation: `.process` loads every file in a child process (a plugin that crashes while
+    ///     loading is a failure of that file), and each instance runs in a child of its own;
+    ///     `.none` loads them into this process.
     public init(
-        pluginDirs: [String], environment: [String: String], executableDir: String?, logger: Logger
+        pluginDirs: [String], environment: [String: String], executableDir: String?, logger: Logger,
+        isolation: PluginIsolation = .none
     ) {
+        self.isolation = isolation
         self.logger = logger
         var seenFiles = Set<String>()
         var candidates: [String] = []
@@ -56,17 +64,34 @@ public final class PluginRegistry: @unchecked Sendable {
             add(dir: exe + "/../lib/backfill/plugins") { _ in true }
         }
         var byName: [String: String] = [:]
-        for path in candidates {
-            do {
-                let provider = try LoadedProvider(path: path, logger: logger)
+        for (path, loaded) in zip(candidates, Self.load(candidates, isolation: isolation, logger: logger)) {
+            switch loaded {
+            case .success(let provider):
                 if let first = byName[provider.name] {
                     failures.append(.duplicateName(path, name: provider.name, first: first))
                     continue
                 }
                 byName[provider.name] = path
                 providers.append(provider)
-            } catch {
+            case .failure(let error):
                 failures.append(error)
+            }
+        }
+    }
+
+    /// Loads each file, in this process or in a child process (``ChildScanner``).
+    static func load(_ paths: [String], isolation: PluginIsolation, logger: Logger) -> [Result<LoadedProvider, PluginLoadError>] {
+        switch isolation {
+        case .none:
+            return paths.map { path in
+                Result { () throws(PluginLoadError) in
+                    let plugin = try NativePlugin(path: path, logger: logger)
+                    return LoadedProvider(plugin.metadata, source: .native(plugin))
+                }
+            }
+        case .process(let settings):
+            return ChildScanner.scan(paths, isolation: settings, logger: logger).map { result in
+                result.map { LoadedProvider($0, source: .child(settings, logger)) }
             }
         }
     }
@@ -110,17 +135,21 @@ public final class PluginRegistry: @unchecked Sendable {
         return String(cString: p)
     }
 
-    /// The folder of the running executable (via /proc/self/exe on Linux).
-    public static func executableDirectory() -> String? {
+    /// The running executable (via /proc/self/exe on Linux).
+    public static func executablePath() -> String? {
         #if os(Linux)
             var buffer = [CChar](repeating: 0, count: 4096)
             let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
             guard n > 0 else { return nil }
-            let path = String(decoding: buffer.prefix(n).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            return String(decoding: buffer.prefix(n).map { UInt8(bitPattern: $0) }, as: UTF8.self)
         #else
-            guard let path = CommandLine.arguments.first.flatMap(realPath) else { return nil }
+            return CommandLine.arguments.first.flatMap(realPath)
         #endif
-        guard let slash = path.lastIndex(of: "/") else { return nil }
+    }
+
+    /// The folder of the running executable.
+    public static func executableDirectory() -> String? {
+        guard let path = executablePath(), let slash = path.lastIndex(of: "/") else { return nil }
         return String(path[..<slash])
     }
 }

@@ -13,6 +13,11 @@ public struct ProviderError: Error, CustomStringConvertible, Sendable, Equatable
         case notEntitled = "not_entitled"
         case badRequest = "bad_request"
         case permanent
+        /// The provider's child process died during the call (a signal or an exit): a host-side
+        /// status, never one a plugin returns.
+        case crashed
+        /// The call did not return within the request timeout; its child process was ended.
+        case timedOut = "timed_out"
     }
 
     public let kind: Kind
@@ -43,8 +48,13 @@ public struct ProviderError: Error, CustomStringConvertible, Sendable, Equatable
         self.init(kind: kind, message: text, retryAfterMs: retryAfterMs >= 0 ? retryAfterMs : nil)
     }
 
-    /// Whether retrying the same request may succeed (rate limited, transient).
-    public var isRetryable: Bool { kind == .rateLimited || kind == .transient }
+    /// Whether retrying the same request may succeed (rate limited, transient; a crash or a
+    /// timeout once, in a fresh child process).
+    public var isRetryable: Bool { kind == .rateLimited || kind == .transient || isFault }
+
+    /// Whether the provider's process failed (crashed, or timed out and was ended), rather than
+    /// the provider answering.
+    public var isFault: Bool { kind == .crashed || kind == .timedOut }
 
     public var description: String { "\(kind.rawValue): \(message)" }
 }

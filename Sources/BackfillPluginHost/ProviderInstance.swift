@@ -1,90 +1,28 @@
-internal import BackfillABI
 public import BackfillCore
-import Dispatch
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
-/// One candle request as the host sends it to a provider.
-public struct CandleRequest: Sendable {
-    public var symbol: Symbol
-    /// The user's provider-specific ticker, if set.
-    public var ticker: String?
-    public var assetClass: AssetClass
-    public var timeframe: Timeframe
-    /// Inclusive, epoch ms UTC.
-    public var start: Int64
-    /// Exclusive.
-    public var end: Int64
-
-    public init(
-        symbol: Symbol, ticker: String? = nil, assetClass: AssetClass, timeframe: Timeframe, start: Int64,
-        end: Int64
-    ) {
-        self.symbol = symbol
-        self.ticker = ticker
-        self.assetClass = assetClass
-        self.timeframe = timeframe
-        self.start = start
-        self.end = end
-    }
+/// What serves a provider instance's calls: the plugin in this process, or its child process.
+protocol InstanceBackend: AnyObject, Sendable {
+    func fetchPage(_ request: CandleRequest, cursor: String?, into batch: CandleBatch, pageLimit: Int?) async
+        -> Result<PageInfo, ProviderError>
+    func fetchEvents(_ request: EventRequest) async -> Result<EventPage, ProviderError>
+    func makeBatch(capacity: Int) -> CandleBatch
 }
 
-/// What one page call delivered besides its rows.
-public struct PageInfo: Sendable, Equatable {
-    /// Rows written into the batch.
-    public var count: Int
-    /// Source rows the provider skipped as malformed.
-    public var rejected: Int
-    /// The cursor of the next page; nil when the range is done.
-    public var nextCursor: String?
-}
-
-/// A live provider instance: the Swift face of the C vtable.
-///
-/// Calls run on a dispatch queue, off the cooperative pool, because plugin calls block (network,
-/// disk). A provider without the thread-safe capability gets a serial queue, so its calls never
-/// overlap.
-public final class ProviderInstance: @unchecked Sendable {
+/// A live provider instance, wherever its plugin runs (``PluginIsolation``): the host's calls
+/// to it, as async Swift with typed ``ProviderError``s.
+public final class ProviderInstance: Sendable {
     public let provider: LoadedProvider
-    private let instance: OpaquePointer
-    private let queue: DispatchQueue
+    let backend: any InstanceBackend
 
-    init(provider: LoadedProvider, configuration: [String: String]) throws(ProviderError) {
+    init(provider: LoadedProvider, backend: any InstanceBackend) {
         self.provider = provider
-        let d = provider.descriptor.pointee
-        var keys: [UnsafeMutablePointer<CChar>?] = []
-        var values: [UnsafeMutablePointer<CChar>?] = []
-        for (k, v) in configuration.sorted(by: { $0.key < $1.key }) {
-            keys.append(strdup(k))
-            values.append(strdup(v))
-        }
-        defer {
-            for p in keys { free(p) }
-            for p in values { free(p) }
-        }
-        var entries = zip(keys, values).map { bf_config_entry(key: UnsafePointer($0), value: UnsafePointer($1)) }
-        var out: OpaquePointer?
-        var message = [CChar](repeating: 0, count: 1024)
-        // The loader refused descriptors without create, destroy and fetch_candles.
-        guard let create = d.create else { throw ProviderError(kind: .permanent, message: "the plugin has no create function") }
-        let status = entries.withUnsafeMutableBufferPointer { buf in
-            create(buf.baseAddress, buf.count, &out, &message, message.count)
-        }
-        guard status == Int32(BF_OK), let out else {
-            throw ProviderError(
-                status: status == 0 ? Int32(BF_PERMANENT) : status, message: text(message), retryAfterMs: -1)
-        }
-        instance = out
-        let concurrent = provider.capabilities.contains(.threadSafe)
-        queue = DispatchQueue(
-            label: "backfill.provider.\(provider.name)", attributes: concurrent ? [.concurrent] : [])
+        self.backend = backend
     }
 
-    deinit { provider.descriptor.pointee.destroy?(instance) }
+    /// A batch to fetch pages into. For a provider in a child process its columns live in memory
+    /// shared with the child, so a page crosses the boundary without a copy; any batch works,
+    /// this one is the fast one.
+    public func makeBatch(capacity: Int) -> CandleBatch { backend.makeBatch(capacity: capacity) }
 
     /// Fetches one page of candles into `batch` (its contents are replaced).
     ///
@@ -93,59 +31,7 @@ public final class ProviderInstance: @unchecked Sendable {
     public func fetchPage(_ request: CandleRequest, cursor: String?, into batch: CandleBatch, pageLimit: Int? = nil)
         async throws(ProviderError) -> PageInfo
     {
-        let result: Result<PageInfo, ProviderError> = await withCheckedContinuation { continuation in
-            queue.async {
-                continuation.resume(returning: self.fetchPageBlocking(request, cursor: cursor, into: batch, pageLimit: pageLimit))
-            }
-        }
-        return try result.get()
-    }
-
-    /// The same call, blocking the calling thread (for benchmarks and simple tools).
-    public func fetchPageBlocking(_ request: CandleRequest, cursor: String?, into batch: CandleBatch, pageLimit: Int? = nil)
-        -> Result<PageInfo, ProviderError>
-    {
-        var sink = bf_candle_sink(
-            struct_size: UInt32(MemoryLayout<bf_candle_sink>.size), capacity: UInt32(clamping: batch.capacity),
-            ts: batch.ts, open: batch.open, high: batch.high, low: batch.low, close: batch.close,
-            volume: batch.volume, vwap: batch.vwap, trades: batch.trades)
-        var cursorOut = [CChar](repeating: 0, count: 4096)
-        var message = [CChar](repeating: 0, count: 1024)
-        let limit = UInt32(clamping: min(pageLimit ?? batch.capacity, batch.capacity))
-        var retryAfter: Int64 = -1
-        var rejectedRows = 0
-        let status: Int32 = request.symbol.text.withCString { symbol in
-            withOptionalCString(request.ticker) { ticker in
-                withOptionalCString(cursor) { cursorIn in
-                    cursorOut.withUnsafeMutableBufferPointer { cursorBuffer in
-                        message.withUnsafeMutableBufferPointer { messageBuffer in
-                            var req = bf_candle_request(
-                                struct_size: UInt32(MemoryLayout<bf_candle_request>.size), page_limit: limit,
-                                symbol: symbol, ticker: ticker, asset_class: request.assetClass.abiValue,
-                                timeframe: request.timeframe.abiIndex, start_ms: request.start, end_ms: request.end,
-                                cursor: cursorIn)
-                            var result = bf_page_result(
-                                struct_size: UInt32(MemoryLayout<bf_page_result>.size), count: 0, rejected: 0,
-                                reserved: 0, retry_after_ms: -1, next_cursor: cursorBuffer.baseAddress,
-                                next_cursor_capacity: cursorBuffer.count, message: messageBuffer.baseAddress,
-                                message_capacity: messageBuffer.count)
-                            guard let fetch = provider.descriptor.pointee.fetch_candles else { return Int32(BF_PERMANENT) }
-                            let s = fetch(instance, &req, &sink, &result)
-                            batch.count = Int(min(result.count, limit))
-                            retryAfter = result.retry_after_ms
-                            rejectedRows = Int(result.rejected)
-                            return s
-                        }
-                    }
-                }
-            }
-        }
-        let next = text(cursorOut)
-        if status == Int32(BF_OK) {
-            return .success(PageInfo(count: batch.count, rejected: rejectedRows, nextCursor: next.isEmpty ? nil : next))
-        }
-        batch.count = 0
-        return .failure(ProviderError(status: status, message: text(message), retryAfterMs: retryAfter))
+        try await backend.fetchPage(request, cursor: cursor, into: batch, pageLimit: pageLimit).get()
     }
 
     /// Fetches one page of corporate events for `symbol` with ex dates in [start, end).
@@ -156,98 +42,10 @@ public final class ProviderInstance: @unchecked Sendable {
         symbol: Symbol, ticker: String?, assetClass: AssetClass, splits: Bool, dividends: Bool, start: Int64,
         end: Int64, cursor: String?
     ) async throws(ProviderError) -> (events: [CorporateEvent], nextCursor: String?) {
-        let result: Result<([CorporateEvent], String?), ProviderError> = await withCheckedContinuation { continuation in
-            queue.async {
-                continuation.resume(
-                    returning: self.fetchEventsBlocking(
-                        symbol: symbol, ticker: ticker, assetClass: assetClass, splits: splits, dividends: dividends,
-                        start: start, end: end, cursor: cursor))
-            }
-        }
-        let (events, next) = try result.get()
-        return (events, next)
+        let request = EventRequest(
+            symbol: symbol, ticker: ticker, assetClass: assetClass, splits: splits, dividends: dividends, start: start, end: end,
+            cursor: cursor)
+        let page = try await backend.fetchEvents(request).get()
+        return (page.events, page.nextCursor)
     }
-
-    private func fetchEventsBlocking(
-        symbol: Symbol, ticker: String?, assetClass: AssetClass, splits: Bool, dividends: Bool, start: Int64,
-        end: Int64, cursor: String?
-    ) -> Result<([CorporateEvent], String?), ProviderError> {
-        guard let fetch = provider.descriptor.pointee.fetch_events else {
-            return .failure(ProviderError(kind: .badRequest, message: "provider '\(provider.name)' serves no corporate events"))
-        }
-        let collector = EventCollector()
-        var sink = bf_event_sink(
-            struct_size: UInt32(MemoryLayout<bf_event_sink>.size), reserved: 0,
-            context: Unmanaged.passUnretained(collector).toOpaque(), emit: eventCallback)
-        var cursorOut = [CChar](repeating: 0, count: 4096)
-        var message = [CChar](repeating: 0, count: 1024)
-        var retryAfter: Int64 = -1
-        var kinds: UInt32 = 0
-        if splits { kinds |= 1 << UInt32(BF_EVENT_SPLIT) }
-        if dividends { kinds |= 1 << UInt32(BF_EVENT_DIVIDEND) }
-        let status: Int32 = symbol.text.withCString { sym in
-            withOptionalCString(ticker) { tick in
-                withOptionalCString(cursor) { cur in
-                    cursorOut.withUnsafeMutableBufferPointer { cb in
-                        message.withUnsafeMutableBufferPointer { mb in
-                            var req = bf_event_request(
-                                struct_size: UInt32(MemoryLayout<bf_event_request>.size), kinds: kinds, symbol: sym,
-                                ticker: tick, asset_class: assetClass.abiValue, reserved: 0, start_ms: start, end_ms: end,
-                                cursor: cur)
-                            var result = bf_page_result(
-                                struct_size: UInt32(MemoryLayout<bf_page_result>.size), count: 0, rejected: 0,
-                                reserved: 0, retry_after_ms: -1, next_cursor: cb.baseAddress,
-                                next_cursor_capacity: cb.count, message: mb.baseAddress, message_capacity: mb.count)
-                            let s = fetch(instance, &req, &sink, &result)
-                            retryAfter = result.retry_after_ms
-                            return s
-                        }
-                    }
-                }
-            }
-        }
-        guard status == Int32(BF_OK) else {
-            return .failure(ProviderError(status: status, message: text(message), retryAfterMs: retryAfter))
-        }
-        let next = text(cursorOut)
-        return .success((collector.events, next.isEmpty ? nil : next))
-    }
-}
-
-/// Receives events during one fetch_events call.
-final class EventCollector {
-    var events: [CorporateEvent] = []
-}
-
-private let eventCallback: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<bf_event>?) -> Int32 = {
-    context, event in
-    guard let context, let event else { return Int32(BF_BAD_REQUEST) }
-    let collector = Unmanaged<EventCollector>.fromOpaque(context).takeUnretainedValue()
-    // Read only the fields the plugin's struct_size covers (it may be an older, shorter event).
-    let e = event.pointee
-    guard Int(e.struct_size) >= ABILayout.start(of: \bf_event.currency) else { return Int32(BF_BAD_REQUEST) }
-    let currency = withUnsafeBytes(of: e.currency) { raw in
-        String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-    }
-    func date(_ v: Int64) -> Int64? { v == Int64.min ? nil : v }
-    collector.events.append(
-        CorporateEvent(
-            kind: e.kind == Int32(BF_EVENT_SPLIT) ? .split : .dividend, exDate: e.ex_date_ms,
-            splitFrom: e.split_from, splitTo: e.split_to, cashAmount: e.cash_amount,
-            currency: Int(e.struct_size) >= MemoryLayout<bf_event>.size ? currency : "",
-            payDate: date(e.pay_date_ms), recordDate: date(e.record_date_ms),
-            declarationDate: date(e.declaration_date_ms)))
-    return Int32(BF_OK)
-}
-
-/// Calls `body` with a C string for `text`, or NULL.
-func withOptionalCString<R>(_ text: String?, _ body: (UnsafePointer<CChar>?) -> R) -> R {
-    guard let text else { return body(nil) }
-    return text.withCString { body($0) }
-}
-
-/// The NUL-terminated text in a C buffer.
-func text(_ buffer: [CChar]) -> String {
-    let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
-    return String(decoding: bytes, as: UTF8.self)
 }

@@ -34,6 +34,9 @@ public enum Format {
         return text.count > 6 ? String((r * 1000).rounded() / 1000) : text
     }
 
+    /// A number of seconds as a setting reads: "300 s", "2.5 s".
+    public static func seconds(_ s: Double) -> String { s == s.rounded() ? "\(Int(s)) s" : "\(s) s" }
+
     /// "1 request", "2 requests".
     public static func count(_ n: Int, _ singular: String, _ plural: String? = nil) -> String {
         "\(n) \(n == 1 ? singular : plural ?? singular + "s")"

@@ -27,7 +27,7 @@ struct Backfill: AsyncParsableCommand {
         version: version,
         subcommands: [
             Run.self, Runs.self, Features.self, Events.self, Symbols.self, Matrix.self, Gaps.self, Export.self, CalendarCommand.self,
-            Providers.self, Fetch.self, Bench.self,
+            Providers.self, Fetch.self, Bench.self, PluginChildCommand.self,
         ])
 
     /// Runs the parsed command and turns every failure into one line on stderr (in the command's
@@ -85,28 +85,6 @@ struct CLIFailure: Error, CustomStringConvertible {
     static func failed(_ message: String) -> CLIFailure { CLIFailure(message: message, exitCode: 1) }
 
     var description: String { message }
-}
-
-/// Options every command that talks to providers shares.
-struct PluginOptions: ParsableArguments {
-    @Option(
-        name: .customLong("plugin-dir"),
-        help: ArgumentHelp("A folder of provider plugins to load (repeatable).", valueName: "dir"))
-    var pluginDirs: [String] = []
-
-    @Flag(name: .shortAndLong, help: "Log more (plugin messages, each request).")
-    var verbose = false
-
-    /// Loads the plugins from the flags, the environment and the executable's folder; plugins
-    /// log through `logger`.
-    func registry(logger: Logger) -> PluginRegistry {
-        PluginRegistry(
-            pluginDirs: pluginDirs, environment: Environment.all, executableDir: PluginRegistry.executableDirectory(),
-            logger: logger)
-    }
-
-    /// The registry, logging as plain text on stderr.
-    func registry() -> PluginRegistry { registry(logger: Presenter(format: .text, quiet: false).logger(verbose: verbose)) }
 }
 
 /// Flushes output and ends the process with `code`, without running exit handlers.

@@ -142,7 +142,7 @@ struct ProviderBench: AsyncParsableCommand {
         let (instance, _) = try provider.instance(plugins: plugins, presenter: Presenter(format: .text, quiet: false))
         // No rate limit (a benchmark of the provider itself), the run's retries.
         let caller = ProviderCaller(limiter: RateLimiter(rate: 0), policy: RetryPolicy())
-        let batch = CandleBatch(capacity: min(pageSize, instance.provider.maxPageRows))
+        let batch = instance.makeBatch(capacity: min(pageSize, instance.provider.maxPageRows))
         var samples: [(seconds: Double, candles: Int, pages: Int)] = []
         for _ in 0..<runs {
             var candles = 0, pages = 0

@@ -45,7 +45,7 @@ struct Fetch: AsyncParsableCommand, PresentingCommand {
         let (instance, _) = try provider.instance(plugins: plugins, presenter: presenter)
         let caller = ProviderCaller(
             limiter: RateLimiter(rate: rate ?? instance.provider.defaultRate), policy: RetryPolicy(), emit: presenter.emit)
-        let batch = CandleBatch(capacity: min(pageSize, instance.provider.maxPageRows))
+        let batch = instance.makeBatch(capacity: min(pageSize, instance.provider.maxPageRows))
         var out = CSVWriter()
         out.header()
         var total = 0, rejected = 0, requests = 0

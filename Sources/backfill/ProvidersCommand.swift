@@ -19,6 +19,15 @@ struct Providers: AsyncParsableCommand {
 
     func run() async throws {
         let registry = plugins.registry()
+        switch registry.isolation {
+        case .none:
+            print("isolation: none (plugins run in this process)\n")
+        case .process(let p):
+            let memory = p.memoryLimitMB == 0 ? "no memory limit" : "memory limit \(p.memoryLimitMB) MiB"
+            print(
+                "isolation: process (a child process per provider instance; requests time out after \(Format.seconds(p.requestTimeout)), \(memory))\n"
+            )
+        }
         if registry.providers.isEmpty {
             print("No provider plugins found.")
         }

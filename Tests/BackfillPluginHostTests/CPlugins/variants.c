@@ -5,6 +5,7 @@
  *   -DSHORT         the descriptor's struct_size is too small for v1
  *   -DNEWER_MINOR   a plugin from a future 1.x: bigger descriptor with extra fields at the end
  *   -DOLDER_MINOR   a 1.0 plugin whose descriptor is exactly the v1.0 size (loads on any 1.x host)
+ *   -DCRASH_IN_ENTRY the entry writes through a NULL pointer (loading it kills the loading process)
  *   -DPLUGIN_NAME="\"x\""  the provider's name (default "variant")
  * A loaded variant serves three fixed 1d candles for any symbol. */
 #include "backfill_provider.h"
@@ -82,6 +83,10 @@ const bf_provider_descriptor *bf_provider_entry(uint32_t host_abi_version, const
     (void)host_abi_version;
     return NULL;
 #else
+#ifdef CRASH_IN_ENTRY
+    volatile int *nowhere = NULL;
+    *nowhere = 1;
+#endif
     if (BF_ABI_MAJOR(host_abi_version) != BF_ABI_VERSION_MAJOR) return NULL;
     DESCRIPTOR.struct_size = sizeof(bf_provider_descriptor);
     DESCRIPTOR.abi_version = BF_ABI_VERSION;
