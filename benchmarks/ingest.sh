@@ -22,21 +22,7 @@ work="$(mktemp -d /tmp/backfill-ingest.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
 [[ -x /usr/bin/time ]] || { echo "ingest.sh needs /usr/bin/time (apt-get install time)" >&2; exit 2; }
 
-range=$(python3 - "$shared/btcperp_1m_ftx.csv" "$work/replay/BTCPERP/1m.csv" "$tiles" <<'PY'
-import os, sys
-src, dst, tiles = sys.argv[1], sys.argv[2], int(sys.argv[3])
-rows = open(src).read().splitlines()[1:]
-first = int(rows[0].split(",")[0]); last = int(rows[-1].split(",")[0])
-span = last - first + 60_000
-os.makedirs(os.path.dirname(dst), exist_ok=True)
-with open(dst, "w") as f:
-    f.write("ts,open,high,low,close,volume\n")
-    for t in range(tiles):
-        shift = t * span
-        f.write("".join(f"{int(r[:r.index(',')]) + shift}{r[r.index(','):]}\n" for r in rows))
-print(first, first + tiles * span, len(rows) * tiles)
-PY
-)
+range=$(python3 benchmarks/tile_btcperp.py "$shared/btcperp_1m_ftx.csv" "$work/replay/BTCPERP/1m.csv" "$tiles")
 read -r start end total <<<"$range"
 echo "replay file: $total candles, $(du -h "$work/replay/BTCPERP/1m.csv" | cut -f1)" >&2
 results="$out/ingest-$(date -u +%Y%m%dT%H%M%SZ).jsonl"

@@ -146,6 +146,7 @@ final class ChildProcess: @unchecked Sendable {
         thread.async { [self] in
             var fds = [pollfd(fd: socket, events: Int16(POLLIN), revents: 0), pollfd(fd: output, events: Int16(POLLIN), revents: 0)]
             var outputOpen = true
+            var buffer = [UInt8](repeating: 0, count: ChildSocket.capacity)
             while true {
                 fds[1].fd = outputOpen ? output : -1
                 let rc = poll(&fds, 2, -1)
@@ -155,7 +156,7 @@ final class ChildProcess: @unchecked Sendable {
                 }
                 if fds[1].revents != 0 { outputOpen = pumpOutput() }
                 if fds[0].revents != 0 {
-                    switch ChildSocket.receive(socket, timeout: 0) {
+                    switch ChildSocket.receive(socket, timeout: 0, into: &buffer) {
                     case .message(let m, let fd):
                         if fd >= 0 { close(fd) }
                         handle(m, nil)

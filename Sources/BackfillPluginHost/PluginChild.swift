@@ -78,8 +78,9 @@ public enum PluginChild {
         }
 
         func run() -> Never {
+            var buffer = [UInt8](repeating: 0, count: ChildSocket.capacity)
             while true {
-                switch receive() {
+                switch ChildSocket.receive(PluginChild.socket, timeout: nil, into: &buffer) {
                 case .closed: end()
                 case .malformed: end()
                 case .message(let m, let fd): handle(m, fd)
@@ -171,11 +172,16 @@ enum ChildSocket {
     /// Messages are small (candle rows travel in shared memory): 256 KiB holds the largest.
     static let capacity = 1 << 18
 
-    /// One message; with `timeout` seconds, `.closed` also when nothing came in time (the caller
-    /// tells the two apart with ``wait(_:timeout:)`` first when it matters).
+    /// One message; with `timeout` seconds, `.closed` also when nothing came in time. A reader
+    /// that receives many passes its own `buffer` (``capacity`` bytes), so no message costs an
+    /// allocation.
     static func receive(_ sock: Int32, timeout: Double?) -> PluginChild.Received {
-        if let timeout, bf_sys_wait_readable(sock, Int32(clamping: Int((timeout * 1000).rounded(.up)))) != 1 { return .closed }
         var buffer = [UInt8](repeating: 0, count: capacity)
+        return receive(sock, timeout: timeout, into: &buffer)
+    }
+
+    static func receive(_ sock: Int32, timeout: Double?, into buffer: inout [UInt8]) -> PluginChild.Received {
+        if let timeout, bf_sys_wait_readable(sock, Int32(clamping: Int((timeout * 1000).rounded(.up)))) != 1 { return .closed }
         var fd: Int32 = -1
         let n = buffer.withUnsafeMutableBytes { bf_sys_recv(sock, $0.baseAddress, $0.count, &fd) }
         guard n > 0 else { return n == 0 ? .closed : .malformed }

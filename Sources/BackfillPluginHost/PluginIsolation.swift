@@ -21,7 +21,7 @@ public struct ProcessIsolation: Sendable {
     /// After this many crashes or timeouts in a row, the provider is not called again.
     public var maxConsecutiveFaults: Int
 
-    public init(helper: String, requestTimeout: Double = 300, memoryLimitMB: Int = 4096, maxConsecutiveFaults: Int = 3) {
+    public init(helper: String, requestTimeout: Double = 300, memoryLimitMB: Int = 0, maxConsecutiveFaults: Int = 3) {
         self.helper = helper
         self.requestTimeout = requestTimeout
         self.memoryLimitMB = memoryLimitMB

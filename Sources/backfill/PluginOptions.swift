@@ -23,8 +23,11 @@ struct PluginOptions: ParsableArguments {
     @Option(help: ArgumentHelp("A provider call not answered after this many seconds is ended and retried.", valueName: "seconds"))
     var requestTimeout: Double = 300
 
-    @Option(help: ArgumentHelp("The provider child process's address-space limit, in MiB (0: none).", valueName: "MiB"))
-    var providerMemoryLimit: Int = 4096
+    @Option(
+        help: ArgumentHelp(
+            "The provider child process's address-space limit (RLIMIT_AS), in MiB: a runaway allocation fails there (default 0: none).",
+            valueName: "MiB"))
+    var providerMemoryLimit: Int = 0
 
     @Option(
         help: ArgumentHelp(

@@ -116,6 +116,26 @@ struct IsolationTests {
         #expect(lines.contains { $0.contains(#""event":"log""#) && $0.contains("hello from the plugin on stdout") })
     }
 
+    @Test("the child inherits nothing of the host's but its socket and its output: no database handle, no log file")
+    func nothingInherited() throws {
+        let w = try Workspace(symbols: ["AAA"])
+        let (out, _) = try w.run("fds")
+        #expect(out.status == 0, "\(out.stdout)\(out.stderr)")
+        let line = try #require(out.stderr.split(separator: "\n").first { $0.contains("printed: fds:") })
+        let fds = Dictionary(
+            uniqueKeysWithValues: line.split(separator: " ").dropFirst(5).compactMap { item -> (Int, String)? in
+                let parts = item.split(separator: "=", maxSplits: 1)
+                guard parts.count == 2, let fd = Int(parts[0]) else { return nil }
+                return (fd, String(parts[1]))
+            })
+        // stdin is /dev/null, stdout and stderr the one pipe to the host's log, 3 the socket;
+        // the rest is the child's own (its event loop), never a file of the host's.
+        #expect(fds[0] == "/dev/null" && fds[1]?.hasPrefix("pipe:") == true && fds[1] == fds[2], "\(line)")
+        #expect(fds[3]?.hasPrefix("socket:") == true, "\(line)")
+        #expect(fds.filter { $0.key > 3 }.values.allSatisfy { $0.hasPrefix("anon_inode:") }, "\(line)")
+        #expect(!line.contains(w.dir.path), "\(line)")
+    }
+
     @Test("SIGTERM while a plugin hangs: the host stops after a grace, exit 143, and its child goes with it")
     func stopWhileHung() throws {
         let w = try Workspace(symbols: ["AAA"])
@@ -150,7 +170,9 @@ struct IsolationTests {
         let (out, _) = try w.run("segv", only: "BAD", ["--isolation", "none"])
         #expect([SIGSEGV, 128 + SIGSEGV].contains(out.status), "\(out.status)")  // the signal, as Process reports it, or as a shell does
         let listed = try Run.backfill(["providers", "--plugin-dir", w.plugins])
-        #expect(listed.stdout.contains("isolation: process (a child process per provider instance; requests time out after 300 s"))
+        #expect(
+            listed.stdout.contains(
+                "isolation: process (a child process per provider instance; requests time out after 300 s, no memory limit)"))
         let inProcess = try Run.backfill(["providers", "--plugin-dir", w.plugins, "--isolation", "none"])
         #expect(inProcess.stdout.contains("isolation: none (plugins run in this process)"))
         let bad = try Run.backfill(["providers", "--isolation", "thread"])

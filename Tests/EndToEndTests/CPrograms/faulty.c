@@ -12,12 +12,14 @@
  *   hang    never return
  *   alloc   allocate and touch memory until malloc fails, then fail the request permanently
  *   print   print to stdout and stderr, then serve normally
+ *   fds     print the descriptors open in the process (number=target), then serve normally
  *
  * Build: cc -std=c11 -Wall -Werror -shared -fPIC -I CSources/BackfillABI/include -o libfaulty.so faulty.c
  */
 #define _DEFAULT_SOURCE
 #include "backfill_provider.h"
 
+#include <dirent.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,6 +77,22 @@ static bf_status misbehave(const bf_instance *i, bf_page_result *result) {
         snprintf(text, sizeof text, "out of memory after %zu MiB", total >> 20);
         bf_write_message(result->message, result->message_capacity, text);
         return BF_PERMANENT;
+    } else if (strcmp(i->fault, "fds") == 0) {
+        DIR *d = opendir("/proc/self/fd");
+        char line[4096] = "fds:";
+        struct dirent *e;
+        while (d != NULL && (e = readdir(d)) != NULL) {
+            if (e->d_name[0] == '.' || atoi(e->d_name) == dirfd(d)) continue;
+            char path[64], target[256];
+            snprintf(path, sizeof path, "/proc/self/fd/%d", atoi(e->d_name));
+            ssize_t n = readlink(path, target, sizeof target - 1);
+            target[n > 0 ? n : 0] = '\0';
+            size_t used = strlen(line);
+            snprintf(line + used, sizeof line - used, " %s=%s", e->d_name, target);
+        }
+        if (d != NULL) closedir(d);
+        printf("%s\n", line);
+        fflush(stdout);
     } else if (strcmp(i->fault, "print") == 0) {
         printf("hello from the plugin on stdout\n");
         fflush(stdout);
@@ -113,7 +131,7 @@ static bf_status fetch(bf_instance *i, const bf_candle_request *rq, bf_candle_si
 }
 
 static const bf_option_spec options[] = {
-    {"fault", "none", 0, "none, segv, abort, exit, hang, alloc or print"},
+    {"fault", "none", 0, "none, segv, abort, exit, hang, alloc, print or fds"},
     {"fault_symbol", NULL, 0, "misbehave only for this symbol"},
     {NULL, NULL, 0, NULL},
 };
