@@ -23,6 +23,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0", traits: ["YAML", "JSON"]),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // ---- C ------------------------------------------------------------------------------
@@ -64,6 +66,13 @@ let package = Package(
             dependencies: ["BackfillCore", "BackfillCalendar", "BackfillPluginHost", "BackfillStore", "BackfillFeatures"],
             path: "Sources/BackfillOrchestrator", swiftSettings: swiftSettings),
         .target(
+            name: "BackfillSettings",
+            dependencies: [
+                "BackfillCore", .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            path: "Sources/BackfillSettings", swiftSettings: swiftSettings),
+        .target(
             name: "BackfillPresentation",
             dependencies: [
                 "BackfillCore", "BackfillOrchestrator", "BackfillPluginHost", "BackfillStore",
@@ -74,7 +83,7 @@ let package = Package(
             name: "backfill",
             dependencies: [
                 "BackfillCore", "BackfillCalendar", "BackfillPluginHost", "BackfillStore", "BackfillOrchestrator",
-                "BackfillPresentation", "BackfillFeatures", "BackfillKernels",
+                "BackfillPresentation", "BackfillSettings", "BackfillFeatures", "BackfillKernels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -123,6 +132,9 @@ let package = Package(
             name: "BackfillFeaturesTests",
             dependencies: ["BackfillFeatures", "BackfillKernels", "BackfillCore", "BackfillTestSupport"],
             path: "Tests/BackfillFeaturesTests", swiftSettings: swiftSettings),
+        .testTarget(
+            name: "BackfillSettingsTests", dependencies: ["BackfillSettings", "BackfillTestSupport"],
+            path: "Tests/BackfillSettingsTests", swiftSettings: swiftSettings),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["BackfillTestSupport"],

@@ -1,4 +1,4 @@
-public import BackfillCore
+import BackfillCore
 
 /// America/New_York's offset from UTC, from the US rules in force 2000-2030 (and back to 1987):
 /// daylight time from 02:00 local on the second Sunday of March to 02:00 local on the first Sunday

@@ -30,7 +30,9 @@ public struct FeatureJob: Sendable {
         summary.kernels = FeatureKernels.activePath.rawValue
         emit(
             .featuresStarted(
-                RunEvent.FeaturesStarted(pairs: pairs.count, symbols: summary.symbols, kernels: summary.kernels, standalone: standalone)))
+                RunEvent.FeaturesStarted(
+                    pairs: pairs.count, symbols: summary.symbols, kernels: summary.kernels, concurrency: concurrency, standalone: standalone
+                )))
         await withTaskGroup(of: FeatureOutcome.self) { group in
             var next = 0
             func launch() {

@@ -141,6 +141,8 @@ extension RunEvent {
         public var symbols: Int
         /// The kernel path in use ("avx2").
         public var kernels: String
+        /// Pairs computed at once.
+        public var concurrency: Int
         /// True for `backfill features`, false for a run's features stage.
         public var standalone: Bool
     }

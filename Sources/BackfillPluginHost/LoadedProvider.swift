@@ -53,8 +53,7 @@ public final class LoadedProvider: @unchecked Sendable {
         for (k, v) in given where out[k] == nil { out[k] = v }
         let secretNames = Set(options.filter(\.secret).map(\.name))
         for key in out.keys {
-            let looksSecret = ["key", "token", "secret", "password", "auth"].contains { key.lowercased().contains($0) }
-            if secretNames.contains(key) || looksSecret { out[key] = "***" }
+            if secretNames.contains(key) || SecretName.looksSecret(key) { out[key] = "***" }
         }
         return out
     }

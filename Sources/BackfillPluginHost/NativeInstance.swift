@@ -1,5 +1,5 @@
 internal import BackfillABI
-public import BackfillCore
+import BackfillCore
 import Dispatch
 
 #if canImport(Glibc)

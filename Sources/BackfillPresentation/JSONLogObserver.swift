@@ -169,7 +169,15 @@ public final class JSONLogObserver: RunObserver {
                 )
             ]
         case .featuresStarted(let f):
-            return [("info", "features_started", [("pairs", int(f.pairs)), ("symbols", int(f.symbols)), ("kernels", .string(f.kernels))])]
+            return [
+                (
+                    "info", "features_started",
+                    [
+                        ("pairs", int(f.pairs)), ("symbols", int(f.symbols)), ("kernels", .string(f.kernels)),
+                        ("concurrency", int(f.concurrency)),
+                    ]
+                )
+            ]
         case .featuresComputed(let o):
             var fields =
                 pair(o.pair) + [

@@ -126,7 +126,7 @@ public enum Run {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment
+        var env = hermetic(ProcessInfo.processInfo.environment)
         for (k, v) in environment { env[k] = v }
         process.environment = env
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
@@ -136,6 +136,19 @@ public enum Run {
         process.standardInput = FileHandle.nullDevice
         try process.run()
         return (process, out, err)
+    }
+
+    /// The test's environment without the configuration a developer's shell may carry (a
+    /// `BACKFILL_RUN_...` setting, `DATABASE_URL`, a configuration file under `~/.config`), so
+    /// a test sees only what it sets.
+    static func hermetic(_ environment: [String: String]) -> [String: String] {
+        let sections = ["DATABASE", "PLUGINS", "PROVIDER", "RUN", "FEATURES", "SERVE", "WORKER"].map { "BACKFILL_\($0)_" }
+        var env = environment.filter { name, _ in
+            !sections.contains { name.hasPrefix($0) }
+                && !["BACKFILL_CONFIG", "DATABASE_URL", "POLYGON_API_KEY", "MASSIVE_API_KEY", "BACKFILL_REPLAY_DIR"].contains(name)
+        }
+        env["XDG_CONFIG_HOME"] = "/nonexistent/backfill-test-config"
+        return env
     }
 
     /// Runs the built `backfill` executable.

@@ -22,21 +22,28 @@ struct Backfill: AsyncParsableCommand {
             backfills OHLCV candles for your symbols over eight timeframes (1m 5m 15m 30m 1h 4h 1d 1w) \
             into SQLite or PostgreSQL, and shows what is missing.
 
+            Settings come from flags, then BACKFILL_... environment variables, then a configuration file \
+            (--config, BACKFILL_CONFIG, ./backfill.yaml, ~/.config/backfill/config.yaml), then defaults: \
+            backfill config init writes one, backfill config show prints what is in effect (docs/configuration.md).
+
             Exit codes: 0 success; 1 the work ran but something failed; 2 usage or configuration error.
             """,
         version: version,
         subcommands: [
             Run.self, Runs.self, Features.self, Events.self, Symbols.self, Matrix.self, Gaps.self, Export.self, CalendarCommand.self,
-            Providers.self, Fetch.self, Bench.self, PluginChildCommand.self,
+            Providers.self, Fetch.self, ConfigCommand.self, Bench.self, PluginChildCommand.self,
         ])
 
     /// Runs the parsed command and turns every failure into one line on stderr (in the command's
     /// log format) and an exit code: 2 for usage and configuration errors, 1 for work that failed.
     static func main() async {
-        var presenter = Presenter(format: .text, quiet: false)
+        var fallback = Presenter(format: .text, quiet: false)
+        // Errors go out in the command's log format: the presentation it made, else one from
+        // its flags alone (the configuration may be what failed).
+        var presenter: Presenter { OutputOptions.current ?? fallback }
         do {
             let command = try parseAsRoot()
-            presenter = Self.presenter(of: command) ?? presenter
+            fallback = Self.presenter(of: command) ?? fallback
             try await run(command)
             terminate(0)
         } catch let failure as CLIFailure {
@@ -58,9 +65,9 @@ struct Backfill: AsyncParsableCommand {
 }
 
 extension Backfill {
-    /// The presentation a command's output options ask for.
+    /// The presentation a command's output flags ask for.
     static func presenter(of command: any ParsableCommand) -> Presenter? {
-        (command as? any PresentingCommand)?.output.presenter()
+        (command as? any PresentingCommand)?.output.fallback
     }
 
     /// Runs a parsed command, async or not.

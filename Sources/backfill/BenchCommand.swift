@@ -3,6 +3,7 @@ import BackfillCore
 import BackfillOrchestrator
 import BackfillPluginHost
 import BackfillPresentation
+import BackfillSettings
 import BackfillStore
 import Foundation
 
@@ -26,10 +27,11 @@ struct Bench: AsyncParsableCommand {
         @Option(help: "Write the rows as CSV (series_id,ts,open,high,low,close,volume,vwap,trades) here.") var csvOut: String?
         @Flag(help: "Print JSON.") var json = false
         @OptionGroup var db: DatabaseOptions
+        @OptionGroup var config: ConfigOption
 
         func run() async throws {
             guard candles > 0, batch > 0 else { throw CLIFailure.usage("--candles and --batch must be above 0") }
-            let store = try db.open()
+            let store = try await db.open(config)
             guard let symbol = try? Symbol("BENCH-\(UTCTime.now() % 1_000_000_000)") else { return }
             let b = CandleBatch(capacity: batch)
             let start: Int64 = 1_500_000_000_000 / 60_000 * 60_000
@@ -118,6 +120,7 @@ struct ProviderBench: AsyncParsableCommand {
 
     @OptionGroup var plugins: PluginOptions
     @OptionGroup var provider: ProviderOptions
+    @OptionGroup var config: ConfigOption
     @Option(help: "The symbol.") var symbol: String
     @Option(help: "The timeframe.") var timeframe: String = "1m"
     @Option(help: "Asset class.") var assetClass: String = "crypto"
@@ -139,7 +142,11 @@ struct ProviderBench: AsyncParsableCommand {
     func run() async throws {
         let request = try makeRequest()
         guard pageSize > 0, runs > 0 else { throw CLIFailure.usage("--page-size and --runs must be above 0") }
-        let (instance, _) = try provider.instance(plugins: plugins, presenter: Presenter(format: .text, quiet: false))
+        var f = Settings.Flags()
+        plugins.flags(&f)
+        provider.flags(&f)
+        let settings = try await config.load(f)
+        let (instance, _) = try provider.instance(plugins: plugins, settings: settings, presenter: Presenter(format: .text, quiet: false))
         // No rate limit (a benchmark of the provider itself), the run's retries.
         let caller = ProviderCaller(limiter: RateLimiter(rate: 0), policy: RetryPolicy())
         let batch = instance.makeBatch(capacity: min(pageSize, instance.provider.maxPageRows))

@@ -1,9 +1,9 @@
 import ArgumentParser
 import BackfillCore
+import BackfillSettings
 import BackfillStore
 
-/// `--database` (with `DATABASE_URL` and the embedded SQLite default behind it) and
-/// `--db-retry-seconds`.
+/// `--database` and `--db-retry-seconds` (settings `database.url`, `database.retry_seconds`).
 struct DatabaseOptions: ParsableArguments {
     @Option(
         help: ArgumentHelp(
@@ -14,28 +14,40 @@ struct DatabaseOptions: ParsableArguments {
     @Option(
         parsing: .unconditional,
         help: ArgumentHelp(
-            "How long a lost PostgreSQL connection is retried (and SQLite waits for another process's write lock) before work fails.",
+            "How long a lost PostgreSQL connection is retried (and SQLite waits for another process's write lock) before work fails (default 60).",
             valueName: "seconds"))
-    var dbRetrySeconds: Double = Stores.defaultRetrySeconds
+    var dbRetrySeconds: Double?
 
-    func validate() throws {
-        guard dbRetrySeconds >= 0, dbRetrySeconds <= 86_400, dbRetrySeconds.isFinite else {
-            throw CLIFailure.usage("--db-retry-seconds must be 0 to 86400 (got \(NumberFormat.decimal(dbRetrySeconds)))")
-        }
+    func flags(_ f: inout Settings.Flags) {
+        f.set("database.url", database, flag: "--database")
+        f.set("database.retry_seconds", dbRetrySeconds.map(NumberFormat.decimal), flag: "--db-retry-seconds")
     }
 
-    /// The URL the user chose.
-    func url() throws(CLIFailure) -> DatabaseURL {
-        let text = database ?? Environment.all["DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? DatabaseURL.defaultURL
+    /// The settings of a command whose only settings are the database's.
+    func settings(_ config: ConfigOption) async throws(CLIFailure) -> Settings {
+        var f = Settings.Flags()
+        flags(&f)
+        return try await config.load(f)
+    }
+
+    /// Opens the store the flags, the environment or the file name.
+    func open(_ config: ConfigOption) async throws(CLIFailure) -> any CandleStore { try open(try await settings(config)) }
+
+    /// The URL the settings name.
+    func url(_ settings: Settings) throws(CLIFailure) -> DatabaseURL {
+        let text: String
+        do { text = try settings.string("database.url") ?? DatabaseURL.defaultURL } catch { throw .settings(error) }
         do { return try DatabaseURL.parse(text) } catch { throw .usage(error.message) }
     }
 
     /// Opens the store (creating or migrating the schema).
-    func open() throws(CLIFailure) -> any CandleStore { try open(try url()) }
+    func open(_ settings: Settings) throws(CLIFailure) -> any CandleStore { try open(try url(settings), settings) }
 
     /// Opens the store at `url`.
-    func open(_ url: DatabaseURL) throws(CLIFailure) -> any CandleStore {
-        do { return try Stores.open(url, retrySeconds: dbRetrySeconds) } catch { throw CLIFailure.store(error) }
+    func open(_ url: DatabaseURL, _ settings: Settings) throws(CLIFailure) -> any CandleStore {
+        let retry: Double
+        do { retry = try settings.double("database.retry_seconds") ?? Stores.defaultRetrySeconds } catch { throw .settings(error) }
+        do { return try Stores.open(url, retrySeconds: retry) } catch { throw CLIFailure.store(error) }
     }
 }
 

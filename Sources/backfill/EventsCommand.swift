@@ -3,6 +3,7 @@ import BackfillCore
 import BackfillOrchestrator
 import BackfillPluginHost
 import BackfillPresentation
+import BackfillSettings
 import BackfillStore
 
 /// `backfill events`: splits and dividends from the provider into the corporate-events table
@@ -20,22 +21,29 @@ struct Events: AsyncParsableCommand, PresentingCommand {
     @Option(help: "Requests per second (default: the provider's declared rate).") var rate: Double?
     @OptionGroup var db: DatabaseOptions
     @OptionGroup var output: OutputOptions
-
-    func validate() throws {
-        if let rate, !(rate > 0 && rate.isFinite) { throw CLIFailure.usage("--rate must be a number above 0") }
-    }
+    @OptionGroup var config: ConfigOption
 
     func run() async throws {
-        let presenter = output.presenter()
+        var f = Settings.Flags()
+        plugins.flags(&f)
+        provider.flags(&f)
+        db.flags(&f)
+        output.flags(&f, section: "run")
+        f.set("run.symbols", symbols, flag: "--symbols")
+        f.set("run.rate", rate, flag: "--rate")
+        let settings = try await config.load(f)
+        let presenter = try output.presenter(settings, section: "run")
         let (a, b) = try Self.range(start, end)
-        let url = try db.url()
+        let configuredRate: Double?
+        do { configuredRate = try settings.double("run.rate") } catch { throw CLIFailure.settings(error) }
+        let url = try db.url(settings)
         presenter.output.hide([url.password].compactMap { $0 })
-        let store = try db.open(url)
+        let store = try db.open(url, settings)
         store.connectionEvents = { presenter.emit(.database($0)) }
-        let records = try PairSelection.resolve(symbols, store)
-        let (instance, _) = try provider.instance(plugins: plugins, presenter: presenter)
+        let records = try PairSelection.resolveSymbols(store, settings)
+        let (instance, _) = try provider.instance(plugins: plugins, settings: settings, presenter: presenter)
         let caller = ProviderCaller(
-            limiter: RateLimiter(rate: rate ?? instance.provider.defaultRate), policy: RetryPolicy(), emit: presenter.emit)
+            limiter: RateLimiter(rate: configuredRate ?? instance.provider.defaultRate), policy: RetryPolicy(), emit: presenter.emit)
         let fetcher = EventFetcher(instance: instance, store: StoreQueue(store), caller: caller)
         let outcomes = await fetcher.fetch(records, start: a, end: b, standalone: true)
         if outcomes.contains(where: { $0.error != nil }) { throw CLIFailure(message: "", exitCode: 1) }

@@ -28,6 +28,7 @@ struct Export: AsyncParsableCommand {
         @Flag(help: "With --adjusted, also apply dividends: prices before an ex date × (1 − cash / the close before it).")
         var dividends = false
         @OptionGroup var db: DatabaseOptions
+        @OptionGroup var config: ConfigOption
 
         func run() async throws {
             let s: Symbol, tf: Timeframe, from: Int64, to: Int64
@@ -44,7 +45,7 @@ struct Export: AsyncParsableCommand {
                 throw CLIFailure.usage(error.message)
             }
             if dividends && !adjusted { throw CLIFailure.usage("--dividends goes with --adjusted") }
-            let store = try db.open()
+            let store = try await db.open(config)
             var out = CSVWriter()
             if format == "csv" { out.header() }
             do {
@@ -73,6 +74,7 @@ struct Export: AsyncParsableCommand {
         @Option(help: "Start (UTC, inclusive).") var start: String?
         @Option(help: "End (UTC, exclusive).") var end: String?
         @OptionGroup var db: DatabaseOptions
+        @OptionGroup var config: ConfigOption
 
         private func parseArguments() throws(CLIFailure) -> (Symbol, Timeframe, Int64, Int64) {
             do throws(InputError) {
@@ -89,7 +91,7 @@ struct Export: AsyncParsableCommand {
 
         func run() async throws {
             let (s, tf, from, to) = try parseArguments()
-            let store = try db.open()
+            let store = try await db.open(config)
             var out = CSVWriter()
             out.write("ts," + FeatureBatch.names.joined(separator: ",") + "\n")
             do {

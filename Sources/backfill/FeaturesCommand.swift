@@ -3,6 +3,7 @@ import BackfillCore
 import BackfillFeatures
 import BackfillOrchestrator
 import BackfillPresentation
+import BackfillSettings
 import BackfillStore
 import Foundation
 
@@ -23,27 +24,32 @@ struct Features: AsyncParsableCommand, PresentingCommand {
     @OptionGroup var db: DatabaseOptions
     @OptionGroup var output: OutputOptions
     @Option(help: "Pairs computed at once (default: the number of cores).") var concurrency: Int?
+    @OptionGroup var config: ConfigOption
 
     /// Pairs computed at once unless told: one per core.
     static var defaultConcurrency: Int { ProcessInfo.processInfo.activeProcessorCount }
-
-    func validate() throws {
-        if let concurrency, concurrency < 1 || concurrency > 64 { throw CLIFailure.usage("--concurrency must be 1 to 64") }
-    }
 
     func run() async throws {
         if let problem = FeatureKernels.environmentProblem(Environment.all["BACKFILL_KERNELS"]) {
             throw CLIFailure.usage(problem)
         }
-        let presenter = output.presenter()
-        let timeframes = try selection.timeframeList()
-        let url = try db.url()
+        var f = Settings.Flags()
+        selection.flags(&f)
+        db.flags(&f)
+        output.flags(&f, section: "features")
+        f.set("features.concurrency", concurrency, flag: "--concurrency")
+        let settings = try await config.load(f)
+        let presenter = try output.presenter(settings, section: "features")
+        let timeframes = try selection.timeframeList(settings)
+        let workers: Int
+        do { workers = try settings.int("features.concurrency") ?? Self.defaultConcurrency } catch { throw CLIFailure.settings(error) }
+        let url = try db.url(settings)
         presenter.output.hide([url.password].compactMap { $0 })
-        let store = try db.open(url)
+        let store = try db.open(url, settings)
         store.connectionEvents = { presenter.emit(.database($0)) }
-        let symbols = try selection.resolveSymbols(store)
+        let symbols = try PairSelection.resolveSymbols(store, settings)
         let pairs = symbols.flatMap { s in timeframes.map { PairKey(s.symbol, $0) } }
-        let job = FeatureJob(store: StoreQueue(store), concurrency: concurrency ?? Self.defaultConcurrency, emit: presenter.emit)
+        let job = FeatureJob(store: StoreQueue(store), concurrency: workers, emit: presenter.emit)
         let summary = await job.run(pairs, standalone: true)
         if !summary.failedSymbols.isEmpty { throw CLIFailure(message: "", exitCode: 1) }
     }

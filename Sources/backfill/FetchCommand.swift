@@ -3,6 +3,7 @@ import BackfillCore
 import BackfillOrchestrator
 import BackfillPluginHost
 import BackfillPresentation
+import BackfillSettings
 
 /// `backfill fetch`: ask one provider for one range and print the candles as CSV, storing nothing.
 /// The tool for trying and debugging a plugin; requests go through the same rate limit and retries
@@ -24,10 +25,10 @@ struct Fetch: AsyncParsableCommand, PresentingCommand {
     @Option(help: "End (UTC, exclusive).") var end: String
     @Option(help: "Rows per page asked of the provider.") var pageSize: Int = 10_000
     @Option(help: "Requests per second (default: the provider's declared rate).") var rate: Double?
+    @OptionGroup var config: ConfigOption
 
     func validate() throws {
         guard pageSize > 0 else { throw CLIFailure.usage("--page-size must be at least 1") }
-        if let rate, !(rate > 0 && rate.isFinite) { throw CLIFailure.usage("--rate must be a number above 0") }
     }
 
     func run() async throws {
@@ -41,10 +42,18 @@ struct Fetch: AsyncParsableCommand, PresentingCommand {
         } catch let error as InputError {
             throw CLIFailure.usage(error.message)
         }
-        let presenter = output.presenter()
-        let (instance, _) = try provider.instance(plugins: plugins, presenter: presenter)
+        var f = Settings.Flags()
+        plugins.flags(&f)
+        provider.flags(&f)
+        output.flags(&f, section: "run")
+        f.set("run.rate", rate, flag: "--rate")
+        let settings = try await config.load(f)
+        let presenter = try output.presenter(settings, section: "run")
+        let configuredRate: Double?
+        do { configuredRate = try settings.double("run.rate") } catch { throw CLIFailure.settings(error) }
+        let (instance, _) = try provider.instance(plugins: plugins, settings: settings, presenter: presenter)
         let caller = ProviderCaller(
-            limiter: RateLimiter(rate: rate ?? instance.provider.defaultRate), policy: RetryPolicy(), emit: presenter.emit)
+            limiter: RateLimiter(rate: configuredRate ?? instance.provider.defaultRate), policy: RetryPolicy(), emit: presenter.emit)
         let batch = instance.makeBatch(capacity: min(pageSize, instance.provider.maxPageRows))
         var out = CSVWriter()
         out.header()

@@ -1,10 +1,11 @@
 import ArgumentParser
 import BackfillPluginHost
 import BackfillPresentation
+import BackfillSettings
 import Logging
 
 /// Options every command that talks to providers shares: where plugins are, and how they are
-/// isolated from this process.
+/// isolated from this process (settings `plugins.*`).
 struct PluginOptions: ParsableArguments {
     @Option(
         name: .customLong("plugin-dir"),
@@ -16,18 +17,20 @@ struct PluginOptions: ParsableArguments {
 
     @Option(
         help: ArgumentHelp(
-            "process: each provider runs in a child process (a crash or hang costs one request); none: loaded into this process (for a debugger, or to measure the cost).",
+            "process (default): each provider runs in a child process (a crash or hang costs one request); none: loaded into this process (for a debugger, or to measure the cost).",
             valueName: "process|none"))
-    var isolation: String = "process"
+    var isolation: String?
 
-    @Option(help: ArgumentHelp("A provider call not answered after this many seconds is ended and retried.", valueName: "seconds"))
-    var requestTimeout: Double = 300
+    @Option(
+        help: ArgumentHelp("A provider call not answered after this many seconds is ended and retried (default 300).", valueName: "seconds")
+    )
+    var requestTimeout: Double?
 
     @Option(
         help: ArgumentHelp(
             "The provider child process's address-space limit (RLIMIT_AS), in MiB: a runaway allocation fails there (default 0: none).",
             valueName: "MiB"))
-    var providerMemoryLimit: Int = 0
+    var providerMemoryLimit: Int?
 
     @Option(
         help: ArgumentHelp(
@@ -36,38 +39,48 @@ struct PluginOptions: ParsableArguments {
     var maxProviderFaults: Int = 3
 
     func validate() throws {
-        guard isolation == "process" || isolation == "none" else {
-            throw CLIFailure.usage("unknown --isolation '\(isolation)'; valid: process, none")
-        }
-        guard requestTimeout > 0, requestTimeout <= 86_400, requestTimeout.isFinite else {
-            throw CLIFailure.usage("--request-timeout must be above 0 and at most 86400 seconds")
-        }
-        guard providerMemoryLimit >= 0 else { throw CLIFailure.usage("--provider-memory-limit must be 0 (none) or more MiB") }
-        if providerMemoryLimit > 0 && providerMemoryLimit < 256 {
-            throw CLIFailure.usage("--provider-memory-limit must be at least 256 MiB (a child needs that much to start) or 0")
-        }
         guard maxProviderFaults >= 1 else { throw CLIFailure.usage("--max-provider-faults must be at least 1") }
     }
 
-    /// Where plugins run, from the flags: the `backfill` executable itself starts the children.
-    var pluginIsolation: PluginIsolation {
-        guard isolation == "process", let helper = PluginRegistry.executablePath() else { return .none }
-        return .process(
-            ProcessIsolation(
-                helper: helper, requestTimeout: requestTimeout, memoryLimitMB: providerMemoryLimit, maxConsecutiveFaults: maxProviderFaults)
-        )
+    func flags(_ f: inout Settings.Flags) {
+        f.set("plugins.dirs", list: pluginDirs, flag: "--plugin-dir")
+        f.set("plugins.isolation", isolation, flag: "--isolation")
+        f.set("plugins.request_timeout", requestTimeout, flag: "--request-timeout")
+        f.set("plugins.memory_limit_mb", providerMemoryLimit, flag: "--provider-memory-limit")
     }
 
-    /// Loads the plugins from the flags, the environment and the executable's folder; plugins
-    /// log through `logger`.
-    func registry(logger: Logger) -> PluginRegistry {
-        PluginRegistry(
-            pluginDirs: pluginDirs, environment: Environment.all, executableDir: PluginRegistry.executableDirectory(),
-            logger: logger, isolation: pluginIsolation)
+    /// Where plugins run, from the settings: the `backfill` executable itself starts the children.
+    func isolation(_ settings: Settings) throws(CLIFailure) -> PluginIsolation {
+        do throws(SettingsError) {
+            guard try settings.string("plugins.isolation") != "none", let helper = PluginRegistry.executablePath() else { return .none }
+            let memory = try settings.int("plugins.memory_limit_mb") ?? 0
+            if memory > 0 && memory < 256 {
+                throw settings.mistake(
+                    "plugins.memory_limit_mb", "must be at least 256 MiB (a child needs that much to start), or 0 (got \(memory))")
+            }
+            return .process(
+                ProcessIsolation(
+                    helper: helper, requestTimeout: try settings.double("plugins.request_timeout") ?? 300, memoryLimitMB: memory,
+                    maxConsecutiveFaults: maxProviderFaults))
+        } catch {
+            throw .settings(error)
+        }
+    }
+
+    /// Loads the plugins from the settings' folders, the environment and the executable's folder;
+    /// plugins log through `logger`.
+    func registry(_ settings: Settings, logger: Logger) throws(CLIFailure) -> PluginRegistry {
+        let dirs: [String]
+        do { dirs = try settings.list("plugins.dirs") ?? [] } catch { throw .settings(error) }
+        return PluginRegistry(
+            pluginDirs: dirs, environment: Environment.all, executableDir: PluginRegistry.executableDirectory(), logger: logger,
+            isolation: try isolation(settings))
     }
 
     /// The registry, logging as plain text on stderr.
-    func registry() -> PluginRegistry { registry(logger: Presenter(format: .text, quiet: false).logger(verbose: verbose)) }
+    func registry(_ settings: Settings) throws(CLIFailure) -> PluginRegistry {
+        try registry(settings, logger: Presenter(format: .text, quiet: false).logger(verbose: verbose))
+    }
 }
 
 /// `backfill plugin-child`: the process a provider plugin runs in (started by the host; not for

@@ -2,6 +2,7 @@ import ArgumentParser
 import BackfillCore
 import BackfillPluginHost
 import BackfillPresentation
+import BackfillSettings
 
 /// `backfill providers`: what plugins were found, and which files failed to load and why.
 struct Providers: AsyncParsableCommand {
@@ -13,12 +14,15 @@ struct Providers: AsyncParsableCommand {
             """)
 
     @OptionGroup var plugins: PluginOptions
+    @OptionGroup var config: ConfigOption
 
     @Flag(help: "Print the folders searched too.")
     var searched = false
 
     func run() async throws {
-        let registry = plugins.registry()
+        var f = Settings.Flags()
+        plugins.flags(&f)
+        let registry = try plugins.registry(try await config.load(f))
         switch registry.isolation {
         case .none:
             print("isolation: none (plugins run in this process)\n")

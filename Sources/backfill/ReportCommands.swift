@@ -4,6 +4,7 @@ import BackfillCore
 import BackfillOrchestrator
 import BackfillPluginHost
 import BackfillPresentation
+import BackfillSettings
 import BackfillStore
 
 /// What `matrix` and `gaps` share: which pairs, which range, whose stamping rules, from the store alone.
@@ -12,27 +13,35 @@ struct StoreReport: ParsableArguments {
     @OptionGroup var range: RangeOptions
     @OptionGroup var db: DatabaseOptions
     @OptionGroup var plugins: PluginOptions
+    @OptionGroup var config: ConfigOption
 
     @Option(
         help: "Count only this provider's coverage and use its bar stamping (default: any provider's coverage, 4h bars from 00:00 UTC).")
     var provider: String?
 
     /// Detects the gaps of every selected pair from the store.
-    func detect() throws(CLIFailure) -> (symbols: [Symbol], timeframes: [Timeframe], cells: [PairKey: PairCompleteness]) {
-        let (start, end) = try range.resolve()
-        let timeframes = try selection.timeframeList()
-        let store = try db.open()
-        let symbols = try selection.resolveSymbols(store)
+    func detect() async throws(CLIFailure) -> (symbols: [Symbol], timeframes: [Timeframe], cells: [PairKey: PairCompleteness]) {
+        var f = Settings.Flags()
+        selection.flags(&f)
+        range.flags(&f)
+        db.flags(&f)
+        plugins.flags(&f)
+        let settings = try await config.load(f)
+        let (start, end) = try range.resolve(settings)
+        let timeframes = try selection.timeframeList(settings)
+        let store = try db.open(settings)
+        let symbols = try PairSelection.resolveSymbols(store, settings)
         var stamping = BarStamping()
         if let provider {
+            let registry = try plugins.registry(settings)
             do {
-                let loaded = try plugins.registry().provider(named: provider)
+                let loaded = try registry.provider(named: provider)
                 stamping = BarStamping(fourHourFromNewYorkMidnight: loaded.fourHourAnchorNewYork)
             } catch {
                 throw .usage(error.description)
             }
         }
-        let detector = GapDetector(stamping: stamping, provider: provider, settleFrom: try range.settleFrom())
+        let detector = GapDetector(stamping: stamping, provider: provider, settleFrom: try range.settleFrom(settings))
         do {
             let cells = try detector.detect(store: store, symbols: symbols, timeframes: timeframes, start: start, end: end)
             return (symbols.map(\.symbol), timeframes, cells)
@@ -52,7 +61,7 @@ struct Matrix: AsyncParsableCommand {
     @Flag(help: "Show the share of expected bars present instead of marks.") var percent = false
 
     func run() async throws {
-        let (symbols, timeframes, cells) = try report.detect()
+        let (symbols, timeframes, cells) = try await report.detect()
         print(
             MatrixText.text(
                 symbols: symbols, timeframes: timeframes, cell: { s, tf in cells[PairKey(s, tf)].map { ($0.mark, $0.percent) } },
@@ -73,7 +82,7 @@ struct Gaps: AsyncParsableCommand {
     @Flag(help: "Print JSON instead of CSV.") var json = false
 
     func run() async throws {
-        let (symbols, timeframes, cells) = try report.detect()
+        let (symbols, timeframes, cells) = try await report.detect()
         var gaps: [Gap] = []
         for s in symbols { for tf in timeframes { gaps += cells[PairKey(s, tf)]?.gaps ?? [] } }
         if json {

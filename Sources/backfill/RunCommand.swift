@@ -4,6 +4,7 @@ import BackfillFeatures
 import BackfillOrchestrator
 import BackfillPluginHost
 import BackfillPresentation
+import BackfillSettings
 import BackfillStore
 
 /// `backfill run`: the nightly job. It builds the run's plan, hands it to the engine with the
@@ -28,67 +29,38 @@ struct Run: AsyncParsableCommand, PresentingCommand {
             130 interrupted by SIGINT; 143 interrupted by SIGTERM.
             """)
 
-    @OptionGroup var plugins: PluginOptions
-    @OptionGroup var provider: ProviderOptions
-    @OptionGroup var selection: PairSelection
-    @OptionGroup var range: RangeOptions
-    @OptionGroup var db: DatabaseOptions
-    @OptionGroup var output: OutputOptions
-
-    @Option(help: "Where to write the results JSON.") var results: String = "backfill-results.json"
-    @Option(help: "Symbol/timeframe pairs fetched at once.") var concurrency: Int = 4
-    @Option(help: "Requests per second (default: the provider's declared rate).") var rate: Double?
-    @Option(help: "Refill attempts for fetch_failed and suspect gaps.") var retries: Int = 2
-    @Flag(help: "Fetch ranges again even when coverage says they were fetched.") var force = false
-    @Option(help: "Also write what was fetched into this folder in the replay format, for offline replay.")
-    var record: String?
-    @Option(help: "Rows asked per request page.") var pageSize: Int = 10_000
-    @Option(help: ArgumentHelp("Base of the exponential backoff between retries, in ms.", visibility: .hidden))
-    var backoffMs: Int = 500
-    @Option(help: "Seconds to wait for another run on the same database to finish (default: exit at once).")
-    var waitLock: Int = 0
-    @Flag(help: "Also fetch the symbols' splits and dividends (a stage after the refills).") var events = false
-    @Flag(help: "Also compute the features of every pair whose candles this run changed (a stage after the refills).")
-    var features = false
-
-    func validate() throws {
-        guard concurrency >= 1, concurrency <= 64 else { throw CLIFailure.usage("--concurrency must be 1 to 64") }
-        guard retries >= 0, retries <= 20 else { throw CLIFailure.usage("--retries must be 0 to 20") }
-        if let rate, !(rate > 0 && rate.isFinite) { throw CLIFailure.usage("--rate must be a number above 0 (requests per second)") }
-        guard pageSize >= 1 else { throw CLIFailure.usage("--page-size must be at least 1") }
-        guard backoffMs >= 0, waitLock >= 0 else { throw CLIFailure.usage("--backoff-ms and --wait-lock must be >= 0") }
-    }
+    @OptionGroup var arguments: RunArguments
+    var output: OutputOptions { arguments.output }
 
     func run() async throws {
-        let presenter = output.presenter()
-        let (start, end) = try range.resolve()
-        let timeframes = try selection.timeframeList()
-        if features, let problem = FeatureKernels.environmentProblem(Environment.all["BACKFILL_KERNELS"]) {
-            throw CLIFailure.usage(problem)
+        let (plugins, provider, selection, range, db, flags) = (
+            arguments.plugins, arguments.provider, arguments.selection, arguments.range, arguments.db, arguments.flags
+        )
+        let settings = try await arguments.settings()
+        let presenter = try output.presenter(settings, section: "run")
+        let (start, end) = try range.resolve(settings)
+        let timeframes = try selection.timeframeList(settings)
+        var options: RunOptions
+        do {
+            let url = try db.url(settings)
+            presenter.output.hide([url.password].compactMap { $0 })
+            let store = try db.open(url, settings)
+            options = RunOptions(symbols: try PairSelection.resolveSymbols(store, settings), timeframes: timeframes, start: start, end: end)
+            try flags.apply(to: &options, settings)
+            if options.features, let problem = FeatureKernels.environmentProblem(Environment.all["BACKFILL_KERNELS"]) {
+                throw CLIFailure.usage(problem)
+            }
+            (options.settleMs, options.now) = try range.settle(settings)
+            let (instance, configuration) = try provider.instance(plugins: plugins, settings: settings, presenter: presenter)
+            try await run(options, instance, configuration, StoreQueue(store), url.description, presenter)
         }
-        let url = try db.url()
-        presenter.output.hide([url.password].compactMap { $0 })
-        let store = try db.open(url)
-        let symbols = try selection.resolveSymbols(store)
-        let (instance, configuration) = try provider.instance(plugins: plugins, presenter: presenter)
+    }
 
-        var options = RunOptions(symbols: symbols, timeframes: timeframes, start: start, end: end)
-        options.concurrency = concurrency
-        options.rate = rate
-        options.gapRetries = retries
-        options.force = force
-        options.pageSize = pageSize
-        (options.settleMs, options.now) = try range.settle()
-        options.retryPolicy = RetryPolicy(base: .milliseconds(backoffMs))
-        options.events = events
-        options.features = features
-        options.featureConcurrency = Features.defaultConcurrency
-        options.record = record
-        options.resultsPath = results
-        options.waitLockSeconds = waitLock
-        let plan = RunPlan(
-            options: options, instance: instance, providerConfiguration: configuration, store: StoreQueue(store),
-            database: url.description)
+    private func run(
+        _ options: RunOptions, _ instance: ProviderInstance, _ configuration: [String: String], _ store: StoreQueue, _ database: String,
+        _ presenter: Presenter
+    ) async throws {
+        let plan = RunPlan(options: options, instance: instance, providerConfiguration: configuration, store: store, database: database)
 
         let engine = RunEngine(plan: plan, observers: presenter.observers)
         let signals = StopSignals { engine.requestStop($0) }
@@ -98,5 +70,84 @@ struct Run: AsyncParsableCommand, PresentingCommand {
         if report.summary.exitCode != 0 {
             throw CLIFailure(message: report.resultsError ?? "", exitCode: report.summary.exitCode)
         }
+    }
+}
+
+/// Every flag `run` takes; `backfill config show` takes them too, to show what a run would use.
+struct RunArguments: ParsableArguments {
+    @OptionGroup var plugins: PluginOptions
+    @OptionGroup var provider: ProviderOptions
+    @OptionGroup var selection: PairSelection
+    @OptionGroup var range: RangeOptions
+    @OptionGroup var db: DatabaseOptions
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var flags: RunFlags
+    @OptionGroup var config: ConfigOption
+
+    /// The settings: these flags over the environment over the file over the defaults.
+    func settings() async throws(CLIFailure) -> Settings {
+        var f = Settings.Flags()
+        db.flags(&f)
+        plugins.flags(&f)
+        provider.flags(&f)
+        selection.flags(&f)
+        range.flags(&f)
+        output.flags(&f, section: "run")
+        flags.flags(&f)
+        return try await config.load(f)
+    }
+}
+
+/// `run`'s own flags (settings `run.*`).
+struct RunFlags: ParsableArguments {
+    @Option(help: "Where to write the results JSON (default backfill-results.json).") var results: String?
+    @Option(help: "Symbol/timeframe pairs fetched at once (default 4).") var concurrency: Int?
+    @Option(help: "Requests per second (default: the provider's declared rate).") var rate: Double?
+    @Option(help: "Refill attempts for fetch_failed and suspect gaps (default 2).") var retries: Int?
+    @Flag(help: "Fetch ranges again even when coverage says they were fetched.") var force = false
+    @Option(help: "Also write what was fetched into this folder in the replay format, for offline replay.")
+    var record: String?
+    @Option(help: "Rows asked per request page (default 10000).") var pageSize: Int?
+    @Option(help: ArgumentHelp("Base of the exponential backoff between retries, in ms.", visibility: .hidden))
+    var backoffMs: Int = 500
+    @Option(help: "Seconds to wait for another run on the same database to finish (default: exit at once).")
+    var waitLock: Int?
+    @Flag(help: "Also fetch the symbols' splits and dividends (a stage after the refills).") var events = false
+    @Flag(help: "Also compute the features of every pair whose candles this run changed (a stage after the refills).")
+    var features = false
+
+    func validate() throws {
+        guard backoffMs >= 0 else { throw CLIFailure.usage("--backoff-ms must be >= 0") }
+    }
+
+    func flags(_ f: inout Settings.Flags) {
+        f.set("run.results", results, flag: "--results")
+        f.set("run.concurrency", concurrency, flag: "--concurrency")
+        f.set("run.rate", rate, flag: "--rate")
+        f.set("run.retries", retries, flag: "--retries")
+        f.set("run.page_size", pageSize, flag: "--page-size")
+        f.set("run.wait_lock", waitLock, flag: "--wait-lock")
+        f.set("run.events", flag: events, flag: "--events")
+        f.set("run.features", flag: features, flag: "--features")
+    }
+
+    /// The run's options from the settings.
+    func apply(to options: inout RunOptions, _ s: Settings) throws(CLIFailure) {
+        do {
+            options.concurrency = try s.int("run.concurrency") ?? 4
+            options.rate = try s.double("run.rate")
+            options.gapRetries = try s.int("run.retries") ?? 2
+            options.pageSize = try s.int("run.page_size") ?? 10_000
+            options.events = try s.bool("run.events")
+            options.features = try s.bool("run.features")
+            options.resultsPath = try s.string("run.results") ?? "backfill-results.json"
+            options.waitLockSeconds = try s.int("run.wait_lock") ?? 0
+        } catch {
+            throw .settings(error)
+        }
+        options.force = force
+        options.record = record
+        options.retryPolicy = RetryPolicy(base: .milliseconds(backoffMs))
+        options.featureConcurrency = Features.defaultConcurrency
     }
 }

@@ -16,13 +16,14 @@ struct Runs: AsyncParsableCommand {
     @Option(help: "How many runs.") var limit: Int = 20
     @Flag(help: "Print JSON.") var json = false
     @OptionGroup var db: DatabaseOptions
+    @OptionGroup var config: ConfigOption
 
     func validate() throws {
         guard limit >= 1, limit <= 100_000 else { throw CLIFailure.usage("--limit must be 1 to 100000") }
     }
 
     func run() async throws {
-        let store = try db.open()
+        let store = try await db.open(config)
         let rows: [RunRecord]
         let live: Bool
         do {

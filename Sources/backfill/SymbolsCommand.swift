@@ -22,6 +22,7 @@ struct Symbols: AsyncParsableCommand {
         var ticker: String?
 
         @OptionGroup var db: DatabaseOptions
+        @OptionGroup var config: ConfigOption
 
         func run() async throws {
             let records: [SymbolRecord]
@@ -35,7 +36,7 @@ struct Symbols: AsyncParsableCommand {
             } catch let error as InputError {
                 throw CLIFailure.usage(error.message)
             }
-            let store = try db.open()
+            let store = try await db.open(config)
             let added: Int
             do { added = try store.upsertSymbols(records) } catch { throw CLIFailure.store(error) }
             print("added \(added), updated \(records.count - added)")
@@ -47,9 +48,10 @@ struct Symbols: AsyncParsableCommand {
 
         @Flag(help: "Include deactivated symbols.") var all = false
         @OptionGroup var db: DatabaseOptions
+        @OptionGroup var config: ConfigOption
 
         func run() async throws {
-            let store = try db.open()
+            let store = try await db.open(config)
             let list: [SymbolRecord]
             do { list = try store.symbols(activeOnly: !all) } catch { throw CLIFailure.store(error) }
             if list.isEmpty {
@@ -69,11 +71,12 @@ struct Symbols: AsyncParsableCommand {
 
         @Argument(help: "Symbols to deactivate.") var symbols: [String]
         @OptionGroup var db: DatabaseOptions
+        @OptionGroup var config: ConfigOption
 
         func run() async throws {
             let list: [Symbol]
             do { list = try symbols.map { s throws(InputError) in try Symbol(s) } } catch { throw CLIFailure.usage(error.message) }
-            let store = try db.open()
+            let store = try await db.open(config)
             let n: Int
             do { n = try store.deactivate(list) } catch { throw CLIFailure.store(error) }
             print("deactivated \(n)")

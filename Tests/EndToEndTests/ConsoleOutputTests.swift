@@ -123,7 +123,7 @@ struct ConsoleOutputTests {
         #expect((events[0]["message"] as? String)?.hasPrefix("symbol 'NOPE' is not in the registry") == true)
         let xml = try s.run(["--log-format", "xml"])
         #expect(xml.status == 2)
-        #expect(xml.stderr.hasPrefix("backfill: error: unknown --log-format 'xml'; valid: text, json"))
+        #expect(xml.stderr.hasPrefix("backfill: error: --log-format must be one of text, json (got 'xml')"))
         #expect(xml.stderr.split(separator: "\n").count == 1)
         let retry = try s.run(["--db-retry-seconds", "-1"])
         #expect(retry.status == 2)

@@ -94,9 +94,10 @@ struct PolygonProviderTests {
         try h.add("AAPL", "stock")
         let out = try h.run(["--timeframes", "1d", "--start", "2005-04-01", "--end", "2005-04-05", "--retries", "0"])
         #expect(out.stdout.contains("AAPL/1d: 2 candles (inserted 2, updated 0) in 1 request"), "\(out.stdout)\(out.stderr)")
-        // The results record the options used (raw bars: adjusted=false by default), never a secret.
+        // The results record the options used (raw bars: adjusted=false by default), the key
+        // (from POLYGON_API_KEY) masked.
         let options = try h.resultsJSON()["options"] as? [String: Any] ?? [:]
-        #expect(options["provider_options"] as? String == "adjusted=false,base_url=http://127.0.0.1:\(h.port),timeout_ms=10000")
+        #expect(options["provider_options"] as? String == "adjusted=false,api_key=***,base_url=http://127.0.0.1:\(h.port),timeout_ms=10000")
         #expect(
             try h.sql("SELECT ts, open, high, low, close, volume, vwap, trades FROM candles ORDER BY ts") == """
                 1112331600000|1.5032|1.5064|1.4489|1.4604|642646396.0|1.469|82132

@@ -249,7 +249,7 @@ struct RunCommandTests {
             (["--start", "2020-02-30"], "invalid time '2020-02-30'"),
             (["--start", "2021-01-01", "--end", "2020-01-01"], "must be before --end"),
             (["--days", "5", "--start", "2020-01-01"], "give --days or --start, not both"),
-            (["--rate", "0"], "--rate must be a number above 0"),
+            (["--rate", "0"], "--rate must be above 0 (got 0)"),
             (["--provider", "nope"], "unknown provider 'nope'; available: "),
         ] {
             let out = try w.run(args)

@@ -5,7 +5,7 @@
 #endif
 
 /// Writes a file by writing a temporary file beside it and renaming it over, so a reader never
-/// sees half a file (the results JSON, `--record` files).
+/// sees half a file (the results JSON, `--record` files, `config init`).
 public enum AtomicFile {
     /// A file that could not be written: one line naming the file and the system's reason.
     public struct Failure: Error, CustomStringConvertible, Sendable {
@@ -15,10 +15,13 @@ public enum AtomicFile {
 
     /// Writes `text` to `path` (temporary file, fsync, rename).
     ///
+    /// - Parameters:
+    ///   - mode: the new file's permission bits (less the umask).
+    ///   - replace: false: fail with "exists" when `path` exists (checked atomically, by `link`).
     /// - Throws: ``Failure`` naming the file; the old file, if any, is left as it was.
-    public static func write(_ text: String, to path: String) throws(Failure) {
+    public static func write(_ text: String, to path: String, mode: UInt32 = 0o644, replace: Bool = true) throws(Failure) {
         let tmp = path + ".tmp-\(getpid())"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode_t(mode))
         guard fd >= 0 else { throw Failure(message: "cannot write '\(path)': \(String(cString: strerror(errno)))") }
         var ok = true
         var copy = text
@@ -42,6 +45,14 @@ public enum AtomicFile {
             throw Failure(message: "cannot write '\(path)': \(why)")
         }
         close(fd)
+        if !replace {
+            defer { unlink(tmp) }
+            guard link(tmp, path) == 0 else {
+                let why = errno == EEXIST ? "it exists" : String(cString: strerror(errno))
+                throw Failure(message: "cannot write '\(path)': \(why)")
+            }
+            return
+        }
         guard rename(tmp, path) == 0 else {
             let why = String(cString: strerror(errno))
             unlink(tmp)
