@@ -73,6 +73,13 @@ let package = Package(
             ],
             path: "Sources/BackfillSettings", swiftSettings: swiftSettings),
         .target(
+            name: "BackfillSetup",
+            dependencies: [
+                "BackfillCore", "BackfillSettings", "BackfillStore", "BackfillPluginHost", "BackfillOrchestrator", "BackfillFeatures",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/BackfillSetup", swiftSettings: swiftSettings),
+        .target(
             name: "BackfillPresentation",
             dependencies: [
                 "BackfillCore", "BackfillOrchestrator", "BackfillPluginHost", "BackfillStore",
@@ -83,7 +90,7 @@ let package = Package(
             name: "backfill",
             dependencies: [
                 "BackfillCore", "BackfillCalendar", "BackfillPluginHost", "BackfillStore", "BackfillOrchestrator",
-                "BackfillPresentation", "BackfillSettings", "BackfillFeatures", "BackfillKernels",
+                "BackfillPresentation", "BackfillSettings", "BackfillSetup", "BackfillFeatures", "BackfillKernels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

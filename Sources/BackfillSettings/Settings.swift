@@ -71,7 +71,8 @@ public final class Settings: Sendable {
     /// What each provider of the reader is, in order.
     private let layers: [Layer]
     private let flags: Flags
-    private let environment: [String: String]
+    /// The environment the settings were read from.
+    public let environment: [String: String]
 
     enum Layer: Sendable {
         case flags, environment, legacy, file

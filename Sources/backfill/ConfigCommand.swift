@@ -2,6 +2,7 @@ import ArgumentParser
 import BackfillCore
 import BackfillPluginHost
 import BackfillSettings
+import BackfillSetup
 import BackfillStore
 import Logging
 
@@ -55,7 +56,7 @@ struct ConfigCommand: AsyncParsableCommand {
             }
             if try arguments.provider.name(settings) == "replay", !rows.contains(where: { $0.key == "provider.options.root" }) {
                 let at = (rows.firstIndex { $0.key == "provider.name" } ?? rows.count - 1) + 1
-                rows.insert(("provider.options.root", ProviderOptions.bundledSamples, "default (the bundled samples)"), at: at)
+                rows.insert(("provider.options.root", Setup.bundledSamples, "default (the bundled samples)"), at: at)
             }
             let file = settings.file.map { "\($0.path) (mode 0\(String($0.mode, radix: 8)))" }
             if json {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BackfillSettings
+import BackfillSetup
 
 /// `--config FILE`: the configuration file every command reads (docs/configuration.md).
 struct ConfigOption: ParsableArguments {
@@ -11,7 +12,7 @@ struct ConfigOption: ParsableArguments {
 
     /// The settings: the command's `flags` over the environment over the file over the defaults.
     func load(_ flags: Settings.Flags) async throws(CLIFailure) -> Settings {
-        do { return try await Settings.load(config: config, flags: flags, environment: Environment.all) } catch {
+        do { return try await Settings.load(config: config, flags: flags, environment: ProcessEnvironment.all) } catch {
             throw .usage(error.message)
         }
     }

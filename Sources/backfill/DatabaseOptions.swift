@@ -1,6 +1,7 @@
 import ArgumentParser
 import BackfillCore
 import BackfillSettings
+import BackfillSetup
 import BackfillStore
 
 /// `--database` and `--db-retry-seconds` (settings `database.url`, `database.retry_seconds`).
@@ -35,9 +36,7 @@ struct DatabaseOptions: ParsableArguments {
 
     /// The URL the settings name.
     func url(_ settings: Settings) throws(CLIFailure) -> DatabaseURL {
-        let text: String
-        do { text = try settings.string("database.url") ?? DatabaseURL.defaultURL } catch { throw .settings(error) }
-        do { return try DatabaseURL.parse(text) } catch { throw .usage(error.message) }
+        do { return try Setup.databaseURL(settings) } catch { throw .setup(error) }
     }
 
     /// Opens the store (creating or migrating the schema).
@@ -45,18 +44,19 @@ struct DatabaseOptions: ParsableArguments {
 
     /// Opens the store at `url`.
     func open(_ url: DatabaseURL, _ settings: Settings) throws(CLIFailure) -> any CandleStore {
-        let retry: Double
-        do { retry = try settings.double("database.retry_seconds") ?? Stores.defaultRetrySeconds } catch { throw .settings(error) }
-        do { return try Stores.open(url, retrySeconds: retry) } catch { throw CLIFailure.store(error) }
+        do { return try Setup.openStore(url, settings) } catch { throw .setup(error) }
     }
 }
 
 extension CLIFailure {
     /// A storage failure: configuration and connection problems are exit code 2, the rest 1.
-    static func store(_ error: StoreError) -> CLIFailure {
+    static func store(_ error: StoreError) -> CLIFailure { .setup(.store(error)) }
+
+    /// A setup failure: usage and an unreachable database are exit code 2, the rest 1.
+    static func setup(_ error: SetupError) -> CLIFailure {
         switch error.kind {
-        case .configuration, .connection, .schema: .usage(error.message)
-        default: .failed(error.message)
+        case .usage, .unavailable: .usage(error.message)
+        case .failed: .failed(error.message)
         }
     }
 }

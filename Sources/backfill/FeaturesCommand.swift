@@ -4,8 +4,8 @@ import BackfillFeatures
 import BackfillOrchestrator
 import BackfillPresentation
 import BackfillSettings
+import BackfillSetup
 import BackfillStore
-import Foundation
 
 /// `backfill features`: compute the v1 features of stored candles and upsert them (the same job
 /// as the run's features stage, over every selected pair).
@@ -26,11 +26,8 @@ struct Features: AsyncParsableCommand, PresentingCommand {
     @Option(help: "Pairs computed at once (default: the number of cores).") var concurrency: Int?
     @OptionGroup var config: ConfigOption
 
-    /// Pairs computed at once unless told: one per core.
-    static var defaultConcurrency: Int { ProcessInfo.processInfo.activeProcessorCount }
-
     func run() async throws {
-        if let problem = FeatureKernels.environmentProblem(Environment.all["BACKFILL_KERNELS"]) {
+        if let problem = FeatureKernels.environmentProblem(ProcessEnvironment.all["BACKFILL_KERNELS"]) {
             throw CLIFailure.usage(problem)
         }
         var f = Settings.Flags()
@@ -42,7 +39,7 @@ struct Features: AsyncParsableCommand, PresentingCommand {
         let presenter = try output.presenter(settings, section: "features")
         let timeframes = try selection.timeframeList(settings)
         let workers: Int
-        do { workers = try settings.int("features.concurrency") ?? Self.defaultConcurrency } catch { throw CLIFailure.settings(error) }
+        do { workers = try Setup.featureConcurrency(settings) } catch { throw CLIFailure.setup(error) }
         let url = try db.url(settings)
         presenter.output.hide([url.password].compactMap { $0 })
         let store = try db.open(url, settings)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BackfillPresentation
 import BackfillSettings
+import BackfillSetup
 import Synchronization
 
 /// How a command reports: `--log-format text|json` and `--quiet` (settings `run.log_format`,
@@ -32,7 +33,7 @@ struct OutputOptions: ParsableArguments {
         }
         return Self.shared.withLock { shared in
             if let shared { return shared }
-            let made = Presenter(format: format, quiet: quiet, secrets: Environment.secretValues)
+            let made = Presenter(format: format, quiet: quiet, secrets: ProcessEnvironment.secretValues)
             shared = made
             return made
         }
@@ -43,7 +44,7 @@ struct OutputOptions: ParsableArguments {
 
     /// A presentation from the flags alone, for an error before the settings could be read.
     var fallback: Presenter {
-        Presenter(format: LogFormat(rawValue: logFormat ?? "text") ?? .text, quiet: quiet, secrets: Environment.secretValues)
+        Presenter(format: LogFormat(rawValue: logFormat ?? "text") ?? .text, quiet: quiet, secrets: ProcessEnvironment.secretValues)
     }
 
     private static let shared = Mutex<Presenter?>(nil)

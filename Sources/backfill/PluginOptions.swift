@@ -2,6 +2,7 @@ import ArgumentParser
 import BackfillPluginHost
 import BackfillPresentation
 import BackfillSettings
+import BackfillSetup
 import Logging
 
 /// Options every command that talks to providers shares: where plugins are, and how they are
@@ -49,32 +50,14 @@ struct PluginOptions: ParsableArguments {
         f.set("plugins.memory_limit_mb", providerMemoryLimit, flag: "--provider-memory-limit")
     }
 
-    /// Where plugins run, from the settings: the `backfill` executable itself starts the children.
-    func isolation(_ settings: Settings) throws(CLIFailure) -> PluginIsolation {
-        do throws(SettingsError) {
-            guard try settings.string("plugins.isolation") != "none", let helper = PluginRegistry.executablePath() else { return .none }
-            let memory = try settings.int("plugins.memory_limit_mb") ?? 0
-            if memory > 0 && memory < 256 {
-                throw settings.mistake(
-                    "plugins.memory_limit_mb", "must be at least 256 MiB (a child needs that much to start), or 0 (got \(memory))")
-            }
-            return .process(
-                ProcessIsolation(
-                    helper: helper, requestTimeout: try settings.double("plugins.request_timeout") ?? 300, memoryLimitMB: memory,
-                    maxConsecutiveFaults: maxProviderFaults))
-        } catch {
-            throw .settings(error)
-        }
-    }
-
     /// Loads the plugins from the settings' folders, the environment and the executable's folder;
     /// plugins log through `logger`.
     func registry(_ settings: Settings, logger: Logger) throws(CLIFailure) -> PluginRegistry {
-        let dirs: [String]
-        do { dirs = try settings.list("plugins.dirs") ?? [] } catch { throw .settings(error) }
-        return PluginRegistry(
-            pluginDirs: dirs, environment: Environment.all, executableDir: PluginRegistry.executableDirectory(), logger: logger,
-            isolation: try isolation(settings))
+        do {
+            return try Setup.registry(settings, environment: settings.environment, logger: logger, maxConsecutiveFaults: maxProviderFaults)
+        } catch {
+            throw .setup(error)
+        }
     }
 
     /// The registry, logging as plain text on stderr.

@@ -2,6 +2,7 @@ import ArgumentParser
 import BackfillPluginHost
 import BackfillPresentation
 import BackfillSettings
+import BackfillSetup
 
 /// Options that pick and configure a provider (settings `provider.name`, `provider.options`).
 struct ProviderOptions: ParsableArguments {
@@ -15,13 +16,6 @@ struct ProviderOptions: ParsableArguments {
 
     @Option(help: "The replay provider's data folder (default: the sample data bundled with Backfill).")
     var replayDir: String?
-
-    /// The sample folder in the source tree this binary was built from.
-    static let bundledSamples: String = {
-        var path = #filePath
-        for _ in 0..<3 { path = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)]) }
-        return path + "/Plugins/Replay/Samples"
-    }()
 
     func validate() throws {
         for item in providerOptions {
@@ -44,24 +38,18 @@ struct ProviderOptions: ParsableArguments {
 
     /// The chosen provider's name.
     func name(_ settings: Settings) throws(CLIFailure) -> String {
-        do { return try settings.string("provider.name") ?? "replay" } catch { throw .settings(error) }
+        do { return try Setup.providerName(settings) } catch { throw .setup(error) }
     }
 
-    /// The provider configuration: every option the flags, the environment and the file set;
-    /// for replay, the bundled samples when nothing names a folder.
-    func configuration(_ settings: Settings) throws(CLIFailure) -> [String: String] {
-        let provider = try name(settings)
+    /// `--replay-dir` names a replay folder: refused for another provider.
+    func vet(_ provider: String) throws(SetupError) {
         if replayDir != nil && provider != "replay" {
             throw .usage("--replay-dir is for the replay provider; use --provider-option for '\(provider)'")
         }
-        var config = settings.providerOptions()
-        if provider == "replay", config["root"] == nil { config["root"] = Self.bundledSamples }
-        return config
     }
 
     /// Loads the plugins (logging through `presenter`), starts an instance of the chosen provider,
-    /// and masks its secret options' values in everything the command writes from then on. A
-    /// configuration file that holds an option the provider declares secret must be private.
+    /// and masks its secret options' values in everything the command writes from then on.
     ///
     /// - Returns: the instance and the configuration it was made with.
     func instance(plugins: PluginOptions, settings: Settings, presenter: Presenter) throws(CLIFailure) -> (
@@ -69,17 +57,11 @@ struct ProviderOptions: ParsableArguments {
     ) {
         let registry = try plugins.registry(settings, logger: presenter.logger(verbose: plugins.verbose))
         if plugins.verbose { for failure in registry.failures { presenter.output.err("warning: plugin \(failure)") } }
-        let provider = try name(settings)
-        let loaded: LoadedProvider
-        do { loaded = try registry.provider(named: provider) } catch { throw .usage(error.description) }
-        let secret = Set(loaded.options.filter(\.secret).map(\.name))
-        do { try settings.file?.checkPrivate(secrets: secret.sorted().map { "provider.options.\($0)" }) } catch { throw .settings(error) }
-        let config = try configuration(settings)
-        presenter.output.hide(config.filter { secret.contains($0.key) }.map(\.value))
         do {
-            return (try loaded.makeInstance(configuration: config), config)
+            let started = try Setup.provider(settings, registry: registry, hide: { presenter.output.hide($0) }, vet: vet)
+            return (started.instance, started.configuration)
         } catch {
-            throw .usage("provider '\(provider)': \(error.message)")
+            throw .setup(error)
         }
     }
 }

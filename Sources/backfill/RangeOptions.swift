@@ -2,6 +2,7 @@ import ArgumentParser
 import BackfillCore
 import BackfillOrchestrator
 import BackfillSettings
+import BackfillSetup
 
 /// The time range: `--days N` back from today 00:00 UTC, or `--start`/`--end`; the settle window
 /// (settings `run.days`, `run.settle_hours`).
@@ -19,6 +20,10 @@ struct RangeOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Pretend now is this UTC time (for the settle window; tests).", visibility: .hidden))
     var clock: String?
 
+    func validate() throws {
+        if days != nil && start != nil { throw CLIFailure.usage("give --days or --start, not both") }
+    }
+
     func flags(_ f: inout Settings.Flags) {
         f.set("run.days", days, flag: "--days")
         f.set("run.settle_hours", settleHours.map(NumberFormat.decimal), flag: "--settle-hours")
@@ -26,41 +31,16 @@ struct RangeOptions: ParsableArguments {
 
     /// Where the settle window starts (nil: off), for `gaps` and `matrix`.
     func settleFrom(_ settings: Settings) throws(CLIFailure) -> Int64? {
-        let (ms, now) = try settle(settings)
-        return GapDetector.settleStart(now: now, windowMs: ms)
-    }
-
-    /// The settle window's length and the run's clock.
-    func settle(_ settings: Settings) throws(CLIFailure) -> (ms: Int64, now: Int64) {
-        let hours: Double
-        do { hours = try settings.double("run.settle_hours") ?? 24 } catch { throw .settings(error) }
-        var now = UTCTime.now()
-        if let clock {
-            do { now = try UTCTime.parse(clock) } catch { throw .usage("--clock: \(error.message)") }
+        do {
+            let (ms, now) = try Setup.settle(settings, clock: clock)
+            return GapDetector.settleStart(now: now, windowMs: ms)
+        } catch {
+            throw .setup(error)
         }
-        return (Int64(hours * 3_600_000), now)
     }
 
     /// The range: `--start`/`--end`, else `run.days` back from `--end` (or today).
     func resolve(_ settings: Settings) throws(CLIFailure) -> (Int64, Int64) {
-        if days != nil && start != nil { throw .usage("give --days or --start, not both") }
-        let configuredDays: Int
-        do { configuredDays = try settings.int("run.days") ?? 365 } catch { throw .settings(error) }
-        do {
-            let today = UTCTime.floorDiv(UTCTime.now(), UTCTime.msPerDay) * UTCTime.msPerDay
-            let e = try end.map { t throws(InputError) in try UTCTime.parse(t) } ?? today
-            let s: Int64
-            if let start {
-                s = try UTCTime.parse(start)
-            } else {
-                s = e - Int64(configuredDays) * UTCTime.msPerDay
-            }
-            guard s < e else { throw InputError.invalid("--start (\(UTCTime.iso(s))) must be before --end (\(UTCTime.iso(e)))") }
-            return (s, e)
-        } catch let error as InputError {
-            throw .usage(error.message)
-        } catch {
-            throw .usage("\(error)")
-        }
+        do { return try Setup.range(settings, start: start, end: end) } catch { throw .setup(error) }
     }
 }

@@ -5,6 +5,7 @@ import BackfillOrchestrator
 import BackfillPluginHost
 import BackfillPresentation
 import BackfillSettings
+import BackfillSetup
 import BackfillStore
 
 /// `backfill run`: the nightly job. It builds the run's plan, hands it to the engine with the
@@ -33,35 +34,17 @@ struct Run: AsyncParsableCommand, PresentingCommand {
     var output: OutputOptions { arguments.output }
 
     func run() async throws {
-        let (plugins, provider, selection, range, db, flags) = (
-            arguments.plugins, arguments.provider, arguments.selection, arguments.range, arguments.db, arguments.flags
-        )
         let settings = try await arguments.settings()
         let presenter = try output.presenter(settings, section: "run")
-        let (start, end) = try range.resolve(settings)
-        let timeframes = try selection.timeframeList(settings)
-        var options: RunOptions
+        let plan: RunPlan
         do {
-            let url = try db.url(settings)
-            presenter.output.hide([url.password].compactMap { $0 })
-            let store = try db.open(url, settings)
-            options = RunOptions(symbols: try PairSelection.resolveSymbols(store, settings), timeframes: timeframes, start: start, end: end)
-            try flags.apply(to: &options, settings)
-            if options.features, let problem = FeatureKernels.environmentProblem(Environment.all["BACKFILL_KERNELS"]) {
-                throw CLIFailure.usage(problem)
-            }
-            (options.settleMs, options.now) = try range.settle(settings)
-            let (instance, configuration) = try provider.instance(plugins: plugins, settings: settings, presenter: presenter)
-            try await run(options, instance, configuration, StoreQueue(store), url.description, presenter)
+            plan = try Setup.plan(
+                settings, arguments.request, logger: presenter.logger(verbose: arguments.plugins.verbose),
+                hide: { presenter.output.hide($0) }, warn: arguments.plugins.verbose ? { presenter.output.err($0) } : nil,
+                vet: arguments.provider.vet)
+        } catch {
+            throw CLIFailure.setup(error)
         }
-    }
-
-    private func run(
-        _ options: RunOptions, _ instance: ProviderInstance, _ configuration: [String: String], _ store: StoreQueue, _ database: String,
-        _ presenter: Presenter
-    ) async throws {
-        let plan = RunPlan(options: options, instance: instance, providerConfiguration: configuration, store: store, database: database)
-
         let engine = RunEngine(plan: plan, observers: presenter.observers)
         let signals = StopSignals { engine.requestStop($0) }
         defer { signals.cancel() }
@@ -83,6 +66,19 @@ struct RunArguments: ParsableArguments {
     @OptionGroup var output: OutputOptions
     @OptionGroup var flags: RunFlags
     @OptionGroup var config: ConfigOption
+
+    /// What the flags ask of this one run beyond its settings.
+    var request: RunRequest {
+        var r = RunRequest()
+        r.start = range.start
+        r.end = range.end
+        r.clock = range.clock
+        r.force = flags.force
+        r.record = flags.record
+        r.backoff = .milliseconds(flags.backoffMs)
+        r.maxProviderFaults = plugins.maxProviderFaults
+        return r
+    }
 
     /// The settings: these flags over the environment over the file over the defaults.
     func settings() async throws(CLIFailure) -> Settings {
@@ -129,25 +125,5 @@ struct RunFlags: ParsableArguments {
         f.set("run.wait_lock", waitLock, flag: "--wait-lock")
         f.set("run.events", flag: events, flag: "--events")
         f.set("run.features", flag: features, flag: "--features")
-    }
-
-    /// The run's options from the settings.
-    func apply(to options: inout RunOptions, _ s: Settings) throws(CLIFailure) {
-        do {
-            options.concurrency = try s.int("run.concurrency") ?? 4
-            options.rate = try s.double("run.rate")
-            options.gapRetries = try s.int("run.retries") ?? 2
-            options.pageSize = try s.int("run.page_size") ?? 10_000
-            options.events = try s.bool("run.events")
-            options.features = try s.bool("run.features")
-            options.resultsPath = try s.string("run.results") ?? "backfill-results.json"
-            options.waitLockSeconds = try s.int("run.wait_lock") ?? 0
-        } catch {
-            throw .settings(error)
-        }
-        options.force = force
-        options.record = record
-        options.retryPolicy = RetryPolicy(base: .milliseconds(backoffMs))
-        options.featureConcurrency = Features.defaultConcurrency
     }
 }
