@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0", traits: ["YAML", "JSON"]),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         // ---- C ------------------------------------------------------------------------------
@@ -73,10 +74,16 @@ let package = Package(
             ],
             path: "Sources/BackfillSettings", swiftSettings: swiftSettings),
         .target(
+            name: "BackfillAccess",
+            dependencies: ["BackfillStore", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Sources/BackfillAccess", swiftSettings: swiftSettings),
+        .target(
+            name: "BackfillSchedule", dependencies: ["BackfillCore"], path: "Sources/BackfillSchedule", swiftSettings: swiftSettings),
+        .target(
             name: "BackfillSetup",
             dependencies: [
                 "BackfillCore", "BackfillSettings", "BackfillStore", "BackfillPluginHost", "BackfillOrchestrator", "BackfillFeatures",
-                .product(name: "Logging", package: "swift-log"),
+                "BackfillSchedule", .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/BackfillSetup", swiftSettings: swiftSettings),
         .target(
@@ -90,7 +97,8 @@ let package = Package(
             name: "backfill",
             dependencies: [
                 "BackfillCore", "BackfillCalendar", "BackfillPluginHost", "BackfillStore", "BackfillOrchestrator",
-                "BackfillPresentation", "BackfillSettings", "BackfillSetup", "BackfillFeatures", "BackfillKernels",
+                "BackfillPresentation", "BackfillSettings", "BackfillSetup", "BackfillFeatures", "BackfillKernels", "BackfillAccess",
+                "BackfillSchedule",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -139,6 +147,12 @@ let package = Package(
             name: "BackfillFeaturesTests",
             dependencies: ["BackfillFeatures", "BackfillKernels", "BackfillCore", "BackfillTestSupport"],
             path: "Tests/BackfillFeaturesTests", swiftSettings: swiftSettings),
+        .testTarget(
+            name: "BackfillAccessTests", dependencies: ["BackfillAccess", "BackfillStore", "BackfillTestSupport"],
+            path: "Tests/BackfillAccessTests", swiftSettings: swiftSettings),
+        .testTarget(
+            name: "BackfillScheduleTests", dependencies: ["BackfillSchedule", "BackfillCore"],
+            path: "Tests/BackfillScheduleTests", swiftSettings: swiftSettings),
         .testTarget(
             name: "BackfillSettingsTests", dependencies: ["BackfillSettings", "BackfillTestSupport"],
             path: "Tests/BackfillSettingsTests", swiftSettings: swiftSettings),

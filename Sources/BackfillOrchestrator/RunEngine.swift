@@ -141,7 +141,8 @@ public final class RunEngine: Sendable {
         let recorded = plan.recorded
         let recordedText = JSON.object(recorded.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }).text()
         var r = RunReport()
-        r.runId = try? await store.run { try $0.beginRun(startedAt: now, options: recordedText) }
+        let trigger = plan.trigger
+        r.runId = try? await store.run { try $0.beginRun(startedAt: now, options: recordedText, trigger: trigger) }
         r.summary.startedAt = now
         r.symbols = options.symbols.map(\.symbol)
         r.timeframes = options.timeframes

@@ -12,6 +12,8 @@ public struct RunPlan: Sendable {
     public var store: StoreQueue
     /// The database as people see it (password redacted).
     public var database: String
+    /// What started the run, for its row: `cli`, `api:KEY-NAME`, `schedule:NAME`.
+    public var trigger: String?
 
     public init(
         options: RunOptions, instance: ProviderInstance, providerConfiguration: [String: String], store: StoreQueue, database: String

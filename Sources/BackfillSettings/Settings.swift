@@ -37,6 +37,7 @@ public final class Settings: Sendable {
         var names: [String: String] = [:]
         /// Provider options given with `--provider-option key=value`.
         var options: [String: String] = [:]
+        var optionsName = "--provider-option"
 
         public init() {}
 
@@ -61,8 +62,11 @@ public final class Settings: Sendable {
             names[key] = flag
         }
 
-        /// `--provider-option key=value` pairs.
-        public mutating func setOptions(_ options: [String: String]) { self.options = options }
+        /// `--provider-option key=value` pairs (or what `name` calls them).
+        public mutating func setOptions(_ options: [String: String], name: String = "--provider-option") {
+            self.options = options
+            optionsName = name
+        }
     }
 
     public let file: SettingsFile?
@@ -196,7 +200,7 @@ public final class Settings: Sendable {
         for (i, r) in results.enumerated() where i < layers.count {
             guard case .success(let lookup) = r.result, lookup.value != nil else { continue }
             switch layers[i] {
-            case .flags: return .flag(flags.names[key] ?? (key.hasPrefix("provider.options.") ? "--provider-option" : key))
+            case .flags: return .flag(flags.names[key] ?? (key.hasPrefix("provider.options.") ? flags.optionsName : key))
             case .environment: return .environment(lookup.encodedKey)
             case .legacy: return .environment(legacyName(key))
             case .file: return .file(file?.location(key) ?? key)

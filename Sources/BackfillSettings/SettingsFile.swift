@@ -166,7 +166,7 @@ public struct SettingsFile: Sendable {
     }
 
     /// " (did you mean 'run.concurrency'?)" when a known name is a close spelling.
-    static func suggestion(_ name: String, _ candidates: [String]) -> String {
+    public static func suggestion(_ name: String, _ candidates: [String]) -> String {
         let scored = candidates.map { ($0, distance(name, $0)) }.min { $0.1 < $1.1 }
         guard let (best, d) = scored, d <= max(2, name.count / 4) else { return "" }
         return " (did you mean '\(best)'?)"

@@ -28,7 +28,7 @@ public struct SetupError: Error, CustomStringConvertible, Sendable {
     /// `unavailable`, the rest `failed`.
     public static func store(_ error: StoreError) -> SetupError {
         switch error.kind {
-        case .configuration, .schema: SetupError(kind: .usage, message: error.message)
+        case .configuration, .schema, .duplicate: SetupError(kind: .usage, message: error.message)
         case .connection: SetupError(kind: .unavailable, message: error.message)
         default: SetupError(kind: .failed, message: error.message)
         }

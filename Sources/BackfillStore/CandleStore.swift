@@ -86,7 +86,7 @@ public struct StoredEvent: Sendable, Equatable {
 /// A store is used from one task at a time (it owns one connection). Every write is an idempotent
 /// upsert. ``write(_:symbol:timeframe:coverage:)`` commits the candles and their coverage record
 /// in one transaction, so after a crash coverage never claims a range whose candles are missing.
-public protocol CandleStore: AnyObject {
+public protocol CandleStore: ServiceStore {
     /// "sqlite" or "postgres".
     var backend: String { get }
     /// The schema version this database is at.
@@ -116,6 +116,8 @@ public protocol CandleStore: AnyObject {
     ) throws
     /// Stored bar timestamps in [start, end), ascending (for gap detection).
     func timestamps(symbol: Symbol, timeframe: Timeframe, start: Int64, end: Int64) throws(StoreError) -> [Int64]
+    /// The newest stored bar of every series that has one (one index probe per series).
+    func newestBars() throws(StoreError) -> [(symbol: Symbol, timeframe: Timeframe, ts: Int64)]
     /// Number of stored candles per (symbol, timeframe).
     func candleCounts() throws(StoreError) -> [(symbol: Symbol, timeframe: Timeframe, count: Int)]
 
@@ -136,14 +138,18 @@ public protocol CandleStore: AnyObject {
 
     // Runs
     /// Records the start of a run (status `running`); returns its id.
-    func beginRun(startedAt: Int64, options: String) throws(StoreError) -> Int64
+    ///
+    /// - Parameter trigger: what started it (`cli`, `api:NAME`, `schedule:NAME`).
+    func beginRun(startedAt: Int64, options: String, trigger: String?) throws(StoreError) -> Int64
     /// Records the end of a run: its finish time, status, totals and results document.
     func finishRun(_ record: RunRecord) throws(StoreError)
     /// Marks every run still `running` as `abandoned` (call it holding the run lock: no live
     /// process is then running one); returns how many it marked.
     func markAbandonedRuns(finishedAt: Int64) throws(StoreError) -> Int
-    /// The newest `limit` runs, newest first.
-    func runs(limit: Int) throws(StoreError) -> [RunRecord]
+    /// The newest `limit` runs with an id below `before` (all when nil), newest first.
+    func runs(limit: Int, before: Int64?) throws(StoreError) -> [RunRecord]
+    /// One run, with its results document.
+    func run(id: Int64) throws(StoreError) -> RunRecord?
 
     /// Takes the database's run lock (one `backfill run` at a time); false when another holds it.
     func tryLockRun() throws(StoreError) -> Bool
@@ -155,6 +161,16 @@ public protocol CandleStore: AnyObject {
     /// Told when the connection to the database is lost and when it is back (PostgreSQL); set it
     /// before use, from the task that uses the store.
     var connectionEvents: (@Sendable (ConnectionEvent) -> Void)? { get set }
+}
+
+extension CandleStore {
+    /// Records the start of a run started from the command line.
+    public func beginRun(startedAt: Int64, options: String) throws(StoreError) -> Int64 {
+        try beginRun(startedAt: startedAt, options: options, trigger: nil)
+    }
+
+    /// The newest `limit` runs, newest first.
+    public func runs(limit: Int) throws(StoreError) -> [RunRecord] { try runs(limit: limit, before: nil) }
 }
 
 /// Opens a store for a URL, creating or migrating the schema.

@@ -15,10 +15,12 @@ public struct RunRecord: Sendable, Equatable {
     public var exitCode: Int32?
     /// The results document (JSON text), nil while running.
     public var summary: String?
+    /// What started it: `cli`, `api:KEY-NAME`, `schedule:NAME`.
+    public var trigger: String?
 
     public init(
         id: Int64, startedAt: Int64, finishedAt: Int64?, status: String, pairs: Int = 0, candles: Int = 0, gaps: Int = 0,
-        exitCode: Int32? = nil, summary: String? = nil
+        exitCode: Int32? = nil, summary: String? = nil, trigger: String? = nil
     ) {
         self.id = id
         self.startedAt = startedAt
@@ -29,5 +31,6 @@ public struct RunRecord: Sendable, Equatable {
         self.gaps = gaps
         self.exitCode = exitCode
         self.summary = summary
+        self.trigger = trigger
     }
 }

@@ -7,7 +7,7 @@ internal import BackfillCore
 /// docs/performance.md). The `candles_view` view shows symbol and timeframe names for people.
 enum Schema {
     /// The version this program writes. A database at a higher version is refused.
-    static let currentVersion = 2
+    static let currentVersion = 3
 
     enum Dialect { case sqlite, postgres }
 
@@ -74,9 +74,42 @@ enum Schema {
         return ["pairs", "candles", "gaps", "exit_code"].map { "ALTER TABLE runs ADD COLUMN \($0) \(int)" }
     }
 
+    /// Version 3: what `backfill serve` keeps (API keys as salted hashes, the audit log,
+    /// schedules) and what started each run.
+    static func version3(_ d: Dialect) -> [String] {
+        let int = d == .sqlite ? "INTEGER" : "BIGINT"
+        let bigserial = d == .sqlite ? "INTEGER PRIMARY KEY" : "BIGSERIAL PRIMARY KEY"
+        return [
+            """
+            CREATE TABLE api_keys (
+                id \(bigserial), name TEXT NOT NULL UNIQUE, scope TEXT NOT NULL, salt TEXT NOT NULL, hash TEXT NOT NULL,
+                created_at \(int) NOT NULL, last_used_at \(int), revoked_at \(int))
+            """,
+            """
+            CREATE TABLE audit_log (
+                id \(bigserial), at \(int) NOT NULL, key_name TEXT NOT NULL, action TEXT NOT NULL, detail TEXT NOT NULL,
+                request_id TEXT)
+            """,
+            """
+            CREATE TABLE schedules (
+                name TEXT PRIMARY KEY, cron TEXT NOT NULL, timezone TEXT NOT NULL, job TEXT NOT NULL, arguments TEXT NOT NULL,
+                command TEXT NOT NULL, created_at \(int) NOT NULL, last_fire_at \(int), last_run_id \(int), last_status TEXT,
+                last_success_at \(int), skipped \(int) NOT NULL DEFAULT 0)
+            """,
+            "ALTER TABLE runs ADD COLUMN trigger TEXT",
+        ]
+    }
+
+    /// The columns the stores read, in the order they read them.
+    static let runColumns = "id, started_at, finished_at, status, pairs, candles, gaps, exit_code, summary, trigger"
+    static let keyColumns = "id, name, scope, salt, hash, created_at, last_used_at, revoked_at"
+    static let scheduleColumns = """
+        name, cron, timezone, job, arguments, command, created_at, last_fire_at, last_run_id, last_status, last_success_at, skipped
+        """
+
     /// Migrations by the version they produce.
     static func migrations(_ d: Dialect) -> [(version: Int, statements: [String])] {
-        [(1, version1(d)), (2, version2(d))]
+        [(1, version1(d)), (2, version2(d)), (3, version3(d))]
     }
 
     /// The message for a database written by a newer Backfill.

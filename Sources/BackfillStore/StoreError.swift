@@ -15,6 +15,8 @@ public struct StoreError: Error, CustomStringConvertible, CustomDebugStringConve
         case storage
         /// Another run holds the database lock.
         case locked
+        /// A name that must be unique is taken (an API key, a schedule).
+        case duplicate
         /// Any other database error.
         case database
     }
@@ -35,6 +37,7 @@ public struct StoreError: Error, CustomStringConvertible, CustomDebugStringConve
     }
 
     static func configuration(_ m: String) -> StoreError { .init(.configuration, m) }
+    static func duplicate(_ m: String) -> StoreError { .init(.duplicate, m) }
 
     /// Any other failure around storage, as a database error.
     public static func other(_ message: String) -> StoreError { .init(.database, message) }

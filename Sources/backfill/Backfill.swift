@@ -31,7 +31,7 @@ struct Backfill: AsyncParsableCommand {
         version: version,
         subcommands: [
             Run.self, Runs.self, Features.self, Events.self, Symbols.self, Matrix.self, Gaps.self, Export.self, CalendarCommand.self,
-            Providers.self, Fetch.self, ConfigCommand.self, Bench.self, PluginChildCommand.self,
+            Providers.self, Fetch.self, ConfigCommand.self, Keys.self, ScheduleCommand.self, Bench.self, PluginChildCommand.self,
         ])
 
     /// Runs the parsed command and turns every failure into one line on stderr (in the command's

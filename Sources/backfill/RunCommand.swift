@@ -45,7 +45,9 @@ struct Run: AsyncParsableCommand, PresentingCommand {
         } catch {
             throw CLIFailure.setup(error)
         }
-        let engine = RunEngine(plan: plan, observers: presenter.observers)
+        var cliPlan = plan
+        cliPlan.trigger = "cli"
+        let engine = RunEngine(plan: cliPlan, observers: presenter.observers)
         let signals = StopSignals { engine.requestStop($0) }
         defer { signals.cancel() }
         let report: RunReport

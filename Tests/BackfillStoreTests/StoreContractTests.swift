@@ -29,21 +29,23 @@ struct StoreContractTests {
     func schema(_ backend: TestBackend) throws {
         let db = try TestDatabase(backend)
         defer { withExtendedLifetime(db) {} }
-        #expect(try db.open().schemaVersion() == 2)
-        #expect(try db.open().schemaVersion() == 2)
+        #expect(try db.open().schemaVersion() == 3)
+        #expect(try db.open().schemaVersion() == 3)
     }
 
-    @Test("a version 1 database is migrated to version 2 on open: its runs are kept and gain their totals", arguments: backends)
+    @Test("a version 1 database is migrated to version 3 on open: its runs are kept and gain their totals", arguments: backends)
     func migrateFromVersion1(_ backend: TestBackend) throws {
         let db = try TestDatabase(backend)
         defer { withExtendedLifetime(db) {} }
         _ = try db.open()
         // Back to version 1's runs table, with one finished run in it.
-        for column in ["pairs", "candles", "gaps", "exit_code"] { try db.sql("ALTER TABLE runs DROP COLUMN \(column)") }
+        for column in ["pairs", "candles", "gaps", "exit_code", "trigger"] { try db.sql("ALTER TABLE runs DROP COLUMN \(column)") }
+        for table in ["api_keys", "audit_log", "schedules"] { try db.sql("DROP TABLE \(table)") }
         try db.sql("UPDATE backfill_meta SET value = '1' WHERE key = 'schema_version'")
         try db.sql("INSERT INTO runs (started_at, finished_at, status, options, summary) VALUES (1, 2, 'complete', '{}', '{}')")
         let store = try db.open()
-        #expect(try store.schemaVersion() == 2)
+        #expect(try store.schemaVersion() == 3)
+        #expect(try store.keys().isEmpty && store.schedules().isEmpty)
         let runs = try store.runs(limit: 5)
         #expect(runs.count == 1 && runs[0].status == "complete" && runs[0].finishedAt == 2 && runs[0].exitCode == nil)
         try store.finishRun(RunRecord(id: runs[0].id, startedAt: 1, finishedAt: 3, status: "complete", pairs: 2, exitCode: 0))
@@ -61,7 +63,7 @@ struct StoreContractTests {
             Issue.record("expected the newer schema to be refused")
         } catch let error as StoreError {
             #expect(error.kind == .schema)
-            #expect(error.message == "the database's schema is version 7, newer than this backfill understands (2); upgrade backfill")
+            #expect(error.message == "the database's schema is version 7, newer than this backfill understands (3); upgrade backfill")
         }
     }
 

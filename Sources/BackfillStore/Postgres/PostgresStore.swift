@@ -79,7 +79,7 @@ public final class PostgresStore: CandleStore {
     /// Runs `body`; when the connection is lost, reconnects with backoff (0.1 s doubling to 2 s)
     /// for up to `retrySeconds` and runs `body` again, whole: a write's transaction rolled back on
     /// the server with the connection, and every write is an upsert, so nothing is applied twice.
-    private func withReconnect<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
+    func withReconnect<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
         let clock = ContinuousClock()
         var lostAt: ContinuousClock.Instant?
         while true {
@@ -346,6 +346,20 @@ public final class PostgresStore: CandleStore {
         }
     }
 
+    public func newestBars() throws(StoreError) -> [(symbol: Symbol, timeframe: Timeframe, ts: Int64)] {
+        let sql = """
+            SELECT symbol, timeframe, newest FROM (
+                SELECT s.symbol, s.timeframe, (SELECT max(ts) FROM candles c WHERE c.series_id = s.id) AS newest FROM series s) x
+            WHERE newest IS NOT NULL
+            """
+        let r = try withReconnect { () throws(StoreError) in try conn.execute(sql) }
+        let rows: [(Symbol, Timeframe, Int64)] = (0..<r.rows).compactMap { i in
+            guard let sym = try? Symbol(r.text(i, 0) ?? ""), let tf = Timeframe(rawValue: r.text(i, 1) ?? "") else { return nil }
+            return (sym, tf, r.int(i, 2))
+        }
+        return rows.sorted { ($0.0, $0.1) < ($1.0, $1.1) }
+    }
+
     public func candleCounts() throws(StoreError) -> [(symbol: Symbol, timeframe: Timeframe, count: Int)] {
         let sql = "SELECT s.symbol, s.timeframe, count(*) FROM candles c JOIN series s ON s.id = c.series_id GROUP BY s.symbol, s.timeframe"
         let r = try withReconnect { () throws(StoreError) in try conn.execute(sql) }
@@ -464,11 +478,11 @@ public final class PostgresStore: CandleStore {
 
     // MARK: Runs and the run lock
 
-    public func beginRun(startedAt: Int64, options: String) throws(StoreError) -> Int64 {
+    public func beginRun(startedAt: Int64, options: String, trigger: String?) throws(StoreError) -> Int64 {
         try withReconnect { () throws(StoreError) in
             try conn.execute(
-                "INSERT INTO runs (started_at, status, options) VALUES ($1, 'running', $2) RETURNING id",
-                [String(startedAt), options]
+                "INSERT INTO runs (started_at, status, options, trigger) VALUES ($1, 'running', $2, $3) RETURNING id",
+                [String(startedAt), options, trigger]
             ).int(0, 0)
         }
     }
@@ -494,18 +508,27 @@ public final class PostgresStore: CandleStore {
         }
     }
 
-    public func runs(limit: Int) throws(StoreError) -> [RunRecord] {
+    public func runs(limit: Int, before: Int64?) throws(StoreError) -> [RunRecord] {
         let r = try withReconnect { () throws(StoreError) in
             try conn.execute(
-                "SELECT id, started_at, finished_at, status, pairs, candles, gaps, exit_code, summary FROM runs ORDER BY id DESC LIMIT $1",
-                [String(max(0, limit))])
+                "SELECT \(Schema.runColumns) FROM runs WHERE id < $2 ORDER BY id DESC LIMIT $1",
+                [String(max(0, limit)), String(before ?? Int64.max)])
         }
-        return (0..<r.rows).map { i in
-            RunRecord(
-                id: r.int(i, 0), startedAt: r.int(i, 1), finishedAt: r.isNull(i, 2) ? nil : r.int(i, 2), status: r.text(i, 3) ?? "",
-                pairs: Int(r.int(i, 4)), candles: Int(r.int(i, 5)), gaps: Int(r.int(i, 6)),
-                exitCode: r.isNull(i, 7) ? nil : Int32(clamping: r.int(i, 7)), summary: r.text(i, 8))
+        return (0..<r.rows).map { runRecord(r, $0) }
+    }
+
+    public func run(id: Int64) throws(StoreError) -> RunRecord? {
+        let r = try withReconnect { () throws(StoreError) in
+            try conn.execute("SELECT \(Schema.runColumns) FROM runs WHERE id = $1", [String(id)])
         }
+        return r.rows > 0 ? runRecord(r, 0) : nil
+    }
+
+    private func runRecord(_ r: PGResult, _ i: Int) -> RunRecord {
+        RunRecord(
+            id: r.int(i, 0), startedAt: r.int(i, 1), finishedAt: r.isNull(i, 2) ? nil : r.int(i, 2), status: r.text(i, 3) ?? "",
+            pairs: Int(r.int(i, 4)), candles: Int(r.int(i, 5)), gaps: Int(r.int(i, 6)),
+            exitCode: r.isNull(i, 7) ? nil : Int32(clamping: r.int(i, 7)), summary: r.text(i, 8), trigger: r.text(i, 9))
     }
 
     public func tryLockRun() throws(StoreError) -> Bool {

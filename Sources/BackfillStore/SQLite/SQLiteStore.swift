@@ -283,6 +283,22 @@ public final class SQLiteStore: CandleStore {
         return out
     }
 
+    public func newestBars() throws(StoreError) -> [(symbol: Symbol, timeframe: Timeframe, ts: Int64)] {
+        let s = try db.prepare(
+            """
+            SELECT symbol, timeframe, newest FROM (
+                SELECT s.symbol, s.timeframe, (SELECT max(ts) FROM candles c WHERE c.series_id = s.id) AS newest FROM series s)
+            WHERE newest IS NOT NULL
+            """)
+        defer { s.reset() }
+        var out: [(Symbol, Timeframe, Int64)] = []
+        while try s.step() {
+            guard let sym = try? Symbol(s.text(0) ?? ""), let tf = Timeframe(rawValue: s.text(1) ?? "") else { continue }
+            out.append((sym, tf, s.int(2)))
+        }
+        return out.sorted { ($0.0, $0.1) < ($1.0, $1.1) }
+    }
+
     public func candleCounts() throws(StoreError) -> [(symbol: Symbol, timeframe: Timeframe, count: Int)] {
         let s = try db.prepare(
             """
@@ -421,11 +437,12 @@ public final class SQLiteStore: CandleStore {
 
     // MARK: Runs and the run lock
 
-    public func beginRun(startedAt: Int64, options: String) throws(StoreError) -> Int64 {
+    public func beginRun(startedAt: Int64, options: String, trigger: String?) throws(StoreError) -> Int64 {
         try transaction { () throws(StoreError) in
-            let s = try db.prepare("INSERT INTO runs (started_at, status, options) VALUES (?1, 'running', ?2)")
+            let s = try db.prepare("INSERT INTO runs (started_at, status, options, trigger) VALUES (?1, 'running', ?2, ?3)")
             s.bind(1, startedAt)
             s.bind(2, options)
+            s.bind(3, trigger)
             try s.run()
             return sqlite3_last_insert_rowid(db.handle)
         }
@@ -459,20 +476,28 @@ public final class SQLiteStore: CandleStore {
         }
     }
 
-    public func runs(limit: Int) throws(StoreError) -> [RunRecord] {
-        let s = try db.prepare(
-            "SELECT id, started_at, finished_at, status, pairs, candles, gaps, exit_code, summary FROM runs ORDER BY id DESC LIMIT ?1")
+    public func runs(limit: Int, before: Int64?) throws(StoreError) -> [RunRecord] {
+        let s = try db.prepare("SELECT \(Schema.runColumns) FROM runs WHERE id < ?2 ORDER BY id DESC LIMIT ?1")
         s.bind(1, Int64(max(0, limit)))
+        s.bind(2, before ?? Int64.max)
         defer { s.reset() }
         var out: [RunRecord] = []
-        while try s.step() {
-            out.append(
-                RunRecord(
-                    id: s.int(0), startedAt: s.int(1), finishedAt: s.isNull(2) ? nil : s.int(2), status: s.text(3) ?? "",
-                    pairs: Int(s.int(4)), candles: Int(s.int(5)), gaps: Int(s.int(6)),
-                    exitCode: s.isNull(7) ? nil : Int32(clamping: s.int(7)), summary: s.text(8)))
-        }
+        while try s.step() { out.append(runRecord(s)) }
         return out
+    }
+
+    public func run(id: Int64) throws(StoreError) -> RunRecord? {
+        let s = try db.prepare("SELECT \(Schema.runColumns) FROM runs WHERE id = ?1")
+        s.bind(1, id)
+        defer { s.reset() }
+        return try s.step() ? runRecord(s) : nil
+    }
+
+    private func runRecord(_ s: SQLiteStatement) -> RunRecord {
+        RunRecord(
+            id: s.int(0), startedAt: s.int(1), finishedAt: s.isNull(2) ? nil : s.int(2), status: s.text(3) ?? "",
+            pairs: Int(s.int(4)), candles: Int(s.int(5)), gaps: Int(s.int(6)),
+            exitCode: s.isNull(7) ? nil : Int32(clamping: s.int(7)), summary: s.text(8), trigger: s.text(9))
     }
 
     public func tryLockRun() throws(StoreError) -> Bool {
