@@ -26,6 +26,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0", traits: ["YAML", "JSON"]),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // Already resolved through Hummingbird; named because the server imports them.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // ---- C ------------------------------------------------------------------------------
@@ -83,9 +90,33 @@ let package = Package(
             name: "BackfillSetup",
             dependencies: [
                 "BackfillCore", "BackfillSettings", "BackfillStore", "BackfillPluginHost", "BackfillOrchestrator", "BackfillFeatures",
-                "BackfillSchedule", .product(name: "Logging", package: "swift-log"),
+                "BackfillSchedule", "BackfillCalendar", .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/BackfillSetup", swiftSettings: swiftSettings),
+        .target(
+            name: "BackfillMetrics",
+            dependencies: [
+                "BackfillCore", "BackfillOrchestrator", "BackfillStore", .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            path: "Sources/BackfillMetrics", swiftSettings: swiftSettings),
+        .target(
+            name: "BackfillServer",
+            dependencies: [
+                "BackfillCore", "BackfillStore", "BackfillOrchestrator", "BackfillSettings", "BackfillSetup", "BackfillAccess",
+                "BackfillSchedule", "BackfillMetrics", "BackfillReport", "BackfillPresentation", "BackfillPluginHost",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"), .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/BackfillServer", swiftSettings: swiftSettings),
+        .target(
+            name: "BackfillReport",
+            dependencies: ["BackfillCore", "BackfillOrchestrator", "BackfillStore", "BackfillCalendar"],
+            path: "Sources/BackfillReport", swiftSettings: swiftSettings),
         .target(
             name: "BackfillPresentation",
             dependencies: [
@@ -98,7 +129,7 @@ let package = Package(
             dependencies: [
                 "BackfillCore", "BackfillCalendar", "BackfillPluginHost", "BackfillStore", "BackfillOrchestrator",
                 "BackfillPresentation", "BackfillSettings", "BackfillSetup", "BackfillFeatures", "BackfillKernels", "BackfillAccess",
-                "BackfillSchedule",
+                "BackfillSchedule", "BackfillServer", "BackfillMetrics", "BackfillReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -153,6 +184,9 @@ let package = Package(
         .testTarget(
             name: "BackfillScheduleTests", dependencies: ["BackfillSchedule", "BackfillCore"],
             path: "Tests/BackfillScheduleTests", swiftSettings: swiftSettings),
+        .testTarget(
+            name: "BackfillServerTests", dependencies: ["BackfillServer", "BackfillTestSupport"],
+            path: "Tests/BackfillServerTests", swiftSettings: swiftSettings),
         .testTarget(
             name: "BackfillSettingsTests", dependencies: ["BackfillSettings", "BackfillTestSupport"],
             path: "Tests/BackfillSettingsTests", swiftSettings: swiftSettings),

@@ -25,3 +25,20 @@ public enum CandleCSV {
 
     private static func d(_ v: Double) -> String { NumberFormat.decimal(v) }
 }
+
+extension FeatureBatch {
+    /// Row `i` as CSV `ts,ret_1,...,slope_20` without its newline (undefined values empty):
+    /// what `export features` writes and the API's `format=csv` serves.
+    public func csvLine(_ i: Int) -> String {
+        var line = String(ts[i])
+        for c in columns { line += "," + (c[i].isNaN ? "" : "\(c[i])") }
+        return line
+    }
+
+    /// Row `i` as one JSON object (undefined values null), without a newline.
+    public func jsonObject(_ i: Int) -> String {
+        var line = "{\"ts\":\(ts[i]),\"time\":\"\(UTCTime.iso(ts[i]))\""
+        for (name, c) in zip(Self.names, columns) { line += ",\"\(name)\":" + (c[i].isNaN || c[i].isInfinite ? "null" : "\(c[i])") }
+        return line + "}"
+    }
+}

@@ -45,11 +45,28 @@ public struct Gap: Sendable, Equatable {
     }
 }
 
+/// Expected and stored bars of one trading session (a calendar day's session).
+public struct SessionCount: Sendable, Equatable {
+    /// The session's date, as days since 1970-01-01.
+    public var day: Int64
+    public var expected: Int
+    public var present: Int
+
+    public init(day: Int64, expected: Int, present: Int) {
+        self.day = day
+        self.expected = expected
+        self.present = present
+    }
+}
+
 /// What the store holds for one symbol/timeframe against its calendar.
 public struct PairCompleteness: Sendable {
     public var expected: Int
     public var present: Int
     public var gaps: [Gap]
+    /// Every session of the range with its expected and stored bars, in time order (for the
+    /// calendar heatmap).
+    public var sessions: [SessionCount] = []
 
     /// complete, holes (fetch_failed or suspect remain), or empty_gaps (only provider_empty or pending).
     public var status: PairReport.Status { PairReport.Status(gaps: gaps) }
@@ -106,6 +123,7 @@ public struct GapDetector: Sendable {
 
         // Pass 1: expected and present bars per session.
         var perSession: [Int] = []
+        var expectedPerSession: [Int] = []
         var expectedCount = 0, presentCount = 0
         for (a, b) in windows {
             let (bars, sessions) = expected.bars(start: a, end: b)
@@ -113,7 +131,11 @@ public struct GapDetector: Sendable {
             let present = try presentKeys(store, symbol, timeframe, expected, a, b)
             for bar in bars {
                 let g = globalSession(sessions[bar.session])
-                while perSession.count <= g { perSession.append(0) }
+                while perSession.count <= g {
+                    perSession.append(0)
+                    expectedPerSession.append(0)
+                }
+                expectedPerSession[g] += 1
                 expectedCount += 1
                 if present.contains(bar.key) {
                     perSession[g] += 1
@@ -182,7 +204,10 @@ public struct GapDetector: Sendable {
                 previousMissing = true
             }
         }
-        return PairCompleteness(expected: expectedCount, present: presentCount, gaps: gaps)
+        let counts = perSession.indices.map {
+            SessionCount(day: sessionDays[$0], expected: expectedPerSession[$0], present: perSession[$0])
+        }
+        return PairCompleteness(expected: expectedCount, present: presentCount, gaps: gaps, sessions: counts)
     }
 
     /// Splits [start, end) into windows of about `bars` bars each, on day boundaries.

@@ -45,10 +45,13 @@ public struct ProviderCaller: Sendable {
             guard !Task.isCancelled else { return stopped(outcome) }
             do { try await limiter.acquire() } catch { return stopped(outcome) }
             outcome.requests += 1
+            let asked = ContinuousClock.now
             do throws(ProviderError) {
                 outcome.result = .success(try await body())
+                answered(subject, "ok", since: asked)
                 return outcome
             } catch {
+                answered(subject, error.kind.rawValue, since: asked)
                 outcome.result = .failure(error)
                 guard error.isRetryable, outcome.retries < policy.maxRetries, !(error.isFault && faultRetried) else {
                     return outcome
@@ -70,6 +73,12 @@ public struct ProviderCaller: Sendable {
                 do { try await Task.sleep(for: wait) } catch { return stopped(outcome) }
             }
         }
+    }
+
+    private func answered(_ subject: String, _ status: String, since: ContinuousClock.Instant) {
+        let d = ContinuousClock.now - since
+        let seconds = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+        emit(.requestAnswered(RunEvent.RequestAnswer(subject: subject, status: status, seconds: seconds)))
     }
 
     private func stopped<Value>(_ outcome: Outcome<Value>) -> Outcome<Value> {

@@ -14,6 +14,8 @@ public enum RunEvent: Sendable {
     case detectionFailed(PairKey, String)
     case gapRefill(GapRefill)
     case retry(Retry)
+    /// A provider call returned: one per request, retries included (for metrics; not logged).
+    case requestAnswered(RequestAnswer)
     case rateLimitWait(RateLimitWait)
     case rowsRejected(RowsRejected)
     /// The database connection was lost, or is back (the store retries; docs/operations.md).
@@ -100,6 +102,13 @@ extension RunEvent {
             self.wait = wait
             self.providerAsked = providerAsked
         }
+    }
+
+    /// One answer of the provider: `ok`, or the error's kind (`no_data`, `rate_limited`, ...).
+    public struct RequestAnswer: Sendable {
+        public var subject: String
+        public var status: String
+        public var seconds: Double
     }
 
     /// A rate-limited answer pausing every request of the run.

@@ -92,7 +92,7 @@ public final class ConsoleObserver: RunObserver {
             warning(text)
         case .runFinished(let report):
             runFinished(report)
-        case .pageFetched, .rateLimitWait, .eventsFinished, .recorded:
+        case .pageFetched, .rateLimitWait, .eventsFinished, .recorded, .requestAnswered:
             break
         }
     }

@@ -207,6 +207,9 @@ public final class JSONLogObserver: RunObserver {
             return [("warning", "stop_requested", [("reason", .string(reason.rawValue))])]
         case .warning(let text):
             return [("warning", "warning", [("message", .string(text))])]
+        case .requestAnswered:
+            // One per request: counted by the metrics, not a log line (page events carry the progress).
+            return []
         case .runFinished(let r):
             let s = r.summary
             var fields: [(String, JSON)] = [

@@ -22,13 +22,23 @@ struct LogLineHandler: LogHandler {
     func log(event: LogEvent) {
         switch sink {
         case .text(let output):
-            output.err("\(event.level): \(event.message)")
+            var line = "\(event.level): \(event.message)"
+            for (k, v) in fields(event) {
+                let text = "\(v)"
+                line += " \(k)=" + (text.isEmpty || text.contains(" ") || text.contains("\"") ? JSON.string(text).text() : text)
+            }
+            output.err(line)
         case .json(let json):
             var fields: [(String, JSON)] = [("message", .string("\(event.message)"))]
-            let all = metadata.merging(event.metadata ?? [:]) { $1 }
-            for (k, v) in all.sorted(by: { $0.key < $1.key }) { fields.append((k, .string("\(v)"))) }
+            for (k, v) in self.fields(event) { fields.append((k, .string("\(v)"))) }
             json.write(Self.level(event.level), "log", fields)
         }
+    }
+
+    /// The handler's and the event's metadata by name (Hummingbird's request id as `request_id`).
+    func fields(_ event: LogEvent) -> [(String, Logger.Metadata.Value)] {
+        let all = metadata.merging(event.metadata ?? [:]) { $1 }
+        return all.map { ($0.key == "hb.request.id" ? "request_id" : $0.key, $0.value) }.sorted { $0.0 < $1.0 }
     }
 
     static func level(_ l: Logger.Level) -> String {

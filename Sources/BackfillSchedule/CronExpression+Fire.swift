@@ -42,6 +42,25 @@ extension CronExpression {
         return out
     }
 
+    /// The latest fire time in `(after, upTo]`, or nil when there is none: what a scheduler
+    /// that was down (or busy) since `after` owes, once. Looks back over growing windows (an
+    /// hour, a day, eight days, 32 days, a year and a day, then all of it), so an every-minute
+    /// job down for a month costs an hour's worth of steps, not a month's.
+    public func latestFire(after: Int64, upTo now: Int64, in zone: TimeZone) -> Int64? {
+        guard now > after, let first = nextFire(after: after, in: zone), first <= now else { return nil }
+        let hour: Int64 = 3_600_000
+        for window in [hour, 24 * hour, 8 * 24 * hour, 32 * 24 * hour, 367 * 24 * hour, now - after] {
+            var t = max(after, now - window)
+            var latest: Int64?
+            while let next = nextFire(after: t, in: zone), next <= now {
+                latest = next
+                t = next
+            }
+            if let latest { return latest }
+        }
+        return first
+    }
+
     /// The instants a wall-clock time (`local`, as if it were UTC) stands for in `zone`: one
     /// normally; the change itself when the time is skipped; the first (or, for an every-hour
     /// job, both) when it is repeated.

@@ -32,7 +32,7 @@ public enum ExampleFile {
     }
 
     private static let notes: [String: String] = [
-        "serve": "Read by `backfill serve` (the HTTP service; not in this release yet).",
+        "serve": "Read by `backfill serve` (the HTTP API, scheduler, dashboard and metrics; docs/server.md).",
         "worker": "Read by `backfill worker` (several machines sharing one database; not in this release yet).",
     ]
 

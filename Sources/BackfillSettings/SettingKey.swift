@@ -89,6 +89,9 @@ extension SettingKey {
             "run.wait_lock", .int(0...86_400), default: "0", flag: "--wait-lock", "seconds to wait for another run on the database"),
         SettingKey("run.events", .bool, default: "false", flag: "--events", "also fetch splits and dividends"),
         SettingKey("run.features", .bool, default: "false", flag: "--features", "also compute the features of the pairs that changed"),
+        SettingKey(
+            "run.metrics_file", .string, flag: "--metrics-file",
+            "also write the run's metrics there, in the Prometheus text format (a node-exporter textfile)"),
         SettingKey("run.log_format", .choice(["text", "json"]), default: "text", flag: "--log-format", "text, or JSON lines on stderr"),
         SettingKey("run.quiet", .bool, default: "false", flag: "--quiet", "only errors and a one-line summary"),
         SettingKey(
@@ -96,10 +99,12 @@ extension SettingKey {
         SettingKey(
             "features.log_format", .choice(["text", "json"]), default: "text", flag: "--log-format", "text, or JSON lines on stderr"),
         SettingKey(
-            "serve.listen", .string, default: "127.0.0.1:8080",
-            "the address backfill serve listens on"),
-        SettingKey("serve.tls_cert", .string, "a PEM certificate: serve speaks HTTPS with it"),
-        SettingKey("serve.tls_key", .string, "the certificate's PEM private key"),
+            "serve.listen", .string, default: "127.0.0.1:8080", flag: "--listen",
+            "the address backfill serve listens on (HOST:PORT; port 0 picks a free one)"),
+        SettingKey("serve.tls_cert", .string, flag: "--tls-cert", "a PEM certificate: serve speaks HTTPS with it"),
+        SettingKey("serve.tls_key", .string, flag: "--tls-key", "the certificate's PEM private key"),
+        SettingKey(
+            "serve.log_format", .choice(["text", "json"]), default: "text", flag: "--log-format", "text, or JSON lines on stderr"),
         SettingKey("worker.name", .string, "the name a worker registers under"),
         SettingKey("worker.lease_seconds", .int(1...86_400), default: "300", "how long a worker holds a job before others may take it"),
     ]

@@ -67,6 +67,21 @@ public final class Settings: Sendable {
             self.options = options
             optionsName = name
         }
+
+        /// These flags with `other`'s on top: a key `other` gives wins, and its provider options
+        /// (when it gives any) are laid over these, name by name. How `backfill serve` lays a job's fields over its
+        /// own command line.
+        public func merging(_ other: Flags) -> Flags {
+            var merged = self
+            for (key, value) in other.values {
+                merged.values[key] = value
+                merged.names[key] = other.names[key]
+            }
+            if !other.options.isEmpty {
+                merged.setOptions(options.merging(other.options) { $1 }, name: other.optionsName)
+            }
+            return merged
+        }
     }
 
     public let file: SettingsFile?

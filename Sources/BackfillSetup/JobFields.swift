@@ -62,6 +62,13 @@ public struct JobFields: Sendable, Equatable {
             }
         }
         if fields["days"] != nil && fields["start"] != nil { throw .usage("give days or start, not both") }
+        // A job's fields are stored (schedules) and logged: a secret belongs in serve's
+        // environment or its 0600 configuration file, which every job reads.
+        if case .map(let options)? = fields["provider_options"], let secret = options.keys.sorted().first(where: SecretName.looksSecret) {
+            throw .usage(
+                "provider option '\(secret)' is a secret: give it to backfill serve through its environment or configuration file, not in a job"
+            )
+        }
     }
 
     /// The fields as settings flags (each named after its field in messages).

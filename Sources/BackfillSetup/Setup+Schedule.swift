@@ -1,4 +1,4 @@
-import BackfillCore
+public import BackfillCore
 import BackfillSchedule
 public import BackfillStore
 import Foundation
@@ -35,5 +35,21 @@ extension Setup {
     public static func job(of s: ScheduleRecord) throws(SetupError) -> JobFields {
         guard let job = JobFields.Job(rawValue: s.job) else { throw .usage("schedule '\(s.name)' has an unknown job '\(s.job)'") }
         return try JobFields(job: job, json: Data(s.arguments.utf8))
+    }
+}
+
+extension Setup {
+    /// A schedule as JSON, the same for `schedule list --json` and `GET /api/v1/schedules`: its
+    /// definition, the next three fire times after `now`, and its fire state.
+    public static func json(_ s: ScheduleRecord, now: Int64) -> JSON {
+        let time = { (t: Int64?) -> JSON in t.map { .string(UTCTime.iso($0)) } ?? .null }
+        return .object([
+            ("name", .string(s.name)), ("cron", .string(s.cron)), ("timezone", .string(s.timezone)), ("job", .string(s.job)),
+            ("command", .string(s.command)), ("created_at", time(s.createdAt)),
+            ("next_fires", .array(nextFires(s, after: now, count: 3).map { .string(UTCTime.iso($0)) })),
+            ("last_fire_at", time(s.lastFireAt)), ("last_run_id", s.lastRunId.map { .int($0) } ?? .null),
+            ("last_status", s.lastStatus.map { .string($0) } ?? .null), ("last_success_at", time(s.lastSuccessAt)),
+            ("skipped", .int(Int64(s.skipped))),
+        ])
     }
 }

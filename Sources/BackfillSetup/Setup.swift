@@ -1,4 +1,6 @@
+import BackfillCalendar
 public import BackfillCore
+public import BackfillOrchestrator
 public import BackfillPluginHost
 public import BackfillSettings
 public import BackfillStore
@@ -185,5 +187,48 @@ public enum Setup {
             do { now = try UTCTime.parse(clock) } catch { throw .usage("--clock: \(error.message)") }
         }
         return (Int64(hours * 3_600_000), now)
+    }
+}
+
+extension Setup {
+    /// Which pairs and range a report covers, and what the store holds of them.
+    public struct Completeness: Sendable {
+        public let symbols: [Symbol]
+        public let timeframes: [Timeframe]
+        public let range: (Int64, Int64)
+        public let cells: [PairKey: PairCompleteness]
+    }
+
+    /// The completeness of the settings' pairs (`run.symbols` × `run.timeframes`) over the range
+    /// (`start`/`end`, else `run.days`), from the store alone (`matrix`, `gaps`, `report`, the
+    /// server's matrix and gaps).
+    ///
+    /// - Parameters:
+    ///   - provider: count only this provider's coverage and use its bar stamping (loaded from
+    ///     `registry`); nil: any provider's coverage, 4h bars from 00:00 UTC.
+    ///   - clock: pretend now is this time (the settle window; tests).
+    public static func completeness(
+        _ settings: Settings, store: any CandleStore, start: String?, end: String?, provider: String?,
+        registry: () throws(SetupError) -> PluginRegistry,
+        clock: String? = nil, names: (start: String, end: String) = ("--start", "--end")
+    ) throws(SetupError) -> Completeness {
+        let range = try range(settings, start: start, end: end, names: names)
+        let timeframes = try timeframes(settings)
+        let symbols = try symbols(store, settings)
+        var stamping = BarStamping()
+        if let provider {
+            let plugins = try registry()
+            do { stamping = BarStamping(fourHourFromNewYorkMidnight: try plugins.provider(named: provider).fourHourAnchorNewYork) } catch {
+                throw .usage(error.description)
+            }
+        }
+        let (ms, now) = try settle(settings, clock: clock)
+        let detector = GapDetector(stamping: stamping, provider: provider, settleFrom: GapDetector.settleStart(now: now, windowMs: ms))
+        do {
+            let cells = try detector.detect(store: store, symbols: symbols, timeframes: timeframes, start: range.0, end: range.1)
+            return Completeness(symbols: symbols.map(\.symbol), timeframes: timeframes, range: range, cells: cells)
+        } catch {
+            throw .store(error)
+        }
     }
 }

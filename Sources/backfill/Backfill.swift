@@ -30,8 +30,10 @@ struct Backfill: AsyncParsableCommand {
             """,
         version: version,
         subcommands: [
-            Run.self, Runs.self, Features.self, Events.self, Symbols.self, Matrix.self, Gaps.self, Export.self, CalendarCommand.self,
-            Providers.self, Fetch.self, ConfigCommand.self, Keys.self, ScheduleCommand.self, Bench.self, PluginChildCommand.self,
+            Run.self, Runs.self, Features.self, Events.self, Symbols.self, Matrix.self, Gaps.self, ReportCommand.self, Export.self,
+            CalendarCommand.self,
+            Providers.self, Fetch.self, ConfigCommand.self, Keys.self, ScheduleCommand.self, Serve.self, Bench.self,
+            PluginChildCommand.self,
         ])
 
     /// Runs the parsed command and turns every failure into one line on stderr (in the command's

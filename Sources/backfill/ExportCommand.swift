@@ -96,11 +96,7 @@ struct Export: AsyncParsableCommand {
             out.write("ts," + FeatureBatch.names.joined(separator: ",") + "\n")
             do {
                 try store.readFeatures(symbol: s, timeframe: tf, start: from, end: to, batchSize: 8192) { b in
-                    for i in 0..<b.count {
-                        var line = String(b.ts[i])
-                        for c in b.columns { line += "," + (c[i].isNaN ? "" : "\(c[i])") }
-                        out.write(line + "\n")
-                    }
+                    for i in 0..<b.count { out.write(b.csvLine(i) + "\n") }
                 }
             } catch let error as StoreError {
                 out.flush()

@@ -4,7 +4,9 @@ import BackfillCore
 import BackfillOrchestrator
 import BackfillPluginHost
 import BackfillPresentation
+import BackfillReport
 import BackfillSettings
+import BackfillSetup
 import BackfillStore
 
 /// What `matrix` and `gaps` share: which pairs, which range, whose stamping rules, from the store alone.
@@ -19,34 +21,40 @@ struct StoreReport: ParsableArguments {
         help: "Count only this provider's coverage and use its bar stamping (default: any provider's coverage, 4h bars from 00:00 UTC).")
     var provider: String?
 
-    /// Detects the gaps of every selected pair from the store.
-    func detect() async throws(CLIFailure) -> (symbols: [Symbol], timeframes: [Timeframe], cells: [PairKey: PairCompleteness]) {
+    /// The settings these flags give.
+    func settings() async throws(CLIFailure) -> Settings {
         var f = Settings.Flags()
         selection.flags(&f)
         range.flags(&f)
         db.flags(&f)
         plugins.flags(&f)
-        let settings = try await config.load(f)
-        let (start, end) = try range.resolve(settings)
-        let timeframes = try selection.timeframeList(settings)
+        return try await config.load(f)
+    }
+
+    /// Detects the gaps of every selected pair from the store.
+    func detect() async throws(CLIFailure) -> (symbols: [Symbol], timeframes: [Timeframe], cells: [PairKey: PairCompleteness]) {
+        let r = try await detectWithStore()
+        return (r.symbols, r.timeframes, r.cells)
+    }
+
+    /// The same, with the range and the open store.
+    func detectWithStore() async throws(CLIFailure) -> (
+        symbols: [Symbol], timeframes: [Timeframe], cells: [PairKey: PairCompleteness], range: (Int64, Int64), store: any CandleStore
+    ) {
+        let settings = try await settings()
         let store = try db.open(settings)
-        let symbols = try PairSelection.resolveSymbols(store, settings)
-        var stamping = BarStamping()
-        if let provider {
-            let registry = try plugins.registry(settings)
-            do {
-                let loaded = try registry.provider(named: provider)
-                stamping = BarStamping(fourHourFromNewYorkMidnight: loaded.fourHourAnchorNewYork)
-            } catch {
-                throw .usage(error.description)
-            }
-        }
-        let detector = GapDetector(stamping: stamping, provider: provider, settleFrom: try range.settleFrom(settings))
+        let plugins = self.plugins
         do {
-            let cells = try detector.detect(store: store, symbols: symbols, timeframes: timeframes, start: start, end: end)
-            return (symbols.map(\.symbol), timeframes, cells)
+            let c = try Setup.completeness(
+                settings, store: store, start: range.start, end: range.end, provider: provider,
+                registry: { () throws(SetupError) in
+                    try Setup.registry(
+                        settings, environment: settings.environment,
+                        logger: Presenter(format: .text, quiet: false).logger(verbose: plugins.verbose))
+                }, clock: range.clock)
+            return (c.symbols, c.timeframes, c.cells, c.range, store)
         } catch {
-            throw CLIFailure.store(error)
+            throw .setup(error)
         }
     }
 }
@@ -134,5 +142,32 @@ struct CalendarCommand: AsyncParsableCommand {
         for s in calendar.sessions(fromDay: UTCTime.floorDiv(a, UTCTime.msPerDay), toDay: UTCTime.floorDiv(b - 1, UTCTime.msPerDay) + 1) {
             print("\(UTCTime.isoDate(s.day * UTCTime.msPerDay)),\(UTCTime.iso(s.open)),\(UTCTime.iso(s.close))")
         }
+    }
+}
+
+/// `backfill report --html FILE`: the dashboard's heatmaps and recent runs in one HTML file.
+struct ReportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Write the completeness heatmaps and recent runs as one self-contained HTML file (no server needed).",
+        discussion: """
+            The same matrix and calendar heatmaps as the dashboard of backfill serve (inline CSS and SVG, nothing \
+            fetched), from the store alone: for cron users, e.g. backfill run && backfill report --html /var/www/backfill.html.
+            """)
+
+    @Option(help: ArgumentHelp("The file to write (replaced whole, atomically).", valueName: "file")) var html: String
+    @Option(help: "How many recent runs to list.") var runs: Int = 20
+    @OptionGroup var report: StoreReport
+
+    func run() async throws {
+        let (symbols, timeframes, cells, range, store) = try await report.detectWithStore()
+        let recent: [RunRecord]
+        do { recent = try store.runs(limit: max(1, runs)) } catch { throw CLIFailure.store(error) }
+        let database = (try? Setup.databaseURL(try await report.settings()).description) ?? ""
+        let page = HTMLReport.page(
+            database: database, generatedAt: UTCTime.now(), range: range, symbols: symbols, timeframes: timeframes, cells: cells,
+            runs: recent)
+        do { try AtomicFile.write(page, to: html) } catch { throw CLIFailure.usage(error.message) }
+        Terminal.printError("wrote \(html): \(symbols.count) symbol(s) × \(timeframes.count) timeframe(s)")
     }
 }

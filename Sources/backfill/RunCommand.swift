@@ -1,6 +1,7 @@
 import ArgumentParser
 import BackfillCore
 import BackfillFeatures
+import BackfillMetrics
 import BackfillOrchestrator
 import BackfillPluginHost
 import BackfillPresentation
@@ -47,11 +48,20 @@ struct Run: AsyncParsableCommand, PresentingCommand {
         }
         var cliPlan = plan
         cliPlan.trigger = "cli"
-        let engine = RunEngine(plan: cliPlan, observers: presenter.observers)
+        let metricsFile: String?
+        do { metricsFile = try settings.string("run.metrics_file") } catch { throw CLIFailure.settings(error) }
+        let metrics = metricsFile.map { _ in Metrics() }
+        let engine = RunEngine(plan: cliPlan, observers: presenter.observers + (metrics.map { [$0.observer()] } ?? []))
         let signals = StopSignals { engine.requestStop($0) }
         defer { signals.cancel() }
         let report: RunReport
         do { report = try await engine.run() } catch { throw CLIFailure(message: error.message, exitCode: error.exitCode) }
+        if let metrics, let metricsFile {
+            if let bars = try? await plan.store.run({ try $0.newestBars() }) { metrics.updateSeries(bars) }
+            do { try AtomicFile.write(metrics.text, to: metricsFile) } catch {
+                throw CLIFailure.failed("--metrics-file \(metricsFile): \(error.message)")
+            }
+        }
         if report.summary.exitCode != 0 {
             throw CLIFailure(message: report.resultsError ?? "", exitCode: report.summary.exitCode)
         }
@@ -110,6 +120,11 @@ struct RunFlags: ParsableArguments {
     var backoffMs: Int = 500
     @Option(help: "Seconds to wait for another run on the same database to finish (default: exit at once).")
     var waitLock: Int?
+    @Option(
+        help: ArgumentHelp(
+            "Also write the run's metrics (as /metrics of backfill serve) to this file, atomically: a node-exporter textfile.",
+            valueName: "file"))
+    var metricsFile: String?
     @Flag(help: "Also fetch the symbols' splits and dividends (a stage after the refills).") var events = false
     @Flag(help: "Also compute the features of every pair whose candles this run changed (a stage after the refills).")
     var features = false
@@ -125,6 +140,7 @@ struct RunFlags: ParsableArguments {
         f.set("run.retries", retries, flag: "--retries")
         f.set("run.page_size", pageSize, flag: "--page-size")
         f.set("run.wait_lock", waitLock, flag: "--wait-lock")
+        f.set("run.metrics_file", metricsFile, flag: "--metrics-file")
         f.set("run.events", flag: events, flag: "--events")
         f.set("run.features", flag: features, flag: "--features")
     }

@@ -135,16 +135,7 @@ struct ScheduleCommand: AsyncParsableCommand {
             do { list = try store.schedules() } catch { throw CLIFailure.store(error) }
             let now = UTCTime.now()
             if json {
-                let items = list.map { s in
-                    JSON.object([
-                        ("name", .string(s.name)), ("cron", .string(s.cron)), ("timezone", .string(s.timezone)), ("job", .string(s.job)),
-                        ("command", .string(s.command)),
-                        ("next", .array(Setup.nextFires(s, after: now, count: 3).map { .string(UTCTime.iso($0)) })),
-                        ("last_fire_at", s.lastFireAt.map { .string(UTCTime.iso($0)) } ?? .null),
-                        ("last_run_id", s.lastRunId.map { .int($0) } ?? .null), ("last_status", s.lastStatus.map { .string($0) } ?? .null),
-                        ("skipped", .int(Int64(s.skipped))),
-                    ])
-                }
+                let items = list.map { Setup.json($0, now: now) }
                 print(JSON.array(items).text(indent: 2))
                 return
             }

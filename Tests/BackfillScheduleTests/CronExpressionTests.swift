@@ -96,4 +96,31 @@ struct CronExpressionTests {
         }
         #expect((try? ScheduleZone.named("America/New_York")) != nil)
     }
+
+    @Test(
+        "the fire a scheduler owes after downtime: the latest in (after, now], once, however many were missed",
+        arguments: [
+            // Down three nights: one 02:00 fire is owed, the newest.
+            ("0 2 * * *", "2026-11-28T02:00:00Z", "2026-12-01T09:00:00Z", "2026-12-01T02:00:00Z"),
+            // Down since before 02:00 today, now after it.
+            ("0 2 * * *", "2026-12-01T01:00:00Z", "2026-12-01T02:00:00Z", "2026-12-01T02:00:00Z"),
+            // Every minute, down a month: the last minute, found without walking the month.
+            ("* * * * *", "2026-11-01T00:00:00Z", "2026-12-01T09:17:30Z", "2026-12-01T09:17:00Z"),
+            // Monthly, down 40 days: a fire outside every short window.
+            ("0 0 1 * *", "2026-10-25T00:00:00Z", "2026-11-20T00:00:00Z", "2026-11-01T00:00:00Z"),
+            // Yearly, down two years.
+            ("0 0 1 1 *", "2024-06-01T00:00:00Z", "2026-12-01T00:00:00Z", "2026-01-01T00:00:00Z"),
+        ])
+    func latestFire(_ cron: String, _ after: String, _ now: String, _ expected: String) throws {
+        let latest = try CronExpression(cron).latestFire(after: try Self.t(after), upTo: try Self.t(now), in: try ScheduleZone.named("UTC"))
+        #expect(latest.map(UTCTime.iso) == expected)
+    }
+
+    @Test("nothing is owed when no fire fell in the downtime, or the fire at 'after' was already handled")
+    func nothingOwed() throws {
+        let nightly = try CronExpression("0 2 * * *")
+        let utc = try ScheduleZone.named("UTC")
+        #expect(nightly.latestFire(after: try Self.t("2026-12-01T02:00:00Z"), upTo: try Self.t("2026-12-02T01:59:00Z"), in: utc) == nil)
+        #expect(nightly.latestFire(after: try Self.t("2026-12-01T03:00:00Z"), upTo: try Self.t("2026-12-01T02:00:00Z"), in: utc) == nil)
+    }
 }
