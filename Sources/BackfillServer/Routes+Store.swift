@@ -137,39 +137,49 @@ extension API {
     }
 
     func candles(_ request: Request, _ context: ServerContext) async throws -> Response {
-        try await stream(request, context, header: CandleCSV.header, columns: "candles") { store, s, tf, from, to, rows in
-            var csv = "", json: [String] = [], last: Int64?
+        try await stream(request, context, header: CandleCSV.header, columns: "candles") { store, s, tf, from, to, rows, csv in
+            var chunk = Chunk()
             do {
                 try store.readCandles(symbol: s, timeframe: tf, start: from, end: to, batchSize: rows) { b in
                     for i in 0..<b.count {
-                        csv += CandleCSV.line(b, i) + "\n"
-                        var line = CandleCSV.jsonLine(b, i, symbol: s, timeframe: tf)
-                        line.removeLast()
-                        json.append(line)
+                        if csv {
+                            chunk.text += CandleCSV.line(b, i) + "\n"
+                        } else {
+                            if chunk.rows + i > 0 { chunk.text += ",\n" }
+                            var line = CandleCSV.jsonLine(b, i, symbol: s, timeframe: tf)
+                            line.removeLast()
+                            chunk.text += line
+                        }
                     }
-                    last = b.count > 0 ? b.ts[b.count - 1] : nil
+                    chunk.rows += b.count
+                    chunk.last = b.count > 0 ? b.ts[b.count - 1] : nil
                     throw ChunkRead.full
                 }
             } catch ChunkRead.full {}
-            return (csv, json, last)
+            return chunk
         }
     }
 
     func features(_ request: Request, _ context: ServerContext) async throws -> Response {
         let header = "ts," + FeatureBatch.names.joined(separator: ",") + "\n"
-        return try await stream(request, context, header: header, columns: "features") { store, s, tf, from, to, rows in
-            var csv = "", json: [String] = [], last: Int64?
+        return try await stream(request, context, header: header, columns: "features") { store, s, tf, from, to, rows, csv in
+            var chunk = Chunk()
             do {
                 try store.readFeatures(symbol: s, timeframe: tf, start: from, end: to, batchSize: rows) { b in
                     for i in 0..<b.count {
-                        csv += b.csvLine(i) + "\n"
-                        json.append(b.jsonObject(i))
+                        if csv {
+                            chunk.text += b.csvLine(i) + "\n"
+                        } else {
+                            if chunk.rows + i > 0 { chunk.text += ",\n" }
+                            chunk.text += b.jsonObject(i)
+                        }
                     }
-                    last = b.count > 0 ? b.ts[b.count - 1] : nil
+                    chunk.rows += b.count
+                    chunk.last = b.count > 0 ? b.ts[b.count - 1] : nil
                     throw ChunkRead.full
                 }
             } catch ChunkRead.full {}
-            return (csv, json, last)
+            return chunk
         }
     }
 
@@ -177,15 +187,23 @@ extension API {
     /// series never sits in memory and the connection is free between chunks.
     enum ChunkRead: Error { case full }
 
-    /// Rows read by one store call: CSV lines, JSON objects, the last row's time.
-    typealias Chunk = (csv: String, json: [String], last: Int64?)
+    /// Rows read per store call while streaming (one SQL query each).
+    static let chunkRows = 10_000
+
+    /// Rows read by one store call, as text (CSV lines, or JSON objects separated by commas),
+    /// their number and the last row's time.
+    struct Chunk: Sendable {
+        var text = ""
+        var rows = 0
+        var last: Int64?
+    }
 
     /// Streams a series' rows in `[start, end)`, at most `limit` (default 10,000, at most
-    /// 100,000) in chunks of 5,000, as CSV or as one JSON document whose `next` is the query
+    /// 100,000) in chunks of ``chunkRows``, as CSV or as one JSON document whose `next` is the query
     /// for the following page (null at the end).
     func stream(
         _ request: Request, _ context: ServerContext, header: String, columns: String,
-        read: @escaping @Sendable (any CandleStore, Symbol, Timeframe, Int64, Int64, Int) throws -> Chunk
+        read: @escaping @Sendable (any CandleStore, Symbol, Timeframe, Int64, Int64, Int, Bool) throws -> Chunk
     ) async throws -> Response {
         let q = Query(request)
         let (symbol, tf) = try Self.series(context)
@@ -206,19 +224,15 @@ extension API {
                 try await writer.write(ByteBuffer(string: "{\"symbol\":\"\(symbol)\",\"timeframe\":\"\(tf)\",\"\(columns)\":["))
             }
             while sent < limit {
-                let rows = min(5000, limit - sent)
+                let rows = min(Self.chunkRows, limit - sent)
                 let start = cursor
                 let chunk: Chunk = try await pool.run { store in
-                    try read(store, symbol, tf, start, to, rows)
+                    try read(store, symbol, tf, start, to, rows, format == "csv")
                 }
                 // A full chunk may have more behind it; a short one ends the range.
-                let n = chunk.json.count
+                let n = chunk.rows
                 if n == 0 { break }
-                if format == "csv" {
-                    try await writer.write(ByteBuffer(string: chunk.csv))
-                } else {
-                    try await writer.write(ByteBuffer(string: (sent > 0 ? ",\n" : "\n") + chunk.json.joined(separator: ",\n")))
-                }
+                try await writer.write(ByteBuffer(string: format == "csv" ? chunk.text : (sent > 0 ? ",\n" : "\n") + chunk.text))
                 sent += n
                 cursor = (chunk.last ?? cursor) + 1
                 more = n == rows

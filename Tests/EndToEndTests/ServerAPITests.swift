@@ -212,6 +212,36 @@ struct ServerAPITests {
         #expect(f.stop() == 0)
     }
 
+    @Test("a long series streams in several chunks per response: JSON stays one document, pages join to every row, CSV equals export")
+    func longSeries() throws {
+        let f = try ServerFixture()
+        _ = try f.dir.copy(Fixtures.fixturesDir + "/replay/BTCPERP/1m.csv", to: "replay/BTCPERP/1m.csv")
+        _ = try f.backfill(["symbols", "add", "BTCPERP", "--asset-class", "crypto"])
+        let run = try f.backfill([
+            "run", "--replay-dir", f.dir.path + "/replay", "--timeframes", "1m", "--start", "2021-12-31", "--end", "2022-02-02",
+            "--results", f.dir.path + "/r.json",
+        ])
+        #expect(run.status == 0, "\(run.stderr)")
+        try f.start()
+        let whole = try f.request("GET", "/api/v1/series/BTCPERP/1m/candles?limit=100000", key: "read").json
+        let rows = try #require(whole["candles"] as? [[String: Any]])
+        #expect(rows.count == 45_031)
+        #expect(whole["next"] is NSNull)
+        let ts = rows.compactMap { $0["ts"] as? Int }
+        #expect(ts == ts.sorted() && Set(ts).count == ts.count, "in time order, no row twice")
+        var paged: [Int] = []
+        var path: String? = "/api/v1/series/BTCPERP/1m/candles?limit=20000"
+        while let p = path {
+            let page = try f.request("GET", p, key: "read").json
+            paged += (page["candles"] as? [[String: Any]] ?? []).compactMap { $0["ts"] as? Int }
+            path = page["next"] as? String
+        }
+        #expect(paged == ts, "three pages of 20,000 join to the whole series")
+        let csv = try f.request("GET", "/api/v1/series/BTCPERP/1m/candles?format=csv&limit=100000", key: "read").body
+        #expect(csv == (try f.backfill(["export", "candles", "--symbol", "BTCPERP", "--timeframe", "1m"])).stdout)
+        #expect(f.stop() == 0)
+    }
+
     @Test("TLS with a self-signed certificate: HTTPS answers with it, plain HTTP does not")
     func tls() throws {
         let f = try ServerFixture()

@@ -91,7 +91,14 @@ public final class PostgresStore: CandleStore {
                 let since = lostAt ?? clock.now
                 if lostAt == nil {
                     lostAt = since
-                    connectionEvents?(.lost(message: error.message, budget: retrySeconds))
+                    // The statement may fail a moment before libpq marks the connection bad:
+                    // the error then reads as a plain PostgreSQL error; it is the lost connection.
+                    var message = error.message
+                    if error.kind != .connectionLost {
+                        let reason = message.hasPrefix("PostgreSQL error: ") ? String(message.dropFirst(18)) : message
+                        message = "lost the connection to PostgreSQL at \(conn.url): \(reason)"
+                    }
+                    connectionEvents?(.lost(message: message, budget: retrySeconds))
                 }
                 try reconnect(after: error, since: since)
             }
