@@ -128,10 +128,12 @@ struct KernelBench: AsyncParsableCommand {
                 JSON.object([
                     ("candles", .int(Int64(n))), ("runs", .int(Int64(runs))), ("triad_gb_per_s", .number((triadGBs * 100).rounded() / 100)),
                     ("trivial_pass_candles_per_second", .number(trivialRate.rounded())),
-                    ("active_path", .string(FeatureKernels.activePath.rawValue)), ("results", .array(rows)),
+                    ("cpu", .string(Self.cpuModel)), ("active_path", .string(FeatureKernels.activePath.rawValue)),
+                    ("results", .array(rows)),
                 ]).text())
             return
         }
+        print("CPU: \(Self.cpuModel); kernels' active path: \(FeatureKernels.activePath.rawValue)")
         print("\(Format.group(n)) candles, median of \(runs) runs, single thread")
         print(
             String(
@@ -146,6 +148,16 @@ struct KernelBench: AsyncParsableCommand {
             print("\(name)\(path)\(rateText)\(String(format: "%.0f%%", rate / trivialRate * 100))")
         }
     }
+
+    /// The processor's model name (Linux: `/proc/cpuinfo`), so figures from different machines
+    /// are never confused; `unknown` where the system does not say.
+    static let cpuModel: String = {
+        let info = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        for line in info.split(separator: "\n") where line.hasPrefix("model name") {
+            if let colon = line.firstIndex(of: ":") { return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces) }
+        }
+        return "unknown"
+    }()
 
     /// A geometric random walk (σ = 1 % a bar) from a fixed seed: deterministic across runs.
     static func synthetic(_ n: Int) -> [[Double]] {

@@ -67,6 +67,14 @@ struct FeaturesCommandTests {
         if flags.isSuperset(of: ["avx2", "fma", "avx512f", "avx512dq", "avx512vl"]) { expected.insert("avx512") }
         #expect(fusedPaths == expected)
         #expect(doc["active_path"] as? String == (expected.contains("avx512") ? "avx512" : expected.contains("avx2") ? "avx2" : "scalar"))
+        // The CPU is named, so figures from different machines are never confused.
+        let model = ((try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? "").split(separator: "\n")
+            .first { $0.hasPrefix("model name") }?.split(separator: ":", maxSplits: 1).last?.trimmingCharacters(in: .whitespaces)
+        #expect(doc["cpu"] as? String == model ?? "unknown")
+        let text = try Run.backfill(["bench", "kernels", "--candles", "1000", "--runs", "1"])
+        #expect(
+            text.stdout.hasPrefix("CPU: \(model ?? "unknown"); kernels' active path: \(doc["active_path"] as? String ?? "")\n"),
+            "\(text.stdout)")
         for row in rows {
             #expect((row["candles_per_second"] as? Double ?? 0) > 0, "\(row)")
         }
