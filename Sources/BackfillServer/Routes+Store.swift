@@ -212,7 +212,7 @@ extension API {
         let from = try q.time("start") ?? 0
         let to = try q.time("end") ?? Int64.max
         guard from < to else { throw APIError.invalid("query parameter 'start' must be before 'end'") }
-        let known = try await state.pool.run { try $0.symbols(activeOnly: false).contains { $0.symbol == symbol } }
+        let known = try await state.pool.run { try Self.record($0, symbol) != nil }
         guard known else { throw APIError.notFound("no symbol '\(symbol)'") }
         let pool = state.pool
         let path = request.uri.path

@@ -33,7 +33,7 @@ extension API {
         let record = SymbolRecord(symbol: symbol, assetClass: assetClass, ticker: ticker, addedAt: UTCTime.now())
         let (added, stored) = try await state.pool.run { store in
             let added = try store.upsertSymbols([record])
-            return (added, try store.symbols(activeOnly: false).first { $0.symbol == symbol })
+            return (added, try Self.record(store, symbol))
         }
         await audit(context, "symbol.add", symbol.text)
         return .json(Self.json(stored ?? record), added > 0 ? .created : .ok)
@@ -57,7 +57,7 @@ extension API {
                 if let ticker { r.ticker = ticker }
                 _ = try store.upsertSymbols([r])
             }
-            return try store.symbols(activeOnly: false).first { $0.symbol == symbol }
+            return try Self.record(store, symbol)
         }
         await audit(context, active == false ? "symbol.deactivate" : "symbol.update", symbol.text)
         return .json(Self.json(updated ?? existing))
@@ -68,14 +68,19 @@ extension API {
         guard try await stored(symbol) != nil else { throw APIError.notFound("no symbol '\(symbol)'") }
         let updated = try await state.pool.run { store in
             _ = try store.deactivate([symbol])
-            return try store.symbols(activeOnly: false).first { $0.symbol == symbol }
+            return try Self.record(store, symbol)
         }
         await audit(context, "symbol.deactivate", symbol.text)
         return .json(updated.map(Self.json) ?? .null)
     }
 
     private func stored(_ symbol: Symbol) async throws -> SymbolRecord? {
-        try await state.pool.run { try $0.symbols(activeOnly: false).first { $0.symbol == symbol } }
+        try await state.pool.run { try Self.record($0, symbol) }
+    }
+
+    /// The registry's record of `symbol`, active or not.
+    static func record(_ store: any CandleStore, _ symbol: Symbol) throws(StoreError) -> SymbolRecord? {
+        try store.symbols(activeOnly: false).first { $0.symbol == symbol }
     }
 
     static func symbol(_ text: String, field: String) throws(APIError) -> Symbol {

@@ -22,7 +22,6 @@ actor RunManager: Service {
         var schedule: String?
         var engine: RunEngine?
         var task: Task<Void, Never>?
-        var startedAt: Int64
     }
 
     /// How a job ended, for its schedule.
@@ -49,9 +48,6 @@ actor RunManager: Service {
     /// The schedule whose job is going, and whether anything is.
     var busy: (any: Bool, schedule: String?) { (current != nil, current?.schedule) }
 
-    /// The running run's id.
-    var runningId: Int64? { current?.runId }
-
     /// Starts `job`; returns the run's id (nil for a features job) once its runs row exists.
     ///
     /// - Parameters:
@@ -67,8 +63,7 @@ actor RunManager: Service {
             let what = c.runId.map { "run \($0)" } ?? "a \(c.job.rawValue) job"
             throw APIError.conflict("\(what) is running\(c.schedule.map { " (schedule \($0))" } ?? ""); one job runs at a time")
         }
-        let now = UTCTime.now()
-        current = Current(job: job.job, schedule: schedule, startedAt: now)
+        current = Current(job: job.job, schedule: schedule)
         do {
             switch job.job {
             case .run: return try await startRun(job, trigger: trigger, finished: finished)
@@ -121,19 +116,10 @@ actor RunManager: Service {
 
     private func startFeatures(_ job: JobFields, finished: @escaping @Sendable (Ending) async -> Void) async throws(APIError) {
         let settings = try await launcher.settings(job.flags)
-        let pairs: [PairKey], store: any CandleStore, workers: Int
-        do {
-            let url = try Setup.databaseURL(settings)
-            presenter.output.hide([url.password].compactMap { $0 })
-            store = try Setup.openStore(url, settings)
-            let timeframes = try Setup.timeframes(settings)
-            pairs = try Setup.symbols(store, settings).flatMap { s in timeframes.map { PairKey(s.symbol, $0) } }
-            workers = try Setup.featureConcurrency(settings)
-        } catch {
-            throw APIError.setup(error)
-        }
-        let featureJob = FeatureJob(store: StoreQueue(store), concurrency: workers, emit: presenter.emit)
-        let started = UTCTime.now()
+        let work: Setup.FeatureWork
+        do { work = try Setup.features(settings, hide: { presenter.output.hide($0) }) } catch { throw APIError.setup(error) }
+        let featureJob = FeatureJob(store: StoreQueue(work.store), concurrency: work.concurrency, emit: presenter.emit)
+        let (pairs, started) = (work.pairs, UTCTime.now())
         current?.task = Task {
             let summary = await featureJob.run(pairs, standalone: true)
             let status = Task.isCancelled ? "interrupted" : (summary.failedSymbols.isEmpty ? "complete" : "failed")

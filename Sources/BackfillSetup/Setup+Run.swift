@@ -70,6 +70,28 @@ extension Setup {
         return options
     }
 
+    /// What a features job (`backfill features`, a schedule's features job) works on.
+    public struct FeatureWork {
+        public let store: any CandleStore
+        /// The selected symbols × timeframes.
+        public let pairs: [PairKey]
+        /// Pairs computed at once.
+        public let concurrency: Int
+    }
+
+    /// The store opened and the pairs resolved for a features job, mistakes in the settings
+    /// reported before the database is touched. `hide` is told the database password first.
+    public static func features(_ settings: Settings, hide: ([String]) -> Void) throws(SetupError) -> FeatureWork {
+        if let problem = FeatureKernels.environmentProblem(settings.environment["BACKFILL_KERNELS"]) { throw .usage(problem) }
+        let timeframes = try timeframes(settings)
+        let concurrency = try featureConcurrency(settings)
+        let url = try databaseURL(settings)
+        hide([url.password].compactMap { $0 })
+        let store = try openStore(url, settings)
+        let pairs = try symbols(store, settings).flatMap { s in timeframes.map { PairKey(s.symbol, $0) } }
+        return FeatureWork(store: store, pairs: pairs, concurrency: concurrency)
+    }
+
     /// `features.concurrency`, else one pair per core.
     public static func featureConcurrency(_ settings: Settings) throws(SetupError) -> Int {
         do { return try settings.int("features.concurrency") ?? cores } catch { throw .settings(error) }

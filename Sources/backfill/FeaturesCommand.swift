@@ -1,6 +1,5 @@
 import ArgumentParser
 import BackfillCore
-import BackfillFeatures
 import BackfillOrchestrator
 import BackfillPresentation
 import BackfillSettings
@@ -27,9 +26,6 @@ struct Features: AsyncParsableCommand, PresentingCommand {
     @OptionGroup var config: ConfigOption
 
     func run() async throws {
-        if let problem = FeatureKernels.environmentProblem(ProcessEnvironment.all["BACKFILL_KERNELS"]) {
-            throw CLIFailure.usage(problem)
-        }
         var f = Settings.Flags()
         selection.flags(&f)
         db.flags(&f)
@@ -37,17 +33,11 @@ struct Features: AsyncParsableCommand, PresentingCommand {
         f.set("features.concurrency", concurrency, flag: "--concurrency")
         let settings = try await config.load(f)
         let presenter = try output.presenter(settings, section: "features")
-        let timeframes = try selection.timeframeList(settings)
-        let workers: Int
-        do { workers = try Setup.featureConcurrency(settings) } catch { throw CLIFailure.setup(error) }
-        let url = try db.url(settings)
-        presenter.output.hide([url.password].compactMap { $0 })
-        let store = try db.open(url, settings)
-        store.connectionEvents = { presenter.emit(.database($0)) }
-        let symbols = try PairSelection.resolveSymbols(store, settings)
-        let pairs = symbols.flatMap { s in timeframes.map { PairKey(s.symbol, $0) } }
-        let job = FeatureJob(store: StoreQueue(store), concurrency: workers, emit: presenter.emit)
-        let summary = await job.run(pairs, standalone: true)
+        let work: Setup.FeatureWork
+        do { work = try Setup.features(settings, hide: { presenter.output.hide($0) }) } catch { throw CLIFailure.setup(error) }
+        work.store.connectionEvents = { presenter.emit(.database($0)) }
+        let job = FeatureJob(store: StoreQueue(work.store), concurrency: work.concurrency, emit: presenter.emit)
+        let summary = await job.run(work.pairs, standalone: true)
         if !summary.failedSymbols.isEmpty { throw CLIFailure(message: "", exitCode: 1) }
     }
 }
