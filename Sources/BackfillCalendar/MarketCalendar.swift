@@ -155,24 +155,53 @@ public struct ExpectedBars: Sendable {
             }
             return (bars, sessions)
         default:
-            let tf = timeframe.milliseconds
-            let sessions = calendar.sessions(overlapping: start, end)
+            let (runs, sessions) = runs(start: start, end: end)
             var bars: [Bar] = []
-            var last = Int64.min
-            for (i, s) in sessions.enumerated() {
-                let anchor =
-                    timeframe == .h4 && stamping.fourHourFromNewYorkMidnight
-                    ? NewYorkTime.utc(day: NewYorkTime.day(of: s.open), hour: 0) : 0
-                var t = anchor + UTCTime.floorDiv(s.open - anchor, tf) * tf
-                while t < s.close {
-                    if t >= start, t < end, t > last {
-                        bars.append(Bar(key: t, session: i))
-                        last = t
-                    }
-                    t += tf
-                }
+            bars.reserveCapacity(runs.reduce(0) { $0 + $1.count })
+            for run in runs {
+                for k in 0..<Int64(run.count) { bars.append(Bar(key: run.first + k * run.step, session: run.session)) }
             }
             return (bars, sessions)
         }
+    }
+
+    /// Consecutive expected intraday bars of one session: `count` keys from `first`, `step` apart.
+    public struct Run: Sendable, Equatable {
+        public var first: Int64
+        public var step: Int64
+        public var count: Int
+        /// Index into the sessions returned with it.
+        public var session: Int
+        /// The last key of the run.
+        public var last: Int64 { first + Int64(count - 1) * step }
+    }
+
+    /// The expected intraday bars whose start lies in [start, end), as one run per session, in
+    /// time order, worked out from each session's bounds without listing the bars (so a year of
+    /// minutes costs what its few hundred sessions cost).
+    ///
+    /// A bar is expected when its interval overlaps a session; a bar overlapping two sessions
+    /// belongs to the first. Daily and weekly bars are not runs of instants: use ``bars(start:end:)``.
+    public func runs(start: Int64, end: Int64) -> (runs: [Run], sessions: [Session]) {
+        precondition(timeframe < .d1, "runs are intraday")
+        let tf = timeframe.milliseconds
+        let sessions = calendar.sessions(overlapping: start, end)
+        var runs: [Run] = []
+        var last = Int64.min
+        for (i, s) in sessions.enumerated() {
+            let anchor =
+                timeframe == .h4 && stamping.fourHourFromNewYorkMidnight
+                ? NewYorkTime.utc(day: NewYorkTime.day(of: s.open), hour: 0) : 0
+            let origin = anchor + UTCTime.floorDiv(s.open - anchor, tf) * tf
+            // Keys origin + k*tf with k in [lower, upper): at or after start and after the previous
+            // session's last key, before the session's close and before end.
+            let from = max(start, last + 1)
+            let lower = max(0, UTCTime.ceilDiv(from - origin, tf))
+            let upper = UTCTime.ceilDiv(min(s.close, end) - origin, tf)
+            guard upper > lower else { continue }
+            runs.append(Run(first: origin + lower * tf, step: tf, count: Int(upper - lower), session: i))
+            last = runs[runs.count - 1].last
+        }
+        return (runs, sessions)
     }
 }

@@ -30,12 +30,25 @@ public struct RangeSet: Sendable, Equatable {
     }
 
     public func contains(_ t: Int64) -> Bool {
+        let i = firstEnding(after: t)
+        return i < ranges.count && ranges[i].0 <= t
+    }
+
+    /// The first instant after `t` where membership changes (a range's start or end), or nil.
+    public func edge(after t: Int64) -> Int64? {
+        let i = firstEnding(after: t)
+        guard i < ranges.count else { return nil }
+        return ranges[i].0 > t ? ranges[i].0 : ranges[i].1
+    }
+
+    /// Index of the first range ending after `t` (binary search).
+    private func firstEnding(after t: Int64) -> Int {
         var lo = 0, hi = ranges.count
         while lo < hi {
             let mid = (lo + hi) / 2
             if ranges[mid].1 <= t { lo = mid + 1 } else { hi = mid }
         }
-        return lo < ranges.count && ranges[lo].0 <= t
+        return lo
     }
 
     /// The parts of [a, b) not in the set.

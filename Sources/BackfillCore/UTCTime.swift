@@ -51,6 +51,10 @@ public enum UTCTime {
         return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
     }
 
+    /// Division that rounds toward positive infinity.
+    @inline(__always)
+    public static func ceilDiv(_ a: Int64, _ b: Int64) -> Int64 { -floorDiv(-a, b) }
+
     /// Formats as ISO-8601 UTC: `2024-01-02T14:30:00Z` (milliseconds shown only when non-zero).
     public static func iso(_ ms: Int64) -> String {
         let days = floorDiv(ms, msPerDay)

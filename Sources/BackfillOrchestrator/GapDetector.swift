@@ -2,82 +2,6 @@ public import BackfillCalendar
 public import BackfillCore
 public import BackfillStore
 
-/// Why expected bars are missing.
-public enum GapClass: String, Sendable, Codable, CaseIterable {
-    /// The range was never fetched successfully: a real hole to refill.
-    case fetchFailed = "fetch_failed"
-    /// The provider answered for the range and had no bars (a thin symbol's quiet minutes).
-    case providerEmpty = "provider_empty"
-    /// The provider answered, but the emptiness is implausible: a whole session (for daily bars a
-    /// day, for weekly bars a week) empty while the sessions around it have bars, or no intraday
-    /// bars on a day the daily bar shows volume.
-    case suspect
-    /// Too recent to judge: the bars start inside the settle window (the last hours before the
-    /// run, by default 24), where a vendor may not have published everything yet. Nothing is
-    /// recorded for them, so the next run asks again; not a hole, not refilled in this run.
-    case pending
-
-    /// A gap that makes a pair incomplete and is refilled: fetch_failed or suspect.
-    public var isHole: Bool { self == .fetchFailed || self == .suspect }
-}
-
-/// A run of consecutive missing expected bars of one class.
-public struct Gap: Sendable, Equatable {
-    public var symbol: Symbol
-    public var timeframe: Timeframe
-    public var gapClass: GapClass
-    /// The first and last missing bar (their key instants: bar start, session date, week Monday).
-    public var first: Int64
-    public var last: Int64
-    /// Missing bars.
-    public var missing: Int
-    /// Refill attempts made for it in this run.
-    public var attempts: Int = 0
-
-    public init(symbol: Symbol, timeframe: Timeframe, gapClass: GapClass, first: Int64, last: Int64, missing: Int, attempts: Int = 0) {
-        self.symbol = symbol
-        self.timeframe = timeframe
-        self.gapClass = gapClass
-        self.first = first
-        self.last = last
-        self.missing = missing
-        self.attempts = attempts
-    }
-}
-
-/// Expected and stored bars of one trading session (a calendar day's session).
-public struct SessionCount: Sendable, Equatable {
-    /// The session's date, as days since 1970-01-01.
-    public var day: Int64
-    public var expected: Int
-    public var present: Int
-
-    public init(day: Int64, expected: Int, present: Int) {
-        self.day = day
-        self.expected = expected
-        self.present = present
-    }
-}
-
-/// What the store holds for one symbol/timeframe against its calendar.
-public struct PairCompleteness: Sendable {
-    public var expected: Int
-    public var present: Int
-    public var gaps: [Gap]
-    /// Every session of the range with its expected and stored bars, in time order (for the
-    /// calendar heatmap).
-    public var sessions: [SessionCount] = []
-
-    /// complete, holes (fetch_failed or suspect remain), or empty_gaps (only provider_empty or pending).
-    public var status: PairReport.Status { PairReport.Status(gaps: gaps) }
-
-    /// ✓ complete, ✗ holes remain (fetch_failed or suspect), ~ only provider_empty or pending gaps.
-    public var mark: CompletenessMark { status.mark }
-
-    /// Share of expected bars present, 0...100.
-    public var percent: Double { expected == 0 ? 100 : Double(present) * 100 / Double(expected) }
-}
-
 /// Finds and classifies gaps from the store alone: expected bars from the calendar, present bars
 /// and coverage from the store.
 public struct GapDetector: Sendable {
@@ -97,17 +21,39 @@ public struct GapDetector: Sendable {
         self.settleFrom = settleFrom
     }
 
+    /// Expected runs already worked out: every symbol of a calendar expects the same bars, so a
+    /// detector (one per run, matrix or request) works them out once per timeframe and range.
+    let layouts = ExpectedLayouts()
+
     /// Expected bars handled per window: memory stays flat however long the range.
     public var windowBars = 100_000
 
     /// Detects the gaps of one pair in [start, end).
     ///
-    /// Two passes over windows of the range: the first counts the stored bars of every session,
-    /// the second classifies the missing ones. Only one window's bars are in memory at a time.
+    /// Intraday bars on the UTC grid are counted per day by the store and only days whose counts
+    /// differ from the calendar's are read bar by bar (``detectByCounts``); daily, weekly and
+    /// New-York-anchored 4h bars, a few per day, are enumerated (``detectByEnumeration``). Both
+    /// give the same result.
     public func detect(
         store: any CandleStore, symbol: Symbol, assetClass: AssetClass, timeframe: Timeframe, start: Int64, end: Int64
     ) throws(StoreError) -> PairCompleteness {
         let calendar = MarketCalendar(assetClass)
+        guard countsApply(timeframe, start: start) else {
+            return try detectByEnumeration(store: store, symbol: symbol, calendar: calendar, timeframe: timeframe, start: start, end: end)
+        }
+        let layout = layouts.runs(ExpectedBars(calendar: calendar, timeframe: timeframe, stamping: stamping), start, end)
+        return try detectByCounts(
+            store: store, symbol: symbol, calendar: calendar, timeframe: timeframe, start: start, end: end, layout: layout)
+    }
+
+    /// The reference method: every expected bar of the range is listed and looked up among the
+    /// stored stamps.
+    ///
+    /// Two passes over windows of the range: the first counts the stored bars of every session,
+    /// the second classifies the missing ones. Only one window's bars are in memory at a time.
+    public func detectByEnumeration(
+        store: any CandleStore, symbol: Symbol, calendar: MarketCalendar, timeframe: Timeframe, start: Int64, end: Int64
+    ) throws(StoreError) -> PairCompleteness {
         let expected = ExpectedBars(calendar: calendar, timeframe: timeframe, stamping: stamping)
         let windows = Self.windows(start, end, timeframe, windowBars)
 
@@ -144,41 +90,13 @@ public struct GapDetector: Sendable {
             }
         }
         guard expectedCount > 0 else { return PairCompleteness(expected: 0, present: 0, gaps: []) }
-        // Sessions are met in time order, so indices are chronological.
-        var hasBarsBefore = [Bool](repeating: false, count: perSession.count)
-        var hasBarsAfter = [Bool](repeating: false, count: perSession.count)
-        for i in perSession.indices.dropFirst() { hasBarsBefore[i] = hasBarsBefore[i - 1] || perSession[i - 1] > 0 }
-        for i in perSession.indices.reversed().dropFirst() { hasBarsAfter[i] = hasBarsAfter[i + 1] || perSession[i + 1] > 0 }
-
         let (readFrom, readTo) = ExpectedBars.storedRange(timeframe, start, end)
         let answered = try coverage(store, symbol, timeframe, readFrom, readTo)
-        // Days whose daily bar shows volume (for intraday "suspect").
-        var tradedDays = Set<Int64>()
-        if timeframe < .d1 && calendar != .crypto {
-            do {
-                try store.readCandles(symbol: symbol, timeframe: .d1, start: readFrom, end: readTo, batchSize: 4096) {
-                    for i in 0..<$0.count where $0.volume[i] > 0 { tradedDays.insert(UTCTime.floorDiv($0.ts[i], UTCTime.msPerDay)) }
-                }
-            } catch let error as StoreError {
-                throw error
-            } catch {
-                throw StoreError.other("\(error)")
-            }
-        }
-
-        func classify(_ key: Int64, _ g: Int) -> GapClass {
-            let instant = max(expected.start(ofKey: key), start)
-            guard answered.contains(instant) else {
-                if let settleFrom, expected.start(ofKey: key) >= settleFrom { return .pending }
-                return .fetchFailed
-            }
-            // Quiet minutes inside a session that has bars are normal: the provider had no trades.
-            guard perSession[g] == 0 else { return .providerEmpty }
-            if timeframe < .d1, tradedDays.contains(sessionDays[g]) { return .suspect }
-            // Whole sessions (days, weeks) empty with bars on both sides of them: a hole, not a
-            // quiet spell (a delisted or not-yet-listed symbol has bars on one side only).
-            return hasBarsBefore[g] && hasBarsAfter[g] ? .suspect : .providerEmpty
-        }
+        let traded = try tradedDays(store, symbol, calendar, timeframe, readFrom, readTo)
+        let classifier = Classifier(
+            timeframe: timeframe, start: start, settleFrom: settleFrom, answered: answered, present: perSession, days: sessionDays,
+            tradedDays: traded)
+        func classify(_ key: Int64, _ g: Int) -> GapClass { classifier.classify(keyStart: expected.start(ofKey: key), session: g) }
 
         // Pass 2: runs of consecutive missing bars of one class become gaps.
         var gaps: [Gap] = []
@@ -236,6 +154,25 @@ public struct GapDetector: Sendable {
         return present
     }
 
+    /// Days whose daily bar shows volume, for intraday pairs of calendars with sessions (an empty
+    /// intraday session on such a day is suspect); empty otherwise.
+    func tradedDays(
+        _ store: any CandleStore, _ symbol: Symbol, _ calendar: MarketCalendar, _ tf: Timeframe, _ a: Int64, _ b: Int64
+    ) throws(StoreError) -> Set<Int64> {
+        var days = Set<Int64>()
+        guard tf < .d1 && calendar != .crypto else { return days }
+        do {
+            try store.readCandles(symbol: symbol, timeframe: .d1, start: a, end: b, batchSize: 4096) {
+                for i in 0..<$0.count where $0.volume[i] > 0 { days.insert(UTCTime.floorDiv($0.ts[i], UTCTime.msPerDay)) }
+            }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError.other("\(error)")
+        }
+        return days
+    }
+
     /// The union of ranges the provider answered for (fetched or known empty).
     func coverage(_ store: any CandleStore, _ s: Symbol, _ tf: Timeframe, _ a: Int64, _ b: Int64) throws(StoreError) -> RangeSet {
         var set = RangeSet()
@@ -263,5 +200,56 @@ extension GapDetector {
             }
         }
         return cells
+    }
+}
+
+/// The class of a missing bar, from what the pair's store and calendar say around it.
+struct Classifier {
+    let timeframe: Timeframe
+    let start: Int64
+    let settleFrom: Int64?
+    /// Ranges the provider answered for.
+    let answered: RangeSet
+    /// Stored bars per session (sessions with expected bars, in time order).
+    let present: [Int]
+    /// The sessions' dates.
+    let days: [Int64]
+    let tradedDays: Set<Int64>
+    private let hasBarsBefore: [Bool]
+    private let hasBarsAfter: [Bool]
+
+    init(
+        timeframe: Timeframe, start: Int64, settleFrom: Int64?, answered: RangeSet, present: [Int], days: [Int64],
+        tradedDays: Set<Int64>
+    ) {
+        (self.timeframe, self.start, self.settleFrom, self.answered) = (timeframe, start, settleFrom, answered)
+        (self.present, self.days, self.tradedDays) = (present, days, tradedDays)
+        var before = [Bool](repeating: false, count: present.count)
+        var after = before
+        for i in present.indices.dropFirst() { before[i] = before[i - 1] || present[i - 1] > 0 }
+        for i in present.indices.reversed().dropFirst() { after[i] = after[i + 1] || present[i + 1] > 0 }
+        (hasBarsBefore, hasBarsAfter) = (before, after)
+    }
+
+    /// The class of the missing bar whose key starts at `keyStart`, in session `g`.
+    func classify(keyStart: Int64, session g: Int) -> GapClass {
+        guard answered.contains(max(keyStart, start)) else {
+            if let settleFrom, keyStart >= settleFrom { return .pending }
+            return .fetchFailed
+        }
+        // Quiet minutes inside a session that has bars are normal: the provider had no trades.
+        guard present[g] == 0 else { return .providerEmpty }
+        if timeframe < .d1, tradedDays.contains(days[g]) { return .suspect }
+        // Whole sessions (days, weeks) empty with bars on both sides of them: a hole, not a
+        // quiet spell (a delisted or not-yet-listed symbol has bars on one side only).
+        return hasBarsBefore[g] && hasBarsAfter[g] ? .suspect : .providerEmpty
+    }
+
+    /// The first instant after `t` at which a missing bar's class may change (a coverage edge or
+    /// the settle window's start), or nil.
+    func nextChange(after t: Int64) -> Int64? {
+        let edge = answered.edge(after: t)
+        guard let settleFrom, settleFrom > t else { return edge }
+        return min(edge ?? settleFrom, settleFrom)
     }
 }

@@ -50,6 +50,22 @@ public struct CoverageRecord: Sendable, Equatable {
     }
 }
 
+/// Aligned stored bars of one UTC day (see ``CandleStore/dayCounts(symbol:timeframe:start:end:step:)``).
+public struct DayCount: Sendable, Equatable {
+    /// Days since 1970-01-01.
+    public var day: Int64
+    public var count: Int
+    public var first: Int64
+    public var last: Int64
+
+    public init(day: Int64, count: Int, first: Int64, last: Int64) {
+        self.day = day
+        self.count = count
+        self.first = first
+        self.last = last
+    }
+}
+
 /// How many rows a write added and how many already existed (and were updated where they differed).
 public struct WriteCounts: Sendable, Equatable {
     public var inserted: Int
@@ -116,6 +132,11 @@ public protocol CandleStore: ServiceStore {
     ) throws
     /// Stored bar timestamps in [start, end), ascending (for gap detection).
     func timestamps(symbol: Symbol, timeframe: Timeframe, start: Int64, end: Int64) throws(StoreError) -> [Int64]
+    /// Stored bars of a series in [start, end) stamped on a multiple of `step` ms from 1970 (where
+    /// intraday bars start), per UTC day: how many, and the first and last such stamp, for every
+    /// day that has one, ascending. One aggregate query over the primary key (store-side gap
+    /// detection compares these with the calendar instead of reading every stamp). `start` >= 0.
+    func dayCounts(symbol: Symbol, timeframe: Timeframe, start: Int64, end: Int64, step: Int64) throws(StoreError) -> [DayCount]
     /// The newest stored bar of every series that has one (one index probe per series).
     func newestBars() throws(StoreError) -> [(symbol: Symbol, timeframe: Timeframe, ts: Int64)]
     /// Number of stored candles per (symbol, timeframe).

@@ -101,6 +101,16 @@ enum Schema {
     }
 
     /// The columns the stores read, in the order they read them.
+    /// Aligned stored bars per UTC day of one series in [start, end) (parameters: series id, start,
+    /// end, step), read along the primary key.
+    static func dayCountsSQL(_ d: Dialect) -> String {
+        let p = d == .sqlite ? ["?1", "?2", "?3", "?4"] : ["$1", "$2", "$3", "$4"]
+        return """
+            SELECT ts / 86400000, count(*), min(ts), max(ts) FROM candles
+            WHERE series_id = \(p[0]) AND ts >= \(p[1]) AND ts < \(p[2]) AND ts % \(p[3]) = 0 GROUP BY 1 ORDER BY 1
+            """
+    }
+
     static let runColumns = "id, started_at, finished_at, status, pairs, candles, gaps, exit_code, summary, trigger"
     static let keyColumns = "id, name, scope, salt, hash, created_at, last_used_at, revoked_at"
     static let scheduleColumns = """

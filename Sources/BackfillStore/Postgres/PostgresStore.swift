@@ -353,6 +353,16 @@ public final class PostgresStore: CandleStore {
         }
     }
 
+    public func dayCounts(symbol: Symbol, timeframe: Timeframe, start: Int64, end: Int64, step: Int64) throws(StoreError)
+        -> [DayCount]
+    {
+        try withReconnect { () throws(StoreError) in
+            guard let id = try seriesId(symbol, timeframe, create: false) else { return [] }
+            let r = try conn.execute(Schema.dayCountsSQL(.postgres), [String(id), String(start), String(end), String(step)])
+            return (0..<r.rows).map { DayCount(day: r.int($0, 0), count: Int(r.int($0, 1)), first: r.int($0, 2), last: r.int($0, 3)) }
+        }
+    }
+
     public func newestBars() throws(StoreError) -> [(symbol: Symbol, timeframe: Timeframe, ts: Int64)] {
         let sql = """
             SELECT symbol, timeframe, newest FROM (

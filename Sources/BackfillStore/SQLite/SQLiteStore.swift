@@ -283,6 +283,21 @@ public final class SQLiteStore: CandleStore {
         return out
     }
 
+    public func dayCounts(symbol: Symbol, timeframe: Timeframe, start: Int64, end: Int64, step: Int64) throws(StoreError)
+        -> [DayCount]
+    {
+        guard let id = try seriesId(symbol, timeframe, create: false) else { return [] }
+        let s = try db.prepare(Schema.dayCountsSQL(.sqlite))
+        s.bind(1, id)
+        s.bind(2, start)
+        s.bind(3, end)
+        s.bind(4, step)
+        defer { s.reset() }
+        var out: [DayCount] = []
+        while try s.step() { out.append(DayCount(day: s.int(0), count: Int(s.int(1)), first: s.int(2), last: s.int(3))) }
+        return out
+    }
+
     public func newestBars() throws(StoreError) -> [(symbol: Symbol, timeframe: Timeframe, ts: Int64)] {
         let s = try db.prepare(
             """

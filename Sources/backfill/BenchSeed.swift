@@ -1,0 +1,81 @@
+import ArgumentParser
+import BackfillCalendar
+import BackfillCore
+import BackfillStore
+import Foundation
+
+/// `backfill bench seed`: a synthetic universe in a store, for the store-side stages' benchmark
+/// (benchmarks/matrix.sh).
+///
+/// Symbols U00000... alternate crypto and stock. Every symbol has daily bars over the whole
+/// range and hourly bars over its last `--hourly-days`; every twentieth also has 5-minute bars
+/// over its last `--minute-days`. The bars are exactly the calendar's (NYSE holidays and early
+/// closes, DST), with coverage recorded month by month as a run would. Some series have holes
+/// the matrix must find: every tenth loses a session of bars under fetched coverage (suspect),
+/// every tenth other has a week recorded as failed (fetch_failed).
+struct SeedBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "seed",
+        abstract: "Write a synthetic universe of exact calendar bars with a few holes (benchmarks/matrix.sh).")
+
+    @Option(help: "Symbols to write.") var symbols: Int = 2000
+    @Option(help: "End of the range (UTC date, exclusive).") var end: String = "2025-01-01"
+    @Option(help: "Days of daily bars.") var days: Int = 365
+    @Option(help: "Days of hourly bars (the last of the range).") var hourlyDays: Int = 90
+    @Option(help: "Days of 5-minute bars, for every twentieth symbol.") var minuteDays: Int = 30
+    @OptionGroup var db: DatabaseOptions
+    @OptionGroup var config: ConfigOption
+
+    func run() async throws {
+        guard symbols > 0, days > 0, hourlyDays >= 0, minuteDays >= 0 else {
+            throw CLIFailure.usage("--symbols and --days must be above 0, --hourly-days and --minute-days at least 0")
+        }
+        guard let endMs = try? UTCTime.parse(end) else { throw CLIFailure.usage("--end '\(end)' is not a UTC date") }
+        let store = try await db.open(config)
+        let day = UTCTime.msPerDay
+        let records = try (0..<symbols).map { i in
+            SymbolRecord(symbol: try Symbol(String(format: "U%05d", i)), assetClass: i % 2 == 0 ? .crypto : .stock)
+        }
+        _ = try store.upsertSymbols(records)
+        let batch = CandleBatch(capacity: 200_000)
+        var written = 0
+        for (i, r) in records.enumerated() {
+            var plan: [(Timeframe, Int)] = [(.d1, days), (.h1, hourlyDays)]
+            if i % 20 == 0 { plan.append((.m5, minuteDays)) }
+            for (p, (tf, span)) in plan.enumerated() where span > 0 {
+                let start = endMs - Int64(span) * day
+                let expected = ExpectedBars(calendar: MarketCalendar(r.assetClass), timeframe: tf)
+                let (bars, sessions) = expected.bars(start: start, end: endMs)
+                // Series 10k+3 lose their 40th session's bars; series 10k+7 have a failed week.
+                let series = i * 3 + p
+                let lost = series % 10 == 3 ? min(40, sessions.count - 1) : -1
+                let failed: (Int64, Int64)? = series % 10 == 7 ? (start + 20 * day, start + 27 * day) : nil
+                for month in stride(from: start, to: endMs, by: Int64.Stride(30 * day)) {
+                    let to = min(endMs, month + 30 * day)
+                    batch.count = 0
+                    for b in bars where b.session != lost {
+                        let ts = expected.start(ofKey: b.key)
+                        guard ts >= month, ts < to, failed.map({ ts < $0.0 || ts >= $0.1 }) ?? true else { continue }
+                        let p = 100 + Double(b.key % 997) * 0.01
+                        batch.append(ts: ts, open: p, high: p + 1, low: p - 1, close: p + 0.5, volume: 1000)
+                    }
+                    // Fetched coverage for the month, but for the failed week.
+                    var unanswered = RangeSet()
+                    if let failed { unanswered.insert(failed.0, failed.1) }
+                    let answered = unanswered.missing(month, to).map {
+                        CoverageRecord(start: $0.0, end: $0.1, provider: "replay", outcome: .fetched, recordedAt: UTCTime.now())
+                    }
+                    _ = try store.write(batch, symbol: r.symbol, timeframe: tf, coverage: answered.first)
+                    for c in answered.dropFirst() { try store.recordCoverage(c, symbol: r.symbol, timeframe: tf) }
+                    written += batch.count
+                }
+                if let failed {
+                    let record = CoverageRecord(
+                        start: failed.0, end: failed.1, provider: "replay", outcome: .failed, recordedAt: UTCTime.now(), detail: "seeded")
+                    try store.recordCoverage(record, symbol: r.symbol, timeframe: tf)
+                }
+            }
+        }
+        print("\(symbols) symbols, \(written) candles")
+    }
+}
