@@ -57,7 +57,9 @@ extension GapDetector {
         let expectedCount = expectedPerSession.reduce(0, +)
         let presentCount = perSession.reduce(0, +)
         let sessionDays = runs.map { layout.sessions[$0.session].day }
-        let counted = runs.indices.map { SessionCount(day: sessionDays[$0], expected: expectedPerSession[$0], present: perSession[$0]) }
+        let counted =
+            keepSessions
+            ? runs.indices.map { SessionCount(day: sessionDays[$0], expected: expectedPerSession[$0], present: perSession[$0]) } : []
         guard presentCount < expectedCount else {
             return PairCompleteness(expected: expectedCount, present: presentCount, gaps: [], sessions: counted)
         }

@@ -25,6 +25,10 @@ public struct GapDetector: Sendable {
     /// detector (one per run, matrix or request) works them out once per timeframe and range.
     let layouts = ExpectedLayouts()
 
+    /// Whether results carry every session's counts (`PairCompleteness.sessions`, for the
+    /// calendar heatmaps); off, a matrix of 10,000 symbols does not hold millions of them.
+    public var keepSessions = true
+
     /// Expected bars handled per window: memory stays flat however long the range.
     public var windowBars = 100_000
 
@@ -122,9 +126,9 @@ public struct GapDetector: Sendable {
                 previousMissing = true
             }
         }
-        let counts = perSession.indices.map {
-            SessionCount(day: sessionDays[$0], expected: expectedPerSession[$0], present: perSession[$0])
-        }
+        let counts =
+            keepSessions
+            ? perSession.indices.map { SessionCount(day: sessionDays[$0], expected: expectedPerSession[$0], present: perSession[$0]) } : []
         return PairCompleteness(expected: expectedCount, present: presentCount, gaps: gaps, sessions: counts)
     }
 

@@ -10,12 +10,12 @@ public import BackfillPluginHost
 /// call whose provider process crashed or timed out is tried once more, in a fresh process: a
 /// fault that repeats is the request's, not chance.
 public struct ProviderCaller: Sendable {
-    public let limiter: RateLimiter
+    public let limiter: any RequestLimiter
     public let policy: RetryPolicy
     /// Receives the retry and rate-limit events.
     public let emit: @Sendable (RunEvent) -> Void
 
-    public init(limiter: RateLimiter, policy: RetryPolicy, emit: @escaping @Sendable (RunEvent) -> Void = { _ in }) {
+    public init(limiter: any RequestLimiter, policy: RetryPolicy, emit: @escaping @Sendable (RunEvent) -> Void = { _ in }) {
         self.limiter = limiter
         self.policy = policy
         self.emit = emit

@@ -1,9 +1,23 @@
+/// A request budget: every provider request waits for a slot from one.
+public protocol RequestLimiter: Sendable {
+    /// Requests per second (0: unlimited).
+    var rate: Double { get }
+    /// Waits for the next request slot.
+    func acquire() async throws
+    /// Stops all requests until `delay` from now (a provider's retry-after).
+    func pause(for delay: Duration) async
+    /// Requests that had to wait for their slot.
+    var throttled: Int { get async }
+    /// Pauses imposed by rate-limited answers.
+    var pauses: Int { get async }
+}
+
 /// One request-rate budget shared by every task that talks to a provider (GCRA: each request is
 /// given the next free slot `1/rate` seconds after the previous one; no bursts beyond `burst`).
 ///
 /// A rate-limited answer pauses everyone until its retry-after has passed.
-public actor RateLimiter {
-    public let rate: Double
+public actor RateLimiter: RequestLimiter {
+    public nonisolated let rate: Double
     private let interval: Duration
     private let burst: Int
     private var nextSlot: ContinuousClock.Instant

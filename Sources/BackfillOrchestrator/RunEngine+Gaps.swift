@@ -30,7 +30,8 @@ extension RunEngine {
             let key = PairKey(record.symbol, tf)
             guard !stop.isRequested, let current = state.completeness[key], state.report.pairs[index].failure == nil else { continue }
             let snapshot = state.report.pairs[index]
-            let (pair, after, filled) = await stop.cancellable { [self] in await refill(record, tf, current, snapshot) }
+            let runId = state.report.runId
+            let (pair, after, filled) = await stop.cancellable { [self] in await refill(record, tf, current, snapshot, runId) }
             state.report.pairs[index] = pair
             state.completeness[key] = after
             state.report.summary.gapsFilled += filled
@@ -40,7 +41,7 @@ extension RunEngine {
 
     /// Refill attempts of one pair; returns the pair's report, its completeness after the last
     /// attempt, and how many gaps were filled.
-    private func refill(_ record: SymbolRecord, _ tf: Timeframe, _ start: PairCompleteness, _ pair: PairReport) async -> (
+    private func refill(_ record: SymbolRecord, _ tf: Timeframe, _ start: PairCompleteness, _ pair: PairReport, _ runId: Int64?) async -> (
         PairReport, PairCompleteness, Int
     ) {
         var (pair, current, filled) = (pair, start, 0)
@@ -50,7 +51,17 @@ extension RunEngine {
             let refillable = current.gaps.filter(\.gapClass.isHole)
             guard !refillable.isEmpty else { break }
             var fetched = 0
-            for gap in refillable {
+            if options.distributed {
+                // All the pair's gaps at once, as jobs for the workers.
+                for gap in refillable {
+                    emit(.gapRefill(RunEvent.GapRefill(pair: key, gap: gap, attempt: attempt, maxAttempts: attempts, phase: .started)))
+                }
+                let sub = await distributedRefill(record, tf, refillable.map { refillKeys($0, tf) }, runId: runId)
+                fetched = sub.candles
+                pair.absorb(sub)
+                if sub.stopped { return (pair, current, filled) }
+            }
+            for gap in refillable where !options.distributed {
                 emit(.gapRefill(RunEvent.GapRefill(pair: key, gap: gap, attempt: attempt, maxAttempts: attempts, phase: .started)))
                 var sub = PairReport(symbol: record.symbol, timeframe: tf)
                 await fetchRanges(record, tf, [refillKeys(gap, tf)], stage: .refill, into: &sub)

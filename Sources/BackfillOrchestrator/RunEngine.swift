@@ -34,7 +34,7 @@ public final class RunEngine: Sendable {
     public let plan: RunPlan
     let observers: [any RunObserver]
     let stop = RunStop()
-    let limiter: RateLimiter
+    let limiter: any RequestLimiter
     let detector: GapDetector
     let caller: ProviderCaller
     /// Requests and candles of the whole run so far, for the page events' totals.
@@ -45,18 +45,23 @@ public final class RunEngine: Sendable {
         var planned = 0
     }
 
-    /// - Parameter observers: receive every event, in the order the engine emits them (from
-    ///   several tasks at once during the fetch stage).
-    public init(plan: RunPlan, observers: [any RunObserver]) {
+    /// - Parameters:
+    ///   - observers: receive every event, in the order the engine emits them (from several
+    ///     tasks at once during the fetch stage).
+    ///   - limiter: the request budget (default: this process's own, at `--rate` or the
+    ///     provider's rate); workers pass the one they share through the database.
+    public init(plan: RunPlan, observers: [any RunObserver], limiter: (any RequestLimiter)? = nil) {
         self.plan = plan
         self.observers = observers
         let provider = plan.instance.provider
-        limiter = RateLimiter(rate: plan.options.rate ?? provider.defaultRate)
-        detector = GapDetector(
+        self.limiter = limiter ?? RateLimiter(rate: plan.options.rate ?? provider.defaultRate)
+        var detector = GapDetector(
             stamping: BarStamping(fourHourFromNewYorkMidnight: provider.fourHourAnchorNewYork), provider: provider.name,
             settleFrom: plan.options.settleFrom)
+        detector.keepSessions = false  // a run reports gaps and counts, never the heatmap
+        self.detector = detector
         let fanOut = observers
-        caller = ProviderCaller(limiter: limiter, policy: plan.options.retryPolicy) { event in
+        caller = ProviderCaller(limiter: self.limiter, policy: plan.options.retryPolicy) { event in
             for o in fanOut { o.handle(event) }
         }
     }
@@ -95,10 +100,16 @@ public final class RunEngine: Sendable {
     ///
     /// - Throws: ``RunError`` when the run could not start (the lock, the store); nothing was done.
     public func run() async throws(RunError) -> RunReport {
+        if options.distributed && !(store.store is any WorkQueue) {
+            throw RunError(
+                message:
+                    "--distributed needs a PostgreSQL database (workers share its job queue); \(plan.database) is \(store.store.backend)",
+                exitCode: 2)
+        }
         try await takeLock()
         var state = RunState(pairs: options.pairs)
         await begin(&state)
-        await fetchStage(&state)
+        if options.distributed { await distributedFetchStage(&state) } else { await fetchStage(&state) }
         if !stop.isRequested { await gapStage(&state) }
         if !stop.isRequested { await refillStage(&state) }
         await recordKnownEmpty(state)
@@ -138,6 +149,10 @@ public final class RunEngine: Sendable {
         let now = UTCTime.now()
         let abandoned = (try? await store.run { try $0.markAbandonedRuns(finishedAt: now) }) ?? 0
         if abandoned > 0 { emit(.abandonedRuns(abandoned)) }
+        if options.distributed {
+            // Jobs of coordinators that died wait for nobody now.
+            _ = try? await store.run { try ($0 as? any WorkQueue)?.cancelOrphanedJobs() }
+        }
         let recorded = plan.recorded
         let recordedText = JSON.object(recorded.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }).text()
         var r = RunReport()

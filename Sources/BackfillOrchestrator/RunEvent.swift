@@ -30,6 +30,8 @@ public enum RunEvent: Sendable {
     case recorded(folder: String, files: Int)
     /// Rows a dead process left `running` in the runs table, now marked abandoned.
     case abandonedRuns(Int)
+    /// A distributed run's jobs so far (the coordinator's view while workers fetch).
+    case jobsProgress(JobsProgress)
     /// A stop was asked for (signal or API); the run ends cleanly after the page in flight.
     case stopRequested(RunStop.Reason)
     /// Something worth a user's attention that is not a failure of a pair.
@@ -102,6 +104,16 @@ extension RunEvent {
             self.wait = wait
             self.providerAsked = providerAsked
         }
+    }
+
+    /// How far the workers are with a stage's jobs.
+    public struct JobsProgress: Sendable {
+        public var stage: RunStage
+        public var total: Int
+        public var done: Int
+        public var failed: Int
+        /// Held by a worker now.
+        public var claimed: Int
     }
 
     /// One answer of the provider: `ok`, or the error's kind (`no_data`, `rate_limited`, ...).

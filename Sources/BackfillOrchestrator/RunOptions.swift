@@ -40,6 +40,9 @@ public struct RunOptions: Sendable {
     public var resultsPath: String?
     /// How long to wait for another run on the same database to release the run lock.
     public var waitLockSeconds = 0
+    /// Fetch through workers (`backfill worker`) sharing a PostgreSQL job queue instead of in
+    /// this process: the fetch and refill stages become jobs; the rest is this process's.
+    public var distributed = false
 
     /// Where the settle window starts: coverage ends there, younger missing bars are pending
     /// (nil when the window is off).

@@ -80,6 +80,8 @@ public final class ConsoleObserver: RunObserver {
             }
         case .featuresFinished(let summary):
             featuresFinished(summary)
+        case .jobsProgress(let j):
+            line("  jobs (\(j.stage.rawValue)): \(j.done) of \(j.total) done, \(j.claimed) with workers, \(j.failed) failed")
         case .abandonedRuns(let n):
             warning(
                 "\(Format.count(n, "run")) left 'running' by a process that is gone \(n == 1 ? "is" : "are") now marked abandoned (see backfill runs)"

@@ -203,6 +203,16 @@ public final class JSONLogObserver: RunObserver {
             return [("info", "recorded", [("folder", .string(folder)), ("files", int(files))])]
         case .abandonedRuns(let n):
             return [("warning", "abandoned_runs", [("runs", int(n))])]
+        case .jobsProgress(let j):
+            return [
+                (
+                    "info", "jobs_progress",
+                    [
+                        ("stage", .string(j.stage.rawValue)), ("total", int(j.total)), ("done", int(j.done)), ("claimed", int(j.claimed)),
+                        ("failed", int(j.failed)),
+                    ]
+                )
+            ]
         case .stopRequested(let reason):
             return [("warning", "stop_requested", [("reason", .string(reason.rawValue))])]
         case .warning(let text):

@@ -16,7 +16,9 @@ import NIOCore
 extension API {
     /// The completeness of the query's pairs and range (`symbols`, `timeframes`, `days` or
     /// `start`/`end`, `provider`), with the server's settings as defaults.
-    func completeness(_ q: Query, symbols: String? = nil, timeframe: String? = nil) async throws -> Setup.Completeness {
+    func completeness(_ q: Query, symbols: String? = nil, timeframe: String? = nil, sessions: Bool = false) async throws
+        -> Setup.Completeness
+    {
         var flags = q.reportFlags
         if let symbols { flags.set("run.symbols", list: [symbols], flag: "path symbol") }
         if let timeframe { flags.set("run.timeframes", list: [timeframe], flag: "path timeframe") }
@@ -29,7 +31,7 @@ extension API {
                 return .success(
                     try Setup.completeness(
                         settings, store: store, start: start, end: end, provider: provider, registry: { () throws(SetupError) in registry },
-                        names: ("start", "end")))
+                        names: ("start", "end"), sessions: sessions))
             } catch {
                 return .failure(error)
             }
@@ -105,7 +107,7 @@ extension API {
         let q = Query(request)
         let format = try q.choice("format", ["json", "svg"])
         let (symbol, tf) = try Self.series(context)
-        let c = try await completeness(q, symbols: symbol.text, timeframe: tf.rawValue)
+        let c = try await completeness(q, symbols: symbol.text, timeframe: tf.rawValue, sessions: true)
         let cell = c.cells[PairKey(symbol, tf)]
         let sessions = cell?.sessions ?? []
         if format == "svg" {

@@ -33,7 +33,7 @@ public enum ExampleFile {
 
     private static let notes: [String: String] = [
         "serve": "Read by `backfill serve` (the HTTP API, scheduler, dashboard and metrics; docs/server.md).",
-        "worker": "Read by `backfill worker` (several machines sharing one database; not in this release yet).",
+        "worker": "Read by `backfill worker` (any number, on any machine, sharing one PostgreSQL database).",
     ]
 
     private static func entry(_ spec: SettingKey, name: String) -> String {

@@ -58,6 +58,9 @@ extension SettingKey {
         SettingKey(
             "database.retry_seconds", .double(0...86_400), default: "60", flag: "--db-retry-seconds",
             "how long a lost PostgreSQL connection is retried (SQLite: a busy database waited for)"),
+        SettingKey(
+            "database.partition", .choice(["none", "monthly"]), default: "none", flag: "--partition",
+            "when the schema is created: candles in one table, or (PostgreSQL) range-partitioned by month"),
         SettingKey("plugins.dirs", .list, flag: "--plugin-dir", "folders of provider plugins, searched first"),
         SettingKey(
             "plugins.isolation", .choice(["process", "none"]), default: "process", flag: "--isolation",
@@ -88,6 +91,9 @@ extension SettingKey {
         SettingKey(
             "run.wait_lock", .int(0...86_400), default: "0", flag: "--wait-lock", "seconds to wait for another run on the database"),
         SettingKey("run.events", .bool, default: "false", flag: "--events", "also fetch splits and dividends"),
+        SettingKey(
+            "run.distributed", .bool, default: "false", flag: "--distributed",
+            "fetch through backfill workers sharing the PostgreSQL database's job queue"),
         SettingKey("run.features", .bool, default: "false", flag: "--features", "also compute the features of the pairs that changed"),
         SettingKey(
             "run.metrics_file", .string, flag: "--metrics-file",
@@ -105,8 +111,10 @@ extension SettingKey {
         SettingKey("serve.tls_key", .string, flag: "--tls-key", "the certificate's PEM private key"),
         SettingKey(
             "serve.log_format", .choice(["text", "json"]), default: "text", flag: "--log-format", "text, or JSON lines on stderr"),
-        SettingKey("worker.name", .string, "the name a worker registers under"),
-        SettingKey("worker.lease_seconds", .int(1...86_400), default: "300", "how long a worker holds a job before others may take it"),
+        SettingKey("worker.name", .string, flag: "--name", "the name a worker registers under (default HOST:PID)"),
+        SettingKey(
+            "worker.lease_seconds", .double(0.5...86_400), default: "30", flag: "--lease-seconds",
+            "how long a worker's claim on a job lasts without a heartbeat before another worker may take it over"),
     ]
 
     /// The setting with this key.

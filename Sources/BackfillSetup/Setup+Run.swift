@@ -56,6 +56,7 @@ extension Setup {
             options.features = try settings.bool("run.features")
             options.resultsPath = try settings.string("run.results") ?? "backfill-results.json"
             options.waitLockSeconds = try settings.int("run.wait_lock") ?? 0
+            options.distributed = try settings.bool("run.distributed")
         } catch {
             throw .settings(error)
         }

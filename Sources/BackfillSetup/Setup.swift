@@ -24,8 +24,14 @@ public enum Setup {
     /// for `database.retry_seconds`.
     public static func openStore(_ url: DatabaseURL, _ settings: Settings) throws(SetupError) -> any CandleStore {
         let retry: Double
-        do { retry = try settings.double("database.retry_seconds") ?? Stores.defaultRetrySeconds } catch { throw .settings(error) }
-        do { return try Stores.open(url, retrySeconds: retry) } catch { throw .store(error) }
+        let partition: CandlePartitioning
+        do {
+            retry = try settings.double("database.retry_seconds") ?? Stores.defaultRetrySeconds
+            partition = CandlePartitioning(rawValue: try settings.string("database.partition") ?? "none") ?? .none
+        } catch {
+            throw .settings(error)
+        }
+        do { return try Stores.open(url, retrySeconds: retry, partition: partition) } catch { throw .store(error) }
     }
 
     // MARK: Plugins and the provider
@@ -207,10 +213,12 @@ extension Setup {
     ///   - provider: count only this provider's coverage and use its bar stamping (loaded from
     ///     `registry`); nil: any provider's coverage, 4h bars from 00:00 UTC.
     ///   - clock: pretend now is this time (the settle window; tests).
+    ///   - sessions: also each session's counts (the calendar heatmaps of `report --html` and
+    ///     the dashboard).
     public static func completeness(
         _ settings: Settings, store: any CandleStore, start: String?, end: String?, provider: String?,
         registry: () throws(SetupError) -> PluginRegistry,
-        clock: String? = nil, names: (start: String, end: String) = ("--start", "--end")
+        clock: String? = nil, names: (start: String, end: String) = ("--start", "--end"), sessions: Bool = false
     ) throws(SetupError) -> Completeness {
         let range = try range(settings, start: start, end: end, names: names)
         let timeframes = try timeframes(settings)
@@ -223,7 +231,8 @@ extension Setup {
             }
         }
         let (ms, now) = try settle(settings, clock: clock)
-        let detector = GapDetector(stamping: stamping, provider: provider, settleFrom: GapDetector.settleStart(now: now, windowMs: ms))
+        var detector = GapDetector(stamping: stamping, provider: provider, settleFrom: GapDetector.settleStart(now: now, windowMs: ms))
+        detector.keepSessions = sessions
         do {
             let cells = try detector.detect(store: store, symbols: symbols, timeframes: timeframes, start: range.0, end: range.1)
             return Completeness(symbols: symbols.map(\.symbol), timeframes: timeframes, range: range, cells: cells)

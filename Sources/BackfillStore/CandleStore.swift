@@ -194,6 +194,15 @@ extension CandleStore {
     public func runs(limit: Int) throws(StoreError) -> [RunRecord] { try runs(limit: limit, before: nil) }
 }
 
+/// How the candles table is laid out, chosen when the schema is created (`database.partition`).
+public enum CandlePartitioning: String, Sendable, CaseIterable {
+    /// One table.
+    case none
+    /// PostgreSQL only: range-partitioned by `ts`, one partition per calendar month (UTC), made as
+    /// writes reach a new month; old months are dropped whole (`DROP TABLE candles_y2019m01`).
+    case monthly
+}
+
 /// Opens a store for a URL, creating or migrating the schema.
 public enum Stores {
     /// How long a store waits by default for a lost connection or a busy database, in seconds.
@@ -203,11 +212,19 @@ public enum Stores {
     ///
     /// - Parameter retrySeconds: how long a lost PostgreSQL connection is retried (with backoff)
     ///   and how long SQLite waits for another process's write lock, before an operation fails.
+    /// - Parameter partition: the candles table's layout for a database created now; a database
+    ///   that exists must already have it (monthly is PostgreSQL only).
     /// - Throws: ``StoreError`` with a one-line message (password redacted).
-    public static func open(_ url: DatabaseURL, retrySeconds: Double = defaultRetrySeconds) throws(StoreError) -> any CandleStore {
+    public static func open(_ url: DatabaseURL, retrySeconds: Double = defaultRetrySeconds, partition: CandlePartitioning = .none)
+        throws(StoreError) -> any CandleStore
+    {
         switch url {
-        case .sqlite(let path): try SQLiteStore(path: path, busySeconds: retrySeconds)
-        case .postgres: try PostgresStore(url: url, retrySeconds: retrySeconds)
+        case .sqlite(let path):
+            guard partition == .none else {
+                throw .configuration("database.partition \(partition.rawValue) needs PostgreSQL; SQLite keeps candles in one table")
+            }
+            return try SQLiteStore(path: path, busySeconds: retrySeconds)
+        case .postgres: return try PostgresStore(url: url, retrySeconds: retrySeconds, partition: partition)
         }
     }
 }

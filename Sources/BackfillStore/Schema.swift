@@ -7,12 +7,14 @@ internal import BackfillCore
 /// docs/performance.md). The `candles_view` view shows symbol and timeframe names for people.
 enum Schema {
     /// The version this program writes. A database at a higher version is refused.
-    static let currentVersion = 3
+    static let currentVersion = 4
 
     enum Dialect { case sqlite, postgres }
 
     /// The statements that bring an empty database to version 1.
-    static func version1(_ d: Dialect) -> [String] {
+    /// - Parameter monthly: candles range-partitioned by `ts` (PostgreSQL; partitions are made
+    ///   month by month as writes need them, see `PostgresStore.ensurePartitions`).
+    static func version1(_ d: Dialect, monthly: Bool = false) -> [String] {
         let int = d == .sqlite ? "INTEGER" : "BIGINT"
         let real = d == .sqlite ? "REAL" : "DOUBLE PRECISION"
         let bool = d == .sqlite ? "INTEGER" : "BOOLEAN"
@@ -35,7 +37,7 @@ enum Schema {
             CREATE TABLE candles (
                 series_id INTEGER NOT NULL, ts \(int) NOT NULL, open \(real) NOT NULL, high \(real) NOT NULL,
                 low \(real) NOT NULL, close \(real) NOT NULL, volume \(real) NOT NULL, vwap \(real), trades \(int),
-                PRIMARY KEY (series_id, ts))\(withoutRowid)
+                PRIMARY KEY (series_id, ts))\(withoutRowid)\(monthly ? " PARTITION BY RANGE (ts)" : "")
             """,
             """
             CREATE TABLE features (
@@ -111,6 +113,42 @@ enum Schema {
             """
     }
 
+    /// Distributed runs (PostgreSQL; the tables exist in SQLite too, unused): the jobs a
+    /// coordinator plans, the workers that claim them, and the request budget they share per
+    /// provider credential. Times are the database's clock (epoch ms), so machines with skewed
+    /// clocks agree on leases.
+    static func version4(_ d: Dialect) -> [String] {
+        let int = d == .sqlite ? "INTEGER" : "BIGINT"
+        let bigserial = d == .sqlite ? "INTEGER PRIMARY KEY" : "BIGSERIAL PRIMARY KEY"
+        return [
+            """
+            CREATE TABLE jobs (
+                id \(bigserial), run_id \(int) NOT NULL, stage TEXT NOT NULL, provider TEXT NOT NULL, symbol TEXT NOT NULL,
+                asset_class TEXT NOT NULL, ticker TEXT, timeframe TEXT NOT NULL, start_ts \(int) NOT NULL, end_ts \(int) NOT NULL,
+                settle_from \(int), page_size \(int) NOT NULL, state TEXT NOT NULL, attempts \(int) NOT NULL DEFAULT 0,
+                token \(int) NOT NULL DEFAULT 0, worker TEXT, lease_until \(int), result TEXT, error TEXT,
+                created_at \(int) NOT NULL, finished_at \(int))
+            """,
+            "CREATE INDEX jobs_by_state ON jobs (state, provider, id)",
+            "CREATE INDEX jobs_by_run ON jobs (run_id, id)",
+            """
+            CREATE TABLE workers (
+                id TEXT PRIMARY KEY, host TEXT NOT NULL, pid \(int) NOT NULL, provider TEXT NOT NULL, started_at \(int) NOT NULL,
+                heartbeat_at \(int) NOT NULL, job_id \(int), jobs_done \(int) NOT NULL DEFAULT 0)
+            """,
+            """
+            CREATE TABLE rate_limits (
+                provider TEXT NOT NULL, credential TEXT NOT NULL, next_slot \(int) NOT NULL, paused_until \(int) NOT NULL,
+                PRIMARY KEY (provider, credential))
+            """,
+        ]
+    }
+
+    static let jobColumns = """
+        id, run_id, stage, provider, symbol, asset_class, ticker, timeframe, start_ts, end_ts, settle_from, page_size, state, attempts,
+        token, worker, lease_until, result, error
+        """
+
     static let runColumns = "id, started_at, finished_at, status, pairs, candles, gaps, exit_code, summary, trigger"
     static let keyColumns = "id, name, scope, salt, hash, created_at, last_used_at, revoked_at"
     static let scheduleColumns = """
@@ -118,8 +156,8 @@ enum Schema {
         """
 
     /// Migrations by the version they produce.
-    static func migrations(_ d: Dialect) -> [(version: Int, statements: [String])] {
-        [(1, version1(d)), (2, version2(d)), (3, version3(d))]
+    static func migrations(_ d: Dialect, monthly: Bool = false) -> [(version: Int, statements: [String])] {
+        [(1, version1(d, monthly: monthly)), (2, version2(d)), (3, version3(d)), (4, version4(d))]
     }
 
     /// The message for a database written by a newer Backfill.

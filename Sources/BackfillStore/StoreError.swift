@@ -17,6 +17,8 @@ public struct StoreError: Error, CustomStringConvertible, CustomDebugStringConve
         case locked
         /// A name that must be unique is taken (an API key, a schedule).
         case duplicate
+        /// A worker's write after its job was taken over by another worker (its lease was lost).
+        case fenced
         /// Any other database error.
         case database
     }

@@ -32,7 +32,8 @@ struct Backfill: AsyncParsableCommand {
         subcommands: [
             Run.self, Runs.self, Features.self, Events.self, Symbols.self, Matrix.self, Gaps.self, ReportCommand.self, Export.self,
             CalendarCommand.self,
-            Providers.self, Fetch.self, ConfigCommand.self, Keys.self, ScheduleCommand.self, Serve.self, Bench.self,
+            Providers.self, Fetch.self, ConfigCommand.self, Keys.self, ScheduleCommand.self, Serve.self, WorkerCommand.self,
+            WorkersCommand.self, Bench.self,
             PluginChildCommand.self,
         ])
 

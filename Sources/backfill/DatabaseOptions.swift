@@ -4,7 +4,8 @@ import BackfillSettings
 import BackfillSetup
 import BackfillStore
 
-/// `--database` and `--db-retry-seconds` (settings `database.url`, `database.retry_seconds`).
+/// `--database`, `--db-retry-seconds` and `--partition` (settings `database.url`,
+/// `database.retry_seconds`, `database.partition`).
 struct DatabaseOptions: ParsableArguments {
     @Option(
         help: ArgumentHelp(
@@ -19,8 +20,15 @@ struct DatabaseOptions: ParsableArguments {
             valueName: "seconds"))
     var dbRetrySeconds: Double?
 
+    @Option(
+        help: ArgumentHelp(
+            "When the schema is created: none (candles in one table, the default) or monthly (PostgreSQL: candles range-partitioned by month).",
+            valueName: "layout"))
+    var partition: String?
+
     func flags(_ f: inout Settings.Flags) {
         f.set("database.url", database, flag: "--database")
+        f.set("database.partition", partition, flag: "--partition")
         f.set("database.retry_seconds", dbRetrySeconds.map(NumberFormat.decimal), flag: "--db-retry-seconds")
     }
 

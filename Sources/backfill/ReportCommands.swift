@@ -33,12 +33,12 @@ struct StoreReport: ParsableArguments {
 
     /// Detects the gaps of every selected pair from the store.
     func detect() async throws(CLIFailure) -> (symbols: [Symbol], timeframes: [Timeframe], cells: [PairKey: PairCompleteness]) {
-        let r = try await detectWithStore()
+        let r = try await detectWithStore(sessions: false)
         return (r.symbols, r.timeframes, r.cells)
     }
 
-    /// The same, with the range and the open store.
-    func detectWithStore() async throws(CLIFailure) -> (
+    /// The same, with the range and the open store (and, when asked, each session's counts).
+    func detectWithStore(sessions: Bool) async throws(CLIFailure) -> (
         symbols: [Symbol], timeframes: [Timeframe], cells: [PairKey: PairCompleteness], range: (Int64, Int64), store: any CandleStore
     ) {
         let settings = try await settings()
@@ -51,7 +51,7 @@ struct StoreReport: ParsableArguments {
                     try Setup.registry(
                         settings, environment: settings.environment,
                         logger: Presenter(format: .text, quiet: false).logger(verbose: plugins.verbose))
-                }, clock: range.clock)
+                }, clock: range.clock, sessions: sessions)
             return (c.symbols, c.timeframes, c.cells, c.range, store)
         } catch {
             throw .setup(error)
@@ -160,7 +160,7 @@ struct ReportCommand: AsyncParsableCommand {
     @OptionGroup var report: StoreReport
 
     func run() async throws {
-        let (symbols, timeframes, cells, range, store) = try await report.detectWithStore()
+        let (symbols, timeframes, cells, range, store) = try await report.detectWithStore(sessions: true)
         let recent: [RunRecord]
         do { recent = try store.runs(limit: max(1, runs)) } catch { throw CLIFailure.store(error) }
         let database = (try? Setup.databaseURL(try await report.settings()).description) ?? ""

@@ -29,22 +29,22 @@ struct StoreContractTests {
     func schema(_ backend: TestBackend) throws {
         let db = try TestDatabase(backend)
         defer { withExtendedLifetime(db) {} }
-        #expect(try db.open().schemaVersion() == 3)
-        #expect(try db.open().schemaVersion() == 3)
+        #expect(try db.open().schemaVersion() == 4)
+        #expect(try db.open().schemaVersion() == 4)
     }
 
-    @Test("a version 1 database is migrated to version 3 on open: its runs are kept and gain their totals", arguments: backends)
+    @Test("a version 1 database is migrated to version 4 on open: its runs are kept and gain their totals", arguments: backends)
     func migrateFromVersion1(_ backend: TestBackend) throws {
         let db = try TestDatabase(backend)
         defer { withExtendedLifetime(db) {} }
         _ = try db.open()
         // Back to version 1's runs table, with one finished run in it.
         for column in ["pairs", "candles", "gaps", "exit_code", "trigger"] { try db.sql("ALTER TABLE runs DROP COLUMN \(column)") }
-        for table in ["api_keys", "audit_log", "schedules"] { try db.sql("DROP TABLE \(table)") }
+        for table in ["api_keys", "audit_log", "schedules", "jobs", "workers", "rate_limits"] { try db.sql("DROP TABLE \(table)") }
         try db.sql("UPDATE backfill_meta SET value = '1' WHERE key = 'schema_version'")
         try db.sql("INSERT INTO runs (started_at, finished_at, status, options, summary) VALUES (1, 2, 'complete', '{}', '{}')")
         let store = try db.open()
-        #expect(try store.schemaVersion() == 3)
+        #expect(try store.schemaVersion() == 4)
         #expect(try store.keys().isEmpty && store.schedules().isEmpty)
         let runs = try store.runs(limit: 5)
         #expect(runs.count == 1 && runs[0].status == "complete" && runs[0].finishedAt == 2 && runs[0].exitCode == nil)
@@ -63,7 +63,7 @@ struct StoreContractTests {
             Issue.record("expected the newer schema to be refused")
         } catch let error as StoreError {
             #expect(error.kind == .schema)
-            #expect(error.message == "the database's schema is version 7, newer than this backfill understands (3); upgrade backfill")
+            #expect(error.message == "the database's schema is version 7, newer than this backfill understands (4); upgrade backfill")
         }
     }
 
@@ -280,5 +280,80 @@ struct FeatureStoreContractTests {
             }
         }
         #expect(try db.sql("SELECT count(*) FROM features WHERE slope_20 IS NULL").trimmingCharacters(in: .whitespacesAndNewlines) == "8")
+    }
+
+    @Test(
+        "per-day counts of grid-aligned bars: count, first and last per UTC day; off-grid stamps and other series ignored",
+        arguments: StoreContractTests.backends)
+    func dayCounts(_ backend: TestBackend) throws {
+        let db = try TestDatabase(backend)
+        defer { withExtendedLifetime(db) {} }
+        let store = try db.open()
+        let s = try Symbol("D")
+        let day: Int64 = 86_400_000
+        // Day 10: 00:00, 00:05, 23:55 and an off-grid 00:07; day 11: 12:00; day 12: nothing.
+        let rows: [(Int64, Double)] = [0, 300_000, day - 300_000, 420_000, day + day / 2].map { (10 * day + $0, 1) }
+        _ = try store.write(StoreContractTests.batch(rows.sorted { $0.0 < $1.0 }), symbol: s, timeframe: .m5, coverage: nil)
+        _ = try store.write(StoreContractTests.batch([(10 * day, 1)]), symbol: try Symbol("OTHER"), timeframe: .m5, coverage: nil)
+        let counts = try store.dayCounts(symbol: s, timeframe: .m5, start: 10 * day, end: 13 * day, step: 300_000)
+        #expect(
+            counts == [
+                DayCount(day: 10, count: 3, first: 10 * day, last: 11 * day - 300_000),
+                DayCount(day: 11, count: 1, first: 11 * day + day / 2, last: 11 * day + day / 2),
+            ])
+        #expect(try store.dayCounts(symbol: s, timeframe: .m5, start: 10 * day + 1, end: 11 * day, step: 300_000).map(\.count) == [2])
+        #expect(try store.dayCounts(symbol: try Symbol("NONE"), timeframe: .m5, start: 0, end: 20 * day, step: 300_000).isEmpty)
+    }
+
+    @Test(
+        "PostgreSQL candles partitioned by month: partitions made as writes reach a month, upserts and reads as usual, a month dropped whole"
+    )
+    func monthlyPartitions() throws {
+        guard TestBackend.available.contains(.postgres) else { return }
+        let db = try TestDatabase(.postgres)
+        defer { withExtendedLifetime(db) {} }
+        let url = try DatabaseURL.parse(db.url)
+        let store = try Stores.open(url, partition: .monthly)
+        let s = try Symbol("P")
+        let jan = try UTCTime.parse("2024-01-30"), mar = try UTCTime.parse("2024-03-02")
+        let rows = stride(from: jan, to: mar, by: 86_400_000).map { ($0, Double($0 % 97)) }
+        #expect(
+            try store.write(StoreContractTests.batch(rows), symbol: s, timeframe: .d1, coverage: nil) == WriteCounts(inserted: rows.count))
+        #expect(
+            try store.write(StoreContractTests.batch(rows), symbol: s, timeframe: .d1, coverage: nil) == WriteCounts(updated: rows.count))
+        let parts = try db.psql(
+            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'candles'::regclass ORDER BY 1")
+        #expect(parts.split(separator: "\n") == ["candles_y2024m01", "candles_y2024m02", "candles_y2024m03"], "\(parts)")
+        #expect(try store.timestamps(symbol: s, timeframe: .d1, start: .min, end: .max) == rows.map(\.0))
+        // Retention: a month goes with its partition; a later open without the option keeps the layout.
+        try db.psql("DROP TABLE candles_y2024m01")
+        let again = try Stores.open(url)
+        let april = try UTCTime.parse("2024-04-10"), february = try UTCTime.parse("2024-02-01")
+        _ = try again.write(StoreContractTests.batch([(april, 1)]), symbol: s, timeframe: .d1, coverage: nil)
+        let kept = try again.timestamps(symbol: s, timeframe: .d1, start: .min, end: .max)
+        #expect(kept.first == february && kept.last == april)
+        // The first store still believes January's partition exists: its write makes it again.
+        #expect(try store.write(StoreContractTests.batch([(jan, 2)]), symbol: s, timeframe: .d1, coverage: nil) == WriteCounts(inserted: 1))
+        #expect(try db.psql("SELECT count(*) FROM pg_inherits WHERE inhparent = 'candles'::regclass").hasPrefix("4"))
+        // Asked of a database made without it, or of SQLite: one clear refusal.
+        let plain = try TestDatabase(.postgres)
+        defer { withExtendedLifetime(plain) {} }
+        _ = try plain.open()
+        let plainURL = try DatabaseURL.parse(plain.url)
+        #expect(Self.refusal(plainURL)?.hasPrefix("database.partition is monthly, but this database's candles table is one table") == true)
+        let sqlite = try TestDatabase(.sqlite)
+        defer { withExtendedLifetime(sqlite) {} }
+        let sqliteURL = try DatabaseURL.parse(sqlite.url)
+        #expect(Self.refusal(sqliteURL) == "database.partition monthly needs PostgreSQL; SQLite keeps candles in one table")
+    }
+
+    /// Why opening `url` with monthly partitions fails (nil when it opens).
+    static func refusal(_ url: DatabaseURL) -> String? {
+        do {
+            _ = try Stores.open(url, partition: .monthly)
+            return nil
+        } catch {
+            return error.message
+        }
     }
 }

@@ -19,8 +19,9 @@ struct PolygonProviderTests {
         var results: String { dir.path + "/results.json" }
         var log: String { dir.path + "/requests.jsonl" }
 
-        init(_ rules: [[String: Any]]) throws {
-            let scenario: [String: Any] = ["key": PolygonProviderTests.key, "rules": rules]
+        /// - Parameter scenario: more of the server's scenario (a `rate_limit`).
+        init(_ rules: [[String: Any]], scenario more: [String: Any] = [:]) throws {
+            let scenario = more.merging(["key": PolygonProviderTests.key, "rules": rules]) { $1 }
             try dir.write("scenario.json", String(decoding: try JSONSerialization.data(withJSONObject: scenario), as: UTF8.self))
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             process.arguments = [

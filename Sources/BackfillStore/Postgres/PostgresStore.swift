@@ -24,6 +24,11 @@ public final class PostgresStore: CandleStore {
     /// How long a lost connection is retried before an operation fails.
     let retrySeconds: Double
     public var connectionEvents: (@Sendable (ConnectionEvent) -> Void)?
+    public var fence: JobFence?
+    /// Candles are range-partitioned by month (the catalog says so, whatever was asked).
+    private(set) var partitioned = false
+    /// Months (as `yyyymm`) whose partition is known to exist.
+    private var partitions = Set<Int>()
     /// The advisory lock key that serializes schema migrations (an arbitrary constant: "BFRUO").
     static let migrationLockKey: Int64 = 0x4246_5255_4F
     /// The run lock: two int4 keys, this constant ("BFRU") and the schema's hash, so runs on
@@ -35,20 +40,29 @@ public final class PostgresStore: CandleStore {
     ///
     /// - Parameter retrySeconds: how long a lost connection is retried (with backoff) before
     ///   an operation fails.
-    public init(url: DatabaseURL, retrySeconds: Double = Stores.defaultRetrySeconds) throws(StoreError) {
+    public init(url: DatabaseURL, retrySeconds: Double = Stores.defaultRetrySeconds, partition: CandlePartitioning = .none)
+        throws(StoreError)
+    {
         conn = try PGConnection(url: url)
         self.retrySeconds = max(0, retrySeconds)
-        try migrate()
+        try migrate(monthly: partition == .monthly)
+        let kind = try conn.execute("SELECT relkind FROM pg_class WHERE oid = 'candles'::regclass").text(0, 0)
+        partitioned = kind == "p"
+        if partition == .monthly && !partitioned {
+            throw .configuration(
+                "database.partition is monthly, but this database's candles table is one table: the layout is chosen when the schema is created (use a new database or schema)"
+            )
+        }
     }
 
-    private func migrate() throws(StoreError) {
+    private func migrate(monthly: Bool) throws(StoreError) {
         // Two processes migrating at once must not both create tables: serialize on a lock.
         try transaction { () throws(StoreError) in
             try conn.execute("SELECT pg_advisory_xact_lock(\(Self.migrationLockKey))")
             try conn.execute("CREATE TABLE IF NOT EXISTS backfill_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
             let current = try schemaVersion()
             guard current <= Schema.currentVersion else { throw StoreError(.schema, Schema.tooNew(current)) }
-            for (version, statements) in Schema.migrations(.postgres) where version > current {
+            for (version, statements) in Schema.migrations(.postgres, monthly: monthly) where version > current {
                 for sql in statements { try conn.execute(sql) }
                 try conn.execute(
                     """
@@ -215,13 +229,41 @@ public final class PostgresStore: CandleStore {
         try withReconnect { () throws(StoreError) in
             try ensureStaging()
             guard let id = try seriesId(symbol, timeframe, create: true) else { return WriteCounts() }
+            if partitioned && batch.count > 0 { try ensurePartitions(batch.ts[0], batch.ts[batch.count - 1]) }
             do throws(StoreError) {
                 return try writeOnce(batch, id, coverage, direct: true)
+            } catch  where error.code == "23514" && partitioned {
+                // No partition for a row: one was dropped (retention) since this process made it.
+                partitions.removeAll()
+                try ensurePartitions(batch.ts[0], batch.ts[batch.count - 1])
+                return try writeOnce(batch, id, coverage, direct: false)
             } catch {
                 // A row appeared in the range between the check and the COPY: take the upsert path.
                 guard error.code == "23505" else { throw error }
                 return try writeOnce(batch, id, coverage, direct: false)
             }
+        }
+    }
+
+    /// Makes the monthly partitions of candles that [first, last] needs, outside any transaction
+    /// (another process making the same one at the same moment is not an error).
+    func ensurePartitions(_ first: Int64, _ last: Int64) throws(StoreError) {
+        var (y, m, _) = UTCTime.civil(fromDays: UTCTime.floorDiv(first, UTCTime.msPerDay))
+        let (ly, lm, _) = UTCTime.civil(fromDays: UTCTime.floorDiv(last, UTCTime.msPerDay))
+        while (y, m) <= (ly, lm) {
+            let (ny, nm) = m == 12 ? (y + 1, 1) : (y, m + 1)
+            if !partitions.contains(y * 100 + m) {
+                let from = UTCTime.daysFromCivil(year: y, month: m, day: 1) * UTCTime.msPerDay
+                let to = UTCTime.daysFromCivil(year: ny, month: nm, day: 1) * UTCTime.msPerDay
+                let name = "candles_y\(y)m\(m < 10 ? "0" : "")\(m)"
+                do {
+                    try conn.execute("CREATE TABLE IF NOT EXISTS \(name) PARTITION OF candles FOR VALUES FROM (\(from)) TO (\(to))")
+                } catch  where error.code == "42P07" || error.code == "23505" {
+                    // Made by another process between our check and our statement.
+                }
+                partitions.insert(y * 100 + m)
+            }
+            (y, m) = (ny, nm)
         }
     }
 
@@ -234,6 +276,7 @@ public final class PostgresStore: CandleStore {
         throws(StoreError) -> WriteCounts
     {
         try transaction { () throws(StoreError) in
+            try checkFence()
             var counts = WriteCounts()
             if batch.count > 0 {
                 let first = String(batch.ts[0]), last = String(batch.ts[batch.count - 1])
@@ -289,7 +332,10 @@ public final class PostgresStore: CandleStore {
     public func recordCoverage(_ record: CoverageRecord, symbol: Symbol, timeframe: Timeframe) throws(StoreError) {
         try withReconnect { () throws(StoreError) in
             guard let id = try seriesId(symbol, timeframe, create: true) else { return }
-            try transaction { () throws(StoreError) in try insertCoverage(record, id) }
+            try transaction { () throws(StoreError) in
+                try checkFence()
+                try insertCoverage(record, id)
+            }
         }
     }
 

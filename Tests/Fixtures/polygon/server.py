@@ -12,12 +12,17 @@ Scenario (JSON): {"key": "<the API key clients must send as a Bearer token>",
 Behaviours, applied by the first rule that matches and still has `times` left (default: always):
   "serve": "<recorded file>"         the recorded body, as is
   "generate": {"page": N, "step_ms": S}  bars every S ms in [from, to] of the request path,
-                                     N per page with a next_url (no key in it) to the rest
+                                     N per page with a next_url (no key in it) to the rest;
+                                     with "mark": true each bar's trade count is the request's
+                                     sequence number (which answer a stored bar came from)
   "status": 429 | 500 | 502 | 503 | 401 | 403 | 400, "retry_after": seconds (429 only)
   "hang": seconds                    wait before answering (past the client's timeout)
   "truncate": true                   cut the body in half
   "malformed": true                  a body that is not JSON
   "empty": true                      status OK with no `results` key
+A scenario may also set "rate_limit": {"requests": N, "seconds": W}: a request that would make
+more than N in the last W seconds (whoever sent them) is answered 429 with Retry-After, as
+Polygon's per-key limit does, and logged with "limited": true.
 Every request is appended to --log as JSON: time, path, client_port (one per TCP connection),
 authorization (whether the right Bearer key came), user_agent, accept_encoding.
 """
@@ -54,6 +59,9 @@ def main():
         r.setdefault("times", None)
     lock = threading.Lock()
     log = open(args.log, "a", buffering=1)
+    limit = scenario.get("rate_limit")
+    admitted = []  # times of the requests admitted in the last window
+    sequence = [0]
 
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -77,12 +85,27 @@ def main():
 
         def do_GET(self):
             auth = self.headers.get("Authorization", "")
-            entry = {"time": time.time(), "path": self.path, "client_port": self.client_address[1],
+            now = time.time()
+            entry = {"time": now, "path": self.path, "client_port": self.client_address[1],
                      "authorization": auth == "Bearer " + scenario["key"],
                      "user_agent": self.headers.get("User-Agent", ""), "accept_encoding": self.headers.get("Accept-Encoding", "")}
+            limited = False
             with lock:
+                sequence[0] += 1
+                seq = entry["seq"] = sequence[0]
+                if limit:
+                    while admitted and admitted[0] <= now - limit["seconds"]:
+                        admitted.pop(0)
+                    limited = len(admitted) >= limit["requests"]
+                    if not limited:
+                        admitted.append(now)
+                    entry["limited"] = limited
                 log.write(json.dumps(entry) + "\n")
             rid = "req-" + hashlib.md5((self.path + str(time.time())).encode()).hexdigest()[:12]
+            if limited:
+                return self.send(429, json.dumps({"status": "ERROR", "request_id": rid, "error":
+                                 "You've exceeded the maximum requests per minute, please wait or upgrade your subscription to continue."}),
+                                 [("Retry-After", "1")])
             if auth != "Bearer " + scenario["key"]:
                 return self.send(401, json.dumps({"status": "ERROR", "request_id": rid, "error": "Unknown API Key"}))
             rule = None
@@ -132,7 +155,7 @@ def main():
                 stamps = list(range(first, end + 1, step))
                 page = g.get("page", 50000)
                 body = {"ticker": parts[4], "queryCount": len(stamps[:page]), "resultsCount": len(stamps[:page]),
-                        "adjusted": False, "results": [bar(t, step) for t in stamps[:page]], "status": "OK",
+                        "adjusted": False, "results": [dict(bar(t, step), **({"n": seq} if g.get("mark") else {})) for t in stamps[:page]], "status": "OK",
                         "request_id": rid, "count": len(stamps[:page])}
                 if len(stamps) > page:
                     nxt = "/".join(parts[:8] + [str(stamps[page]), parts[9]])
