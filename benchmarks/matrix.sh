@@ -15,8 +15,9 @@
 # and stage 2 of `backfill run --timeframes 5m,1h,1d` over the last 90 days (nothing to fetch:
 # the seeded coverage says it was fetched; --retries 0), its gaps stage timed from the JSON log,
 # against the query for those series and days, alternated in one loop.
-# The query: SELECT series_id, ts / 86400000, count(*) ... GROUP BY 1, 2 over every series, in
-# the database's own client (sqlite3, psql), output discarded.
+# The query: for every stored series of the pairs, the per-day count of its bars along the
+# primary key (SELECT ts / 86400000, count(*), min(ts), max(ts) ... GROUP BY 1, the statement the
+# detector sends), as one script in the database's own client (sqlite3, psql), output discarded.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sizes="${1:-200 2000 10000}"
@@ -33,10 +34,26 @@ ms() { echo $(($(date -ud "$1" +%s) * 1000)); }
 year_start=$(ms "$end - 365 days")
 quarter_start=$(ms "$end - 90 days")
 end_ms=$(ms "$end")
-query() { # FROM_MS [TIMEFRAMES]: the bare aggregate query
-  local tf=""
-  [[ -n "${2:-}" ]] && tf="WHERE s.timeframe IN ($2)"
-  echo "SELECT c.series_id, c.ts / 86400000, count(*) FROM series s JOIN candles c ON c.series_id = s.id AND c.ts >= $1 AND c.ts < $end_ms $tf GROUP BY 1, 2"
+query() { # FROM_MS [TIMEFRAMES]: writes the bare aggregate queries and a script running them; prints its path
+  # One statement per stored series, the per-day count the store-side detector reads (intraday:
+  # bars on the timeframe's grid; daily and weekly: every bar), along the primary key.
+  local tag="${2:-all}"
+  tag="${tag//[^a-z0-9]/}"
+  local file="$work/query-$backend-$n-$1-$tag.sql"
+  local list="SELECT id, timeframe FROM series"
+  [[ -n "${2:-}" ]] && list="$list WHERE timeframe IN ($2)"
+  if [[ $backend == sqlite ]]; then sqlite3 -separator ' ' "$work/u$n.sqlite" "$list"; else psql "$db" -qAt -F ' ' -c "$list"; fi |
+    python3 -c '
+import sys
+ms = {"1m": 60000, "5m": 300000, "15m": 900000, "30m": 1800000, "1h": 3600000, "4h": 14400000, "1d": 1, "1w": 1}
+a, b = sys.argv[1], sys.argv[2]
+for line in sys.stdin:
+    sid, tf = line.split()
+    print(f"SELECT ts / 86400000, count(*), min(ts), max(ts) FROM candles WHERE series_id = {sid} AND ts >= {a} AND ts < {b} AND ts % {ms[tf]} = 0 GROUP BY 1;")
+' "$1" "$end_ms" >"$file"
+  printf '#!/bin/sh\nexec %s\n' "$(client "$file")" >"$file.sh"
+  chmod +x "$file.sh"
+  echo "$file.sh"
 }
 median() { python3 -c 'import statistics,sys; print(f"{statistics.median(float(x) for x in sys.argv[1:]):.3f}")' "$@"; }
 bench() { # LABEL COMMAND_A COMMAND_B: farm-bench, one summary line
@@ -52,27 +69,30 @@ bench() { # LABEL COMMAND_A COMMAND_B: farm-bench, one summary line
 
 backends="sqlite"
 [[ -n "${BACKFILL_TEST_POSTGRES_URL:-}" ]] && backends="sqlite postgres"
+backends="${BACKENDS:-$backends}"  # BACKENDS=postgres: one of them
 echo "| store, symbols, stage | backfill (median wall) | bare query (median wall) | ratio (median, min-max) |" | tee "$results"
 echo "|---|---|---|---|" | tee -a "$results"
 for backend in $backends; do
   for n in $sizes; do
     if [[ $backend == sqlite ]]; then
       db="sqlite:$work/u$n.sqlite"
-      client() { echo "sqlite3 $work/u$n.sqlite \"$1\" >/dev/null"; }
+      client() { echo "sqlite3 $work/u$n.sqlite <$1 >/dev/null"; }
       fresh() { cp "$work/u$n.sqlite" "$work/run.sqlite"; echo "sqlite:$work/run.sqlite"; }
     else
       schema="bench_matrix_$n"
       psql "$BACKFILL_TEST_POSTGRES_URL" -qc "SET client_min_messages = warning; DROP SCHEMA IF EXISTS $schema CASCADE; CREATE SCHEMA $schema;" >/dev/null
       db="$BACKFILL_TEST_POSTGRES_URL?options=-csearch_path%3D$schema"
-      client() { echo "psql '$db' -qAtc \"$1\" >/dev/null"; }
+      client() { echo "psql '$db' -qAt -f $1 >/dev/null"; }
       fresh() { echo "$db"; }
     fi
     seeded=$($bin bench seed --symbols "$n" --end "$end" --database "$db")
     [[ $backend == postgres ]] && psql "$db" -qc "VACUUM ANALYZE" >/dev/null
     echo "$backend $n: $seeded" >>"$results.raw"
     sh -c "exec $bin matrix --database '$db' --end $end --days 365" >"$work/matrix.txt" || true
-    bench "$backend, $n symbols, matrix" "exec $bin matrix --database '$db' --end $end --days 365 >/dev/null" "sh -c 'exec $(client "$(query "$year_start")")'"
-    bench "$backend, $n symbols, gaps" "exec $bin gaps --database '$db' --end $end --days 365 >/dev/null" "sh -c 'exec $(client "$(query "$year_start")")'"
+    year_query=$(query "$year_start")
+    bench "$backend, $n symbols, matrix" "exec $bin matrix --database '$db' --end $end --days 365 >/dev/null" "$year_query"
+    bench "$backend, $n symbols, gaps" "exec $bin gaps --database '$db' --end $end --days 365 >/dev/null" "$year_query"
+    quarter_query=$(query "$quarter_start" "'5m','1h','1d'")
     stage=() base=()
     for _ in $(seq 1 "$runs"); do
       url=$(fresh)
@@ -90,7 +110,7 @@ print(f'{t["stage_finished"] - t["stage_started"]:.3f}')
 PY
 )")
       t0=$(date +%s.%N)
-      sh -c "$(client "$(query "$quarter_start" "'5m','1h','1d'")")"
+      "$quarter_query"
       base+=("$(python3 -c "print($(date +%s.%N) - $t0)")")
     done
     a=$(median "${stage[@]}") b=$(median "${base[@]}")

@@ -64,8 +64,9 @@ doc = json.load(open(os.path.join(work, "json.json")))
 candles = doc["summary"].get("candles_inserted", 0)
 text = open(os.path.join(work, "text.out"), "rb").read()
 quiet = open(os.path.join(work, "quiet.out"), "rb").read()
+lines, quiet_lines = text.count(b"\n"), quiet.count(b"\n")
 print(f"| {n:,} | {candles:,} | {t1 - t0:.1f} s | {marks[('fetch', 'stage_finished')] - first:.1f} s | {span('gaps'):.1f} s | "
-      f"{span('refill'):.1f} s | {last - marks[('refill', 'stage_finished')]:.1f} s | {text.count(b'\n'):,} / {len(text):,} | "
-      f"{quiet.count(b'\n')} | {os.path.getsize(os.path.join(work, 'json.json')):,} bytes |")
+      f"{span('refill'):.1f} s | {last - marks[('refill', 'stage_finished')]:.1f} s | {lines:,} / {len(text):,} | "
+      f"{quiet_lines} | {os.path.getsize(os.path.join(work, 'json.json')):,} bytes |")
 PY
 done

@@ -197,6 +197,8 @@ extension GapDetector {
         store: any CandleStore, symbols: [SymbolRecord], timeframes: [Timeframe], start: Int64, end: Int64
     ) throws(StoreError) -> [PairKey: PairCompleteness] {
         var cells: [PairKey: PairCompleteness] = [:]
+        try store.beginSeriesSnapshot()
+        defer { store.endSeriesSnapshot() }
         for s in symbols {
             for tf in timeframes {
                 cells[PairKey(s.symbol, tf)] = try detect(

@@ -58,6 +58,8 @@ public actor RateLimiter: RequestLimiter {
             throttled += 1
             try await Task.sleep(until: slot, clock: clock)
         }
+        // A retry-after that came while this task slept holds it back too.
+        while pausedUntil > clock.now { try await Task.sleep(until: pausedUntil, clock: clock) }
     }
 
     /// Stops all requests until `delay` from now (a provider's retry-after).

@@ -139,6 +139,8 @@ extension RunEngine {
         let wanted = Set(ids)
         var last: [Job] = []
         var shown: (done: Int, claimed: Int, at: ContinuousClock.Instant)?
+        var lastMove = (done: -1, claimed: -1, at: ContinuousClock.now)
+        var toldNoWorkers = false
         while true {
             if let jobs = try? await store.run({ try ($0 as? any WorkQueue)?.jobs(runId: runId) ?? [] }) {
                 last = jobs.filter { wanted.contains($0.id) }
@@ -153,12 +155,31 @@ extension RunEngine {
                 shown = (done, claimed, now)
             }
             if finished { return last }
+            if lastMove.done != done || lastMove.claimed != claimed {
+                (lastMove, toldNoWorkers) = ((done, claimed, now), false)
+            } else if !toldNoWorkers, now - lastMove.at >= .seconds(30), await liveWorkers() == 0 {
+                emit(
+                    .warning(
+                        "no worker has been heard from in the last minute: start backfill worker where the database is reachable (backfill workers lists them)"
+                    ))
+                toldNoWorkers = true
+            }
             if stop.isRequested {
                 _ = try? await store.run { try ($0 as? any WorkQueue)?.cancelJobs(runId: runId) }
                 return last
             }
             try? await Task.sleep(for: .milliseconds(200))
         }
+    }
+
+    /// Workers whose heartbeat is less than a minute old (the database's clock).
+    private func liveWorkers() async -> Int {
+        let seen = try? await store.run { store -> Int in
+            guard let queue = store as? any WorkQueue else { return 0 }
+            let now = try queue.databaseNow()
+            return try queue.workers().filter { now - $0.heartbeatAt < 60_000 }.count
+        }
+        return seen ?? 0
     }
 
     /// A worker's job: the range fetched page by page exactly as a single-process run fetches it.

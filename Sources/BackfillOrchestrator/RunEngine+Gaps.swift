@@ -6,6 +6,8 @@ extension RunEngine {
     /// Stage 2: every pair's gaps against its calendar, from the store.
     func gapStage(_ state: inout RunState) async {
         emit(.stageStarted(.gaps))
+        // Most pairs of a large universe may hold nothing: their lookups answer from one list.
+        _ = try? await store.run { try $0.beginSeriesSnapshot() }
         for (index, (record, tf)) in state.pairs.enumerated() {
             guard !stop.isRequested else { break }
             let key = PairKey(record.symbol, tf)
@@ -19,6 +21,7 @@ extension RunEngine {
                 emit(.detectionFailed(key, error.message))
             }
         }
+        _ = try? await store.run { $0.endSeriesSnapshot() }
         emit(.stageFinished(.gaps))
     }
 

@@ -189,12 +189,18 @@ public final class SharedRateLimiter: RequestLimiter {
     public func acquire() async throws {
         let (provider, credential) = (self.provider, self.credential)
         let interval = rate > 0 ? 1000 / rate : 0
-        let wait = try await store.run {
-            try Worker.queue($0).reserveRequest(provider: provider, credential: credential, intervalMs: interval)
-        }
-        if wait > 0 {
+        while true {
+            let wait = try await store.run {
+                try Worker.queue($0).reserveRequest(provider: provider, credential: credential, intervalMs: interval)
+            }
+            guard wait > 0 else { return }
             counts.withLock { $0.throttled += 1 }
             try await Task.sleep(for: .milliseconds(wait))
+            // A retry-after another worker met while this one slept: wait it out, then take a
+            // slot after it.
+            let paused = try await store.run { try Worker.queue($0).requestPause(provider: provider, credential: credential) }
+            guard paused > 0 else { return }
+            try await Task.sleep(for: .milliseconds(paused))
         }
     }
 

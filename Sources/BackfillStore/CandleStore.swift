@@ -137,6 +137,12 @@ public protocol CandleStore: ServiceStore {
     /// day that has one, ascending. One aggregate query over the primary key (store-side gap
     /// detection compares these with the calendar instead of reading every stamp). `start` >= 0.
     func dayCounts(symbol: Symbol, timeframe: Timeframe, start: Int64, end: Int64, step: Int64) throws(StoreError) -> [DayCount]
+    /// Until ``endSeriesSnapshot()``, a read of a series that does not exist answers "nothing
+    /// stored" from a list of every series taken now, without asking the database (for reads of
+    /// many pairs, most of them empty: a matrix, a run's gap detection). Writes are unaffected.
+    func beginSeriesSnapshot() throws(StoreError)
+    /// Ends ``beginSeriesSnapshot()``.
+    func endSeriesSnapshot()
     /// The newest stored bar of every series that has one (one index probe per series).
     func newestBars() throws(StoreError) -> [(symbol: Symbol, timeframe: Timeframe, ts: Int64)]
     /// Number of stored candles per (symbol, timeframe).
@@ -185,6 +191,10 @@ public protocol CandleStore: ServiceStore {
 }
 
 extension CandleStore {
+    /// A lookup costs microseconds in an embedded database: no snapshot needed.
+    public func beginSeriesSnapshot() throws(StoreError) {}
+    public func endSeriesSnapshot() {}
+
     /// Records the start of a run started from the command line.
     public func beginRun(startedAt: Int64, options: String) throws(StoreError) -> Int64 {
         try beginRun(startedAt: startedAt, options: options, trigger: nil)

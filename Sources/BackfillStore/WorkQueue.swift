@@ -131,6 +131,8 @@ public protocol WorkQueue: CandleStore {
     /// Reserves the next request slot of (provider, credential), `intervalMs` after the previous
     /// one and after any pause; returns the milliseconds to wait for it.
     func reserveRequest(provider: String, credential: String, intervalMs: Double) throws(StoreError) -> Double
+    /// How much longer requests of (provider, credential) are held back, in ms (0: not paused).
+    func requestPause(provider: String, credential: String) throws(StoreError) -> Double
     /// Holds every request of (provider, credential) back for `ms` from now (a retry-after).
     func pauseRequests(provider: String, credential: String, ms: Double) throws(StoreError)
 }

@@ -105,6 +105,23 @@ struct DistributedTests {
         #expect(credential.hasPrefix("hmac:") && !credential.contains(PolygonProviderTests.key), "\(credential)")
     }
 
+    @Test("a 429 with Retry-After answered to one worker pauses every worker on the credential for that long")
+    func sharedRetryAfter() throws {
+        let c = try Cluster(
+            [["match": "/range/1/minute/", "status": 429, "retry_after": 2, "times": 1], Self.minutes],
+            symbols: Array(Self.symbols.prefix(3)))
+        for name in ["w1", "w2", "w3"] { try c.worker(name, rate: 20) }
+        let run = try c.backfill(c.coordinatorArguments(Self.day))
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        c.stopWorkers()
+        let times = try c.server.requests().compactMap { $0["time"] as? Double }.sorted()
+        // The first request got the 429: nobody asked again for 2 s, whichever worker it was.
+        let first = try #require(times.first)
+        #expect(times.count == 3 * 6 + 1)
+        #expect(times.dropFirst().allSatisfy { $0 >= first + 1.9 }, "a request \(((times.dropFirst().first ?? 0) - first)) s after the 429")
+        #expect(try c.db.psql("SELECT count(*) FROM candles").hasPrefix("\(3 * 1440)"))
+    }
+
     @Test("a worker SIGKILLed in the middle of a job: its lease expires, another worker finishes it, the rows are whole")
     func killedWorker() throws {
         let c = try Cluster([Self.minutes], symbols: ["AAAUSD", "BBBUSD"])

@@ -7,6 +7,12 @@ final class PGConnection {
     private(set) var handle: OpaquePointer
     let url: DatabaseURL
     private let conninfo: String
+    /// Statements with parameters, prepared on this session the first time they run (SQL text to
+    /// name): a store sends a few dozen distinct statements thousands of times, and a prepared
+    /// one skips the server's parse and plan. Lost with the session.
+    private var prepared: [String: String] = [:]
+    /// Past this many, statements run unprepared (SQL built with values would grow it).
+    private static let maxPrepared = 256
 
     init(url: DatabaseURL) throws(StoreError) {
         guard case .postgres(let text) = url else { throw .configuration("not a PostgreSQL URL") }
@@ -33,6 +39,7 @@ final class PGConnection {
 
     /// Tries to reconnect with the same parameters; returns whether it worked.
     func reset() -> Bool {
+        prepared.removeAll()
         PQreset(handle)
         return PQstatus(handle) == CONNECTION_OK
     }
@@ -71,9 +78,11 @@ final class PGConnection {
         } else {
             var cStrings: [UnsafeMutablePointer<CChar>?] = params.map { $0.flatMap { strdup($0) } }
             defer { for p in cStrings { free(p) } }
+            let name = try preparedName(sql, params.count)
             result = cStrings.withUnsafeMutableBufferPointer { buf in
                 buf.withMemoryRebound(to: UnsafePointer<CChar>?.self) { values in
-                    PQexecParams(handle, sql, Int32(params.count), nil, values.baseAddress, nil, nil, 0)
+                    if let name { return PQexecPrepared(handle, name, Int32(params.count), values.baseAddress, nil, nil, 0) }
+                    return PQexecParams(handle, sql, Int32(params.count), nil, values.baseAddress, nil, nil, 0)
                 }
             }
         }
@@ -84,6 +93,22 @@ final class PGConnection {
             throw e
         }
         return PGResult(result)
+    }
+
+    /// The name `sql` is prepared under on this session (preparing it now), or nil past the cap.
+    private func preparedName(_ sql: String, _ count: Int) throws(StoreError) -> String? {
+        if let name = prepared[sql] { return name }
+        guard prepared.count < Self.maxPrepared else { return nil }
+        let name = "backfill_\(prepared.count)"
+        let r = PQprepare(handle, name, sql, Int32(count), nil)
+        guard let r, PQresultStatus(r) == PGRES_COMMAND_OK else {
+            let e = error(r, sql)
+            if let r { PQclear(r) }
+            throw e
+        }
+        PQclear(r)
+        prepared[sql] = name
+        return name
     }
 
     /// Sends `data` as the body of a COPY ... FROM STDIN started by ``execute(_:_:)``, then ends it.

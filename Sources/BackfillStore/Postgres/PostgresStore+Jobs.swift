@@ -175,6 +175,15 @@ extension PostgresStore: WorkQueue {
         }
     }
 
+    public func requestPause(provider: String, credential: String) throws(StoreError) -> Double {
+        try withReconnect { () throws(StoreError) in
+            let r = try conn.execute(
+                "SELECT GREATEST(0, paused_until - \(Self.nowUs)) FROM rate_limits WHERE provider = $1 AND credential = $2",
+                [provider, credential])
+            return r.rows > 0 ? Double(r.int(0, 0)) / 1000 : 0
+        }
+    }
+
     public func pauseRequests(provider: String, credential: String, ms: Double) throws(StoreError) {
         try withReconnect { () throws(StoreError) in
             try conn.execute(

@@ -18,6 +18,8 @@ public final class PostgresStore: CandleStore {
     public let backend = "postgres"
     let conn: PGConnection
     private var seriesIds: [String: Int64] = [:]
+    /// `seriesIds` holds every series there was at the snapshot (see `beginSeriesSnapshot`).
+    private var seriesSnapshot = false
     private var stagingReady = false
     private var copyBuffer: [UInt8] = []
     private var holdsRunLock = false
@@ -155,6 +157,7 @@ public final class PostgresStore: CandleStore {
     func seriesId(_ symbol: Symbol, _ timeframe: Timeframe, create: Bool) throws(StoreError) -> Int64? {
         let key = symbol.text + "\u{0}" + timeframe.rawValue
         if let id = seriesIds[key] { return id }
+        if seriesSnapshot && !create { return nil }
         if create {
             try conn.execute(
                 "INSERT INTO series (symbol, timeframe) VALUES ($1, $2) ON CONFLICT DO NOTHING",
@@ -166,6 +169,14 @@ public final class PostgresStore: CandleStore {
         seriesIds[key] = id
         return id
     }
+
+    public func beginSeriesSnapshot() throws(StoreError) {
+        let r = try withReconnect { () throws(StoreError) in try conn.execute("SELECT id, symbol, timeframe FROM series") }
+        for i in 0..<r.rows { seriesIds[(r.text(i, 1) ?? "") + "\u{0}" + (r.text(i, 2) ?? "")] = r.int(i, 0) }
+        seriesSnapshot = true
+    }
+
+    public func endSeriesSnapshot() { seriesSnapshot = false }
 
     // MARK: Symbols
 
