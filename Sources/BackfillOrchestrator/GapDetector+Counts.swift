@@ -5,10 +5,8 @@ import Synchronization
 
 extension GapDetector {
     /// Whether the store-count method answers for `tf`: intraday bars on the UTC grid (all but
-    /// New-York-anchored 4h bars), over a range after 1970.
-    func countsApply(_ tf: Timeframe, start: Int64) -> Bool {
-        tf < .d1 && !(tf == .h4 && stamping.fourHourFromNewYorkMidnight) && start >= 0
-    }
+    /// New-York-anchored 4h bars).
+    func countsApply(_ tf: Timeframe) -> Bool { tf < .d1 && !(tf == .h4 && stamping.fourHourFromNewYorkMidnight) }
 
     /// Gap detection that costs what is stored, not what the calendar expects.
     ///

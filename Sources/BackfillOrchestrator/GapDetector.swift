@@ -42,7 +42,7 @@ public struct GapDetector: Sendable {
         store: any CandleStore, symbol: Symbol, assetClass: AssetClass, timeframe: Timeframe, start: Int64, end: Int64
     ) throws(StoreError) -> PairCompleteness {
         let calendar = MarketCalendar(assetClass)
-        guard countsApply(timeframe, start: start) else {
+        guard countsApply(timeframe) else {
             return try detectByEnumeration(store: store, symbol: symbol, calendar: calendar, timeframe: timeframe, start: start, end: end)
         }
         let layout = layouts.runs(ExpectedBars(calendar: calendar, timeframe: timeframe, stamping: stamping), start, end)

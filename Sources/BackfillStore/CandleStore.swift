@@ -135,7 +135,7 @@ public protocol CandleStore: ServiceStore {
     /// Stored bars of a series in [start, end) stamped on a multiple of `step` ms from 1970 (where
     /// intraday bars start), per UTC day: how many, and the first and last such stamp, for every
     /// day that has one, ascending. One aggregate query over the primary key (store-side gap
-    /// detection compares these with the calendar instead of reading every stamp). `start` >= 0.
+    /// detection compares these with the calendar instead of reading every stamp).
     func dayCounts(symbol: Symbol, timeframe: Timeframe, start: Int64, end: Int64, step: Int64) throws(StoreError) -> [DayCount]
     /// Until ``endSeriesSnapshot()``, a read of a series that does not exist answers "nothing
     /// stored" from a list of every series taken now, without asking the database (for reads of

@@ -104,11 +104,12 @@ enum Schema {
 
     /// The columns the stores read, in the order they read them.
     /// Aligned stored bars per UTC day of one series in [start, end) (parameters: series id, start,
-    /// end, step), read along the primary key.
+    /// end, step), read along the primary key. Both databases divide toward zero, so the day is
+    /// taken from `ts` shifted by a million days (year -768) to stay right before 1970.
     static func dayCountsSQL(_ d: Dialect) -> String {
         let p = d == .sqlite ? ["?1", "?2", "?3", "?4"] : ["$1", "$2", "$3", "$4"]
         return """
-            SELECT ts / 86400000, count(*), min(ts), max(ts) FROM candles
+            SELECT (ts + 86400000000000) / 86400000 - 1000000, count(*), min(ts), max(ts) FROM candles
             WHERE series_id = \(p[0]) AND ts >= \(p[1]) AND ts < \(p[2]) AND ts % \(p[3]) = 0 GROUP BY 1 ORDER BY 1
             """
     }

@@ -44,6 +44,28 @@ struct GapDetectionTests {
         #expect(compared == 72)
     }
 
+    @Test("a range before 1970, and one a century long: the same gaps as listing every bar", arguments: TestBackend.available)
+    func beforeEpoch(_ backend: TestBackend) throws {
+        let db = try TestDatabase(backend)
+        defer { withExtendedLifetime(db) {} }
+        let store = try db.open()
+        let s = try Symbol("OLD")
+        let start = try UTCTime.parse("1969-12-20"), end = try UTCTime.parse("1970-01-10")
+        let batch = CandleBatch(capacity: 1000)
+        for t in stride(from: start, to: end, by: 3_600_000) where t % (5 * 3_600_000) != 0 {
+            batch.append(ts: t, open: 1, high: 1, low: 1, close: 1, volume: 1)
+        }
+        let coverage = CoverageRecord(start: start, end: start + 9 * UTCTime.msPerDay, provider: "p", outcome: .fetched, recordedAt: 0)
+        _ = try store.write(batch, symbol: s, timeframe: .h1, coverage: coverage)
+        let detector = GapDetector(stamping: BarStamping(), provider: "p")
+        for (a, b) in [(start, end), (try UTCTime.parse("1926-01-01"), try UTCTime.parse("2026-01-01"))] {
+            let listed = try detector.detectByEnumeration(store: store, symbol: s, calendar: .crypto, timeframe: .h1, start: a, end: b)
+            let got = try detector.detect(store: store, symbol: s, assetClass: .crypto, timeframe: .h1, start: a, end: b)
+            #expect(got.gaps == listed.gaps && got.sessions == listed.sessions && got.present == listed.present)
+            #expect(got.present == batch.count)
+        }
+    }
+
     @Test("the replay fixtures, every timeframe, with and without their coverage")
     func fixtures() throws {
         let db = try TestDatabase(.sqlite)

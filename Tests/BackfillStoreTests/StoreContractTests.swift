@@ -303,6 +303,12 @@ struct FeatureStoreContractTests {
             ])
         #expect(try store.dayCounts(symbol: s, timeframe: .m5, start: 10 * day + 1, end: 11 * day, step: 300_000).map(\.count) == [2])
         #expect(try store.dayCounts(symbol: try Symbol("NONE"), timeframe: .m5, start: 0, end: 20 * day, step: 300_000).isEmpty)
+        // Before 1970 the day is still the floor: 1969-12-31 is day -1.
+        let old = try Symbol("OLD")
+        _ = try store.write(StoreContractTests.batch([(-day, 1), (-300_000, 1)]), symbol: old, timeframe: .m5, coverage: nil)
+        #expect(
+            try store.dayCounts(symbol: old, timeframe: .m5, start: -2 * day, end: 0, step: 300_000)
+                == [DayCount(day: -1, count: 2, first: -day, last: -300_000)])
     }
 
     @Test(

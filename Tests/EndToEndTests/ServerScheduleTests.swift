@@ -90,7 +90,9 @@ struct ServerScheduleTests {
         let listed = try f.backfill(["schedule", "list"])
         #expect(listed.stdout.contains("enrich") && listed.stdout.contains("America/New_York"), "\(listed.stdout)")
         #expect(try f.request("POST", "/api/v1/schedules/enrich/fire", key: "write").status == 202)
-        #expect(try f.eventually { try f.sql("SELECT last_status FROM schedules WHERE name = 'enrich'") == "complete" })
+        let enriched = try f.eventually { try f.sql("SELECT last_status FROM schedules WHERE name = 'enrich'") == "complete" }
+        let status = (try? f.sql("SELECT last_status FROM schedules WHERE name = 'enrich'")) ?? "?"
+        #expect(enriched, "status \(status); server: \(f.server?.stderr.suffix(3000) ?? "")")
         #expect(try f.sql("SELECT count(*) FROM features") != "0", "the features job wrote rows")
         let secret = try f.request(
             "POST", "/api/v1/schedules", key: "admin",
