@@ -16,8 +16,8 @@
 # the seeded coverage says it was fetched; --retries 0), its gaps stage timed from the JSON log,
 # against the query for those series and days, alternated in one loop.
 # The query: for every stored series of the pairs, the per-day count of its bars along the
-# primary key (SELECT ts / 86400000, count(*), min(ts), max(ts) ... GROUP BY 1, the statement the
-# detector sends), as one script in the database's own client (sqlite3, psql), output discarded.
+# primary key (SELECT ts / 86400000, count(*), min(ts), max(ts) ... GROUP BY 1, the count the
+# detector reads), as one script in the database's own client (sqlite3, psql), output discarded.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sizes="${1:-200 2000 10000}"

@@ -73,17 +73,14 @@ extension RunEngine {
         var reports: [PairKey: PairReport] = [:]
         for (record, tf) in state.pairs {
             let key = PairKey(record.symbol, tf)
+            if let failed = unserved(record.symbol, tf) {
+                reports[key] = failed
+                continue
+            }
             var report = PairReport(symbol: record.symbol, timeframe: tf)
             let ranges = state.todo[key] ?? []
-            if !plan.instance.provider.timeframes.contains(tf) {
-                report.status = .failed
-                report.failure = "provider '\(providerName)' does not serve \(tf)"
-                report.errors.append(report.failure ?? "")
-            } else if ranges.isEmpty {
-                report.skippedCovered = true
-            }
+            report.skippedCovered = ranges.isEmpty
             reports[key] = report
-            guard report.failure == nil else { continue }
             planned += jobSpecs(record, tf, ranges, stage: .fetch).map { (key, $0) }
         }
         for job in await runJobs(state.report.runId, planned.map(\.1), stage: .fetch) {
@@ -184,18 +181,11 @@ extension RunEngine {
 
     /// A worker's job: the range fetched page by page exactly as a single-process run fetches it.
     func fetchJob(_ spec: JobSpec) async -> PairReport {
+        if let failed = unserved(spec.symbol, spec.timeframe) { return failed }
         let record = SymbolRecord(symbol: spec.symbol, assetClass: spec.assetClass, ticker: spec.ticker)
-        var report = PairReport(symbol: spec.symbol, timeframe: spec.timeframe)
-        guard plan.instance.provider.timeframes.contains(spec.timeframe) else {
-            report.status = .failed
-            report.failure = "provider '\(providerName)' does not serve \(spec.timeframe)"
-            report.errors.append(report.failure ?? "")
-            return report
-        }
         let stage = RunStage(rawValue: spec.stage) ?? .fetch
-        let start = report
         return await stop.cancellable { [self] in
-            var r = start
+            var r = PairReport(symbol: spec.symbol, timeframe: spec.timeframe)
             await fetchRanges(record, spec.timeframe, [(spec.start, spec.end)], stage: stage, into: &r)
             return r
         }

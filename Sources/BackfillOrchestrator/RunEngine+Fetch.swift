@@ -40,15 +40,20 @@ extension RunEngine {
         emit(.stageFinished(.fetch))
     }
 
+    /// The failed report of a pair whose timeframe the provider does not serve (nil when it does).
+    func unserved(_ symbol: Symbol, _ tf: Timeframe) -> PairReport? {
+        guard !plan.instance.provider.timeframes.contains(tf) else { return nil }
+        var report = PairReport(symbol: symbol, timeframe: tf)
+        let failure = "provider '\(providerName)' does not serve \(tf)"
+        report.status = .failed
+        report.failure = failure
+        report.errors.append(failure)
+        return report
+    }
+
     func fetchPair(_ record: SymbolRecord, _ tf: Timeframe, _ ranges: [(Int64, Int64)]) async -> PairReport {
+        if let failed = unserved(record.symbol, tf) { return failed }
         var report = PairReport(symbol: record.symbol, timeframe: tf)
-        guard plan.instance.provider.timeframes.contains(tf) else {
-            let failure = "provider '\(providerName)' does not serve \(tf)"
-            report.status = .failed
-            report.failure = failure
-            report.errors.append(failure)
-            return report
-        }
         if ranges.isEmpty {
             report.skippedCovered = true
             return report

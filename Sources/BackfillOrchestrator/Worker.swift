@@ -63,30 +63,45 @@ public final class Worker: Sendable {
 
     private var stopping: Bool { state.withLock { $0.stops > 0 } }
 
+    /// The lease a claim or a renewal asks for, in ms.
+    private var leaseMs: Int64 { Int64(options.leaseSeconds * 1000) }
+
+    /// Writes the worker's row (its heartbeat, the job it holds).
+    private func announce(_ me: WorkerRecord) async throws(StoreError) {
+        try await store.run { try Self.queue($0).heartbeat(me) }
+    }
+
+    /// Sets (or clears) the fence every write of the worker's connection is checked against.
+    private func fence(_ fence: JobFence?) async {
+        _ = try? await store.run { store in
+            let q = try Self.queue(store)
+            q.fence = fence
+        }
+    }
+
     /// Claims and runs jobs until stopped (or idle for `idleExitSeconds`); returns how many it did.
     public func run() async throws(StoreError) -> Int {
         var me = identity
-        try await store.run { [me] in try Self.queue($0).heartbeat(me) }
+        try await announce(me)
         var idleSince = ContinuousClock.now
-        let lease = Int64(options.leaseSeconds * 1000)
         while !stopping {
-            let (id, provider, attempts) = (me.id, instance.provider.name, options.maxAttempts)
+            let (id, provider, attempts, lease) = (me.id, instance.provider.name, options.maxAttempts, leaseMs)
             guard
                 let job = try await store.run({
                     try Self.queue($0).claimJob(worker: id, provider: provider, leaseMs: lease, maxAttempts: attempts)
                 })
             else {
                 if let idle = options.idleExitSeconds, ContinuousClock.now - idleSince >= .seconds(idle) { break }
-                try await store.run { [me] in try Self.queue($0).heartbeat(me) }
+                try await announce(me)
                 try? await Task.sleep(for: .seconds(options.pollSeconds))
                 continue
             }
             me.job = job.id
-            try await store.run { [me] in try Self.queue($0).heartbeat(me) }
+            try await announce(me)
             await run(job, me)
             me.job = nil
             me.jobsDone += 1
-            try await store.run { [me] in try Self.queue($0).heartbeat(me) }
+            try await announce(me)
             idleSince = ContinuousClock.now
         }
         try await store.run { [me] in try Self.queue($0).removeWorker(id: me.id) }
@@ -114,12 +129,9 @@ public final class Worker: Sendable {
         if state.withLock({ $0.stops >= 2 }) { engine.requestStop(.terminate) }
 
         let fence = job.fence
-        _ = try? await store.run { store in
-            let q = try Self.queue(store)
-            q.fence = fence
-        }
+        await self.fence(fence)
         let lost = Mutex(false)
-        let leaseMs = Int64(options.leaseSeconds * 1000)
+        let leaseMs = self.leaseMs
         let renewEvery = Duration.seconds(options.leaseSeconds / 3)
         let heartbeat = Task { [store] in
             while !Task.isCancelled {
@@ -141,10 +153,7 @@ public final class Worker: Sendable {
         let report = await engine.fetchJob(job.spec)
         heartbeat.cancel()
         await heartbeat.value
-        _ = try? await store.run { store in
-            let q = try Self.queue(store)
-            q.fence = nil
-        }
+        await self.fence(nil)
         let lostLease = {
             engine.emit(
                 .warning(
