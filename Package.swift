@@ -82,7 +82,7 @@ let package = Package(
             path: "Sources/BackfillSettings", swiftSettings: swiftSettings),
         .target(
             name: "BackfillAccess",
-            dependencies: ["BackfillStore", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["BackfillCore", "BackfillStore", .product(name: "Crypto", package: "swift-crypto")],
             path: "Sources/BackfillAccess", swiftSettings: swiftSettings),
         .target(
             name: "BackfillSchedule", dependencies: ["BackfillCore"], path: "Sources/BackfillSchedule", swiftSettings: swiftSettings),

@@ -127,20 +127,67 @@ int bf_kernels_use_path(bf_kernel_path path) {
     return 1;
 }
 
-static void features_v1_with(const bf_kernel_table *k, bf_ohlc in, size_t n, double *const out[BF_FEATURE_COUNT]) {
-    size_t t = 0;
+/* Bars [t, n) as runs between invalid bars, each its own series; returns the length of the run
+ * that reaches n (0 when bar n − 1 is invalid), whose state is saved in `carry`. */
+static size_t features_v1_from(const bf_kernel_table *k, bf_ohlc in, size_t t, size_t n,
+                               double *const out[BF_FEATURE_COUNT], bf_v1_carry *carry) {
+    size_t open_run = 0;
     while (t < n) {
         if (!bf_valid_bar(in.open[t], in.high[t], in.low[t], in.close[t])) {
             for (int f = 0; f < BF_FEATURE_COUNT; f++) out[f][t] = NAN;
             t++;
+            open_run = 0;
             continue;
         }
         /* A run from a valid bar to the next invalid one (or the end), as its own series. */
         bf_ohlc seg = {in.open + t, in.high + t, in.low + t, in.close + t};
         double *seg_out[BF_FEATURE_COUNT];
         for (int f = 0; f < BF_FEATURE_COUNT; f++) seg_out[f] = out[f] + t;
-        t += k->v1_run(seg, n - t, seg_out);
+        open_run = k->v1_run(seg, 0, n - t, seg_out, carry);
+        t += open_run;
     }
+    return open_run;
+}
+
+static void features_v1_with(const bf_kernel_table *k, bf_ohlc in, size_t n, double *const out[BF_FEATURE_COUNT]) {
+    (void)features_v1_from(k, in, 0, n, out, NULL);
+}
+
+_Static_assert(sizeof(bf_v1_carry) <= sizeof(((bf_v1_stream *)0)->carry), "bf_v1_stream.carry holds a bf_v1_carry");
+
+void bf_v1_stream_init(bf_v1_stream *s, bf_kernel_path path) {
+    memset(s, 0, sizeof *s);
+    s->layout = BF_V1_STREAM_LAYOUT;
+    s->path = (uint32_t)table_for(path)->path;
+}
+
+/* The open run continues into the chunk: resumed from its carry when the history holds
+ * BF_V1_STREAM_HISTORY of its bars, else (a run shorter than that) computed again from its first
+ * bar, which is in the history. Then the rest of the chunk as runs. */
+int bf_features_v1_stream(bf_v1_stream *s, bf_ohlc in, size_t history, size_t n, double *const out[BF_FEATURE_COUNT]) {
+    size_t expected = s->bars < BF_V1_STREAM_HISTORY ? (size_t)s->bars : BF_V1_STREAM_HISTORY;
+    if (s->layout != BF_V1_STREAM_LAYOUT || history != expected || s->path > BF_PATH_NEON ||
+        !bf_kernels_path_available((bf_kernel_path)s->path) || s->run_len > s->bars)
+        return -1;
+    const bf_kernel_table *k = table_for((bf_kernel_path)s->path);
+    bf_v1_carry *carry = (bf_v1_carry *)(void *)s->carry;
+    size_t total = history + n, t = history;
+    size_t open_run = 0;
+    if (s->run_len >= BF_V1_STREAM_HISTORY) {
+        size_t end = k->v1_run(in, history, total, out, carry);
+        if (end == total) {
+            open_run = (size_t)s->run_len + n;
+            t = total;
+        } else {
+            t = end;
+        }
+    } else {
+        t = history - (size_t)s->run_len;
+    }
+    if (t < total) open_run = features_v1_from(k, in, t, total, out, carry);
+    s->run_len = open_run;
+    s->bars += n;
+    return 0;
 }
 
 void bf_features_v1_path(bf_kernel_path path, bf_ohlc in, size_t n, double *const out[BF_FEATURE_COUNT]) {

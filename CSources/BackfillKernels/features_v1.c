@@ -3,12 +3,13 @@
  * The phases and the arithmetic are in features_v1.h. */
 #include "features_v1.h"
 
-size_t bf_v1_run_scalar(bf_ohlc in, size_t n, double *const out[BF_FEATURE_COUNT]) {
+size_t bf_v1_run_scalar BF_V1_RUN_PARAMS {
     const double *h = in.high, *l = in.low, *c = in.close;
-    bf_v1_state st = {0};
+    bf_v1_state st;
     bf_v1_scratch w;
+    bf_v1_carry_load(carry, start, &st, &w);
     double *lr = w.logret + BF_V1_HIST;
-    for (size_t b0 = 0; b0 < n; b0 += BF_V1_BLOCK) {
+    for (size_t b0 = start; b0 < n; b0 += BF_V1_BLOCK) {
         size_t b1 = bf_v1_first_invalid(in, b0, b0 + BF_V1_BLOCK < n ? b0 + BF_V1_BLOCK : n);
         if (b1 == b0) return b0;
         size_t len = b1 - b0;
@@ -43,7 +44,11 @@ size_t bf_v1_run_scalar(bf_ohlc in, size_t n, double *const out[BF_FEATURE_COUNT
             out[BF_F_SLOPE_20][t] = w.slope[i];
         }
         bf_v1_keep_history(&w, len);
-        if (b1 < b0 + BF_V1_BLOCK) return b1;
+        if (b1 < b0 + BF_V1_BLOCK) {
+            if (b1 == n) bf_v1_carry_save(carry, &st, &w);
+            return b1;
+        }
     }
+    bf_v1_carry_save(carry, &st, &w);
     return n;
 }

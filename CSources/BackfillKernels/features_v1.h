@@ -217,10 +217,42 @@ BF_INLINE size_t bf_v1_first_invalid(bf_ohlc in, size_t from, size_t to) {
     return to;
 }
 
+/* What a run carries from one call to the next when it reaches the end of the input (streaming,
+ * bf_features_v1_stream): the recurrences' state and the block history of logret_1 and the close
+ * differences. Together with the last BF_V1_HIST bars of input, a run resumed from it computes
+ * the same bits as one that never stopped (every value depends only on these, never on where a
+ * block or a call began). */
+struct bf_v1_carry {
+    bf_v1_state st;
+    double logret[BF_V1_HIST], diff[BF_V1_HIST];
+};
+
 /* Path plumbing (dispatch.c): a path computes the valid run that starts at bar 0 (valid) and
- * returns its length. */
-size_t bf_v1_run_scalar(bf_ohlc in, size_t n, double *const out[BF_FEATURE_COUNT]);
-size_t bf_v1_run_avx2(bf_ohlc in, size_t n, double *const out[BF_FEATURE_COUNT]);
-size_t bf_v1_run_avx512(bf_ohlc in, size_t n, double *const out[BF_FEATURE_COUNT]);
+ * returns its length. With `start` > 0 the run resumes at bar `start` from `carry` (saved when
+ * the run last reached the end of its input), bars [start − BF_V1_HIST, start) being the run's
+ * previous bars, and start >= BF_V1_HIST. When the run reaches `n` and `carry` is not NULL, its
+ * state is saved there. */
+size_t bf_v1_run_scalar BF_V1_RUN_PARAMS;
+size_t bf_v1_run_avx2 BF_V1_RUN_PARAMS;
+size_t bf_v1_run_avx512 BF_V1_RUN_PARAMS;
+
+/* A run's start: fresh state, or the carried one. */
+BF_INLINE void bf_v1_carry_load(const bf_v1_carry *carry, size_t start, bf_v1_state *st, bf_v1_scratch *w) {
+    if (start == 0 || carry == NULL) {
+        memset(st, 0, sizeof *st);
+        return;
+    }
+    *st = carry->st;
+    memcpy(w->logret, carry->logret, sizeof carry->logret);
+    memcpy(w->diff, carry->diff, sizeof carry->diff);
+}
+
+/* A run that reached the end of its input: its state, for the next call. */
+BF_INLINE void bf_v1_carry_save(bf_v1_carry *carry, const bf_v1_state *st, const bf_v1_scratch *w) {
+    if (carry == NULL) return;
+    carry->st = *st;
+    memcpy(carry->logret, w->logret, sizeof carry->logret);
+    memcpy(carry->diff, w->diff, sizeof carry->diff);
+}
 
 #endif

@@ -6,6 +6,13 @@
 
 #include "backfill_kernels.h"
 
+/* A run's state carried between streaming calls (features_v1.h). */
+typedef struct bf_v1_carry bf_v1_carry;
+
+/* A path's fused run: the valid run of `in` from bar 0 (or resumed at `start` from `carry`) up to
+ * the first invalid bar or `n`; returns where it ended (features_v1.h has the contract). */
+#define BF_V1_RUN_PARAMS (bf_ohlc in, size_t start, size_t n, double *const out[BF_FEATURE_COUNT], bf_v1_carry *carry)
+
 typedef struct bf_kernel_table {
     bf_kernel_path path;
     void (*bf_ret)(const double *close, size_t n, double *ret, double *logret);
@@ -16,8 +23,9 @@ typedef struct bf_kernel_table {
     void (*bf_ema)(const double *close, size_t n, size_t period, double *out);
     void (*bf_rsi)(const double *close, size_t n, size_t period, double *out);
     void (*bf_slope)(const double *close, size_t n, size_t period, double *out);
-    /* The fused v1 pass over a valid run that starts at bar 0; returns the run's length. */
-    size_t (*v1_run)(bf_ohlc in, size_t n, double *const out[BF_FEATURE_COUNT]);
+    /* The fused v1 pass over a valid run (features_v1.h: bf_v1_run_scalar); returns where it
+     * ends. */
+    size_t (*v1_run) BF_V1_RUN_PARAMS;
 } bf_kernel_table;
 
 /* The active path's table (chosen on first use: BACKFILL_KERNELS, else the best the CPU runs). */

@@ -415,14 +415,16 @@ BF_VP_INLINE void BF_VP(v1_reciprocals)(const double *c, size_t b0, size_t len, 
     }
 }
 
-BF_VP_FN size_t BF_VP(bf_v1_run)(bf_ohlc in, size_t n, double *const out[BF_FEATURE_COUNT]) {
+BF_VP_FN size_t BF_VP(bf_v1_run) BF_V1_RUN_PARAMS {
     const double *c = in.close;
-    bf_v1_state st = {0};
+    bf_v1_state st;
     bf_v1_scratch w;
-    /* inv[i] = 1 / c[b0 − 1 + i]: the previous bar's reciprocal, then the block's. */
+    bf_v1_carry_load(carry, start, &st, &w);
+    /* inv[i] = 1 / c[b0 − 1 + i]: the previous bar's reciprocal, then the block's (the same
+     * correctly rounded division whichever call computes it). */
     double inv[BF_V1_BLOCK + 1];
-    inv[0] = 0.0;
-    for (size_t b0 = 0; b0 < n; b0 += BF_V1_BLOCK) {
+    inv[0] = start > 0 ? 1.0 / c[start - 1] : 0.0;
+    for (size_t b0 = start; b0 < n; b0 += BF_V1_BLOCK) {
         size_t b1 = BF_VP(first_invalid)(in, b0, BF_VP_MIN(b0 + BF_V1_BLOCK, n));
         if (b1 == b0) return b0;
         size_t len = b1 - b0;
@@ -439,8 +441,12 @@ BF_VP_FN size_t BF_VP(bf_v1_run)(bf_ohlc in, size_t n, double *const out[BF_FEAT
         }
         bf_v1_keep_history(&w, len);
         inv[0] = inv[len];
-        if (b1 < b0 + BF_V1_BLOCK) return b1;
+        if (b1 < b0 + BF_V1_BLOCK) {
+            if (b1 == n) bf_v1_carry_save(carry, &st, &w);
+            return b1;
+        }
     }
+    bf_v1_carry_save(carry, &st, &w);
     return n;
 }
 

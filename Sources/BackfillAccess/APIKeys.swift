@@ -1,3 +1,4 @@
+internal import BackfillCore
 public import BackfillStore
 import Crypto
 import Foundation
@@ -84,29 +85,9 @@ public enum APIKeys {
         return (0..<n).map { _ in UInt8.random(in: .min ... .max, using: &g) }
     }
 
-    static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef")
-        return String(bytes.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 15)]] })
-    }
+    static func hex(_ bytes: [UInt8]) -> String { Hex.encode(bytes) }
 
-    static func unhex(_ text: String) -> [UInt8]? {
-        let chars = Array(text.utf8)
-        guard chars.count % 2 == 0 else { return nil }
-        func nibble(_ c: UInt8) -> UInt8? {
-            switch c {
-            case 48...57: c - 48
-            case 97...102: c - 87
-            default: nil
-            }
-        }
-        var out: [UInt8] = []
-        out.reserveCapacity(chars.count / 2)
-        for i in stride(from: 0, to: chars.count, by: 2) {
-            guard let hi = nibble(chars[i]), let lo = nibble(chars[i + 1]) else { return nil }
-            out.append(hi << 4 | lo)
-        }
-        return out
-    }
+    static func unhex(_ text: String) -> [UInt8]? { Hex.decode(text) }
 
     /// URL-safe base64 without padding (Foundation's base64 with the two characters swapped).
     static func base64url(_ bytes: [UInt8]) -> String {

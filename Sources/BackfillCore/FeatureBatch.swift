@@ -17,14 +17,29 @@ public final class FeatureBatch: @unchecked Sendable {
     /// `columns[k]` is feature `names[k]`.
     public let columns: [UnsafeMutablePointer<Double>]
 
+    /// The batch whose memory a view reads (nil: this batch owns its columns).
+    private let base: FeatureBatch?
+
     public init(capacity: Int) {
         let n = max(1, capacity)
         self.capacity = n
         ts = .allocate(capacity: n)
         columns = (0..<Self.names.count).map { _ in Self.alignedColumn(n) }
+        base = nil
+    }
+
+    /// The rows of `base` from `offset` on, without a copy (what a streaming computation hands
+    /// to the store: the chunk after the bars it kept as history). `count` starts at 0.
+    public init(viewing base: FeatureBatch, from offset: Int) {
+        precondition(offset >= 0 && offset < base.capacity)
+        self.base = base
+        capacity = base.capacity - offset
+        ts = base.ts + offset
+        columns = base.columns.map { $0 + offset }
     }
 
     deinit {
+        guard base == nil else { return }
         ts.deallocate()
         for c in columns { Self.releaseColumn(c) }
     }

@@ -5,17 +5,32 @@ public import BackfillStore
 /// Computes the v1 features of stored series with the C kernels and upserts them: `backfill
 /// features` and the run's features stage (`run --features`) both use it.
 ///
-/// Each pair's whole stored series is read in time order (so EMA, ATR and RSI never depend on
-/// where a job starts), computed, and written in transactions of 50,000 rows; pairs run
-/// `concurrency` at a time.
+/// Each pair's series is read in time order a chunk at a time (``FeatureStream``: the same bits as
+/// one pass over the whole series, memory flat whatever its length), computed, and written a
+/// chunk per transaction. After each chunk the stream's state is stored as a checkpoint, so the
+/// next job reads only the bars after the last one computed, unless a write inserted or changed
+/// candles before it (that write dropped the checkpoints after its first changed bar: the job
+/// resumes from the newest one left). Pairs run `concurrency` at a time.
 public struct FeatureJob: Sendable {
     public let store: StoreQueue
     public let concurrency: Int
+    /// Every pair from its first bar (checkpoints dropped).
+    public let force: Bool
+    /// Bars per chunk.
+    public let chunk: Int
     public let emit: @Sendable (RunEvent) -> Void
 
-    public init(store: StoreQueue, concurrency: Int, emit: @escaping @Sendable (RunEvent) -> Void) {
+    /// Bars per chunk by default: about 15 columns of 8-byte values in memory, 8 MiB a pair.
+    public static let defaultChunk = 65_536
+
+    public init(
+        store: StoreQueue, concurrency: Int, force: Bool = false, chunk: Int = FeatureJob.defaultChunk,
+        emit: @escaping @Sendable (RunEvent) -> Void
+    ) {
         self.store = store
         self.concurrency = max(1, concurrency)
+        self.force = force
+        self.chunk = max(1, chunk)
         self.emit = emit
     }
 
@@ -56,40 +71,98 @@ public struct FeatureJob: Sendable {
         return summary
     }
 
-    /// One pair: read its whole series, compute, write.
+    /// One pair, a chunk at a time: resume after the newest checkpoint computed on the active
+    /// path (or from the first bar), read a chunk, compute it, write its rows, store the stream's
+    /// state after it, and go on until the series ends.
     func compute(_ pair: PairKey) async -> FeatureOutcome {
         var o = FeatureOutcome(pair: pair)
         let clock = ContinuousClock()
         let (symbol, tf) = (pair.symbol, pair.timeframe)
+        let (path, force, chunk) = (FeatureKernels.activePath, force, chunk)
         do {
             var t0 = clock.now
-            let columns = try await store.run { try SeriesColumns.read($0, symbol: symbol, timeframe: tf) }
-            o.read = Self.seconds(clock.now - t0)
-            guard columns.count > 0 else { return o }
-            t0 = clock.now
-            let features = columns.features()
-            o.compute = Self.seconds(clock.now - t0)
-            o.processed = columns.count
-            t0 = clock.now
-            o.counts = try await store.run { store in
-                var counts = WriteCounts()
-                let chunk = FeatureBatch(capacity: 50_000)
-                var start = 0
-                while start < features.count {
-                    let n = min(chunk.capacity, features.count - start)
-                    chunk.ts.update(from: features.ts + start, count: n)
-                    for k in chunk.columns.indices { chunk.columns[k].update(from: features.columns[k] + start, count: n) }
-                    chunk.count = n
-                    counts += try store.writeFeatures(chunk, symbol: symbol, timeframe: tf)
-                    start += n
-                }
-                return counts
+            let (stream, after) = try await store.run { store in
+                try Self.start(store, symbol, tf, path: path, force: force, chunk: chunk)
             }
-            o.write = Self.seconds(clock.now - t0)
+            o.resumed = stream.bars
+            o.read += Self.seconds(clock.now - t0)
+            var from = after.map { $0 + 1 } ?? .min
+            var saving = true
+            while true {
+                t0 = clock.now
+                let start = from
+                let (revision, got) = try await store.run { store in
+                    (
+                        try store.candleRevision(symbol: symbol, timeframe: tf),
+                        try Self.readChunk(store, symbol, tf, from: start, into: stream)
+                    )
+                }
+                o.read += Self.seconds(clock.now - t0)
+                guard got > 0 else { break }
+                t0 = clock.now
+                let rows = stream.compute()
+                o.compute += Self.seconds(clock.now - t0)
+                o.processed += rows.count
+                let last = rows.ts[rows.count - 1]
+                let checkpoint = FeatureCheckpoint(ts: last, bars: stream.bars, path: stream.path.rawValue, state: stream.checkpoint)
+                t0 = clock.now
+                let keep = saving
+                let (counts, saved) = try await store.run { store in
+                    let counts = try store.writeFeatures(rows, symbol: symbol, timeframe: tf)
+                    let saved =
+                        keep
+                        ? try store.saveFeatureCheckpoint(
+                            checkpoint, symbol: symbol, timeframe: tf, revision: revision, spacing: chunk) : false
+                    return (counts, saved)
+                }
+                o.write += Self.seconds(clock.now - t0)
+                o.counts += counts
+                // Candles changed under the computation: its rows stand until the next run, which
+                // resumes before the change (the write dropped the checkpoints after it).
+                if !saved { saving = false }
+                from = last + 1
+                if got < chunk { break }
+            }
+            o.changedDuring = !saving
         } catch {
             o.error = error.message
         }
         return o
+    }
+
+    /// The stream a pair's computation starts with, and the last bar it already covers: the
+    /// newest checkpoint's (when it was computed on `path` and its history bars are there), else
+    /// a new stream from the first bar, every checkpoint dropped.
+    static func start(_ store: any CandleStore, _ symbol: Symbol, _ tf: Timeframe, path: FeatureKernels.Path, force: Bool, chunk: Int)
+        throws -> (FeatureStream, Int64?)
+    {
+        if !force, let cp = try store.latestFeatureCheckpoint(symbol: symbol, timeframe: tf), cp.path == path.rawValue {
+            let history = try store.lastCandles(
+                symbol: symbol, timeframe: tf, through: cp.ts, count: min(FeatureStream.history, cp.bars))
+            if history.count > 0, history.ts[history.count - 1] == cp.ts,
+                let stream = FeatureStream(chunk: chunk, checkpoint: cp.state, history: history)
+            {
+                return (stream, cp.ts)
+            }
+        }
+        try store.dropFeatureCheckpoints(symbol: symbol, timeframe: tf)
+        return (FeatureStream(chunk: chunk, path: path), nil)
+    }
+
+    /// Appends up to a chunk of the series' candles from `from` on to `stream`; how many.
+    static func readChunk(_ store: any CandleStore, _ symbol: Symbol, _ tf: Timeframe, from: Int64, into stream: FeatureStream) throws
+        -> Int
+    {
+        struct ChunkFull: Error {}
+        var got = 0
+        do {
+            try store.readCandles(symbol: symbol, timeframe: tf, start: from, end: .max, batchSize: stream.room) { b in
+                stream.append(b, count: b.count)
+                got = b.count
+                throw ChunkFull()  // one batch is the chunk: stop the read there
+            }
+        } catch is ChunkFull {}
+        return got
     }
 
     static func seconds(_ d: Duration) -> Double {

@@ -76,7 +76,11 @@ public final class ConsoleObserver: RunObserver {
             if let error = o.error {
                 line("  \(o.pair): ✗ \(error)")
             } else if o.processed > 0 {
-                line("  \(o.pair): ✓ processed=\(o.processed), inserted=\(o.counts.inserted), updated=\(o.counts.updated)")
+                let resumed = o.resumed > 0 ? " (after \(o.resumed) already computed)" : ""
+                line("  \(o.pair): ✓ processed=\(o.processed)\(resumed), inserted=\(o.counts.inserted), updated=\(o.counts.updated)")
+            }
+            if o.changedDuring {
+                warning("\(o.pair): candles changed while its features were computed; the next features run computes them again")
             }
         case .featuresFinished(let summary):
             featuresFinished(summary)

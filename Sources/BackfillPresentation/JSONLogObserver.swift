@@ -181,7 +181,8 @@ public final class JSONLogObserver: RunObserver {
         case .featuresComputed(let o):
             var fields =
                 pair(o.pair) + [
-                    ("processed", int(o.processed)), ("inserted", int(o.counts.inserted)), ("updated", int(o.counts.updated)),
+                    ("processed", int(o.processed)), ("resumed", int(o.resumed)), ("inserted", int(o.counts.inserted)),
+                    ("updated", int(o.counts.updated)), ("changed_during", .bool(o.changedDuring)),
                     ("read_seconds", .number((o.read * 1000).rounded() / 1000)),
                     ("compute_seconds", .number((o.compute * 1e6).rounded() / 1e6)),
                     ("write_seconds", .number((o.write * 1000).rounded() / 1000)),

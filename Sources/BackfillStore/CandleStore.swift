@@ -67,6 +67,27 @@ public struct DayCount: Sendable, Equatable {
 }
 
 /// How many rows a write added and how many already existed (and were updated where they differed).
+/// The feature kernels' stream state after bar `ts` of a series, its `bars`-th bar, computed on
+/// kernel path `path` (BackfillFeatures.FeatureStream's bytes, opaque to the store).
+public struct FeatureCheckpoint: Sendable, Equatable {
+    public var ts: Int64
+    public var bars: Int
+    public var path: String
+    public var state: [UInt8]
+    public init(ts: Int64, bars: Int, path: String, state: [UInt8]) {
+        self.ts = ts
+        self.bars = bars
+        self.path = path
+        self.state = state
+    }
+
+    /// `state` as lowercase hex (how the stores keep it).
+    var hexState: String { Hex.encode(state) }
+
+    /// Bytes from ``hexState``'s form; nil when it is not hex.
+    static func bytes(hex: String) -> [UInt8]? { Hex.decode(hex) }
+}
+
 public struct WriteCounts: Sendable, Equatable {
     public var inserted: Int
     public var updated: Int
@@ -156,6 +177,24 @@ public protocol CandleStore: ServiceStore {
         symbol: Symbol, timeframe: Timeframe, start: Int64, end: Int64, batchSize: Int,
         _ body: (FeatureBatch) throws -> Void
     ) throws
+
+    // Feature checkpoints (streaming features, Schema.version5)
+    /// How many writes have inserted or changed a candle of the series (0: none, or no series).
+    func candleRevision(symbol: Symbol, timeframe: Timeframe) throws(StoreError) -> Int64
+    /// The newest feature checkpoint of a series. Every stored one is valid: a write that inserts
+    /// or changes a candle deletes the checkpoints at or after it, in its transaction.
+    func latestFeatureCheckpoint(symbol: Symbol, timeframe: Timeframe) throws(StoreError) -> FeatureCheckpoint?
+    /// Stores `checkpoint` unless the series' revision is no longer `revision` (a candle changed
+    /// after the computation read them: false, nothing stored). Older checkpoints are thinned to
+    /// the newest of every `spacing` bars (the first `spacing` bars, the next, ...).
+    func saveFeatureCheckpoint(
+        _ checkpoint: FeatureCheckpoint, symbol: Symbol, timeframe: Timeframe, revision: Int64, spacing: Int
+    )
+        throws(StoreError) -> Bool
+    /// Deletes every feature checkpoint of a series (a computation from the first bar).
+    func dropFeatureCheckpoints(symbol: Symbol, timeframe: Timeframe) throws(StoreError)
+    /// The last `count` stored candles at or before `through`, ascending.
+    func lastCandles(symbol: Symbol, timeframe: Timeframe, through: Int64, count: Int) throws(StoreError) -> CandleBatch
 
     // Corporate events
     /// Upserts events; returns how many were new.

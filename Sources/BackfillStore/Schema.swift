@@ -7,7 +7,7 @@ internal import BackfillCore
 /// docs/performance.md). The `candles_view` view shows symbol and timeframe names for people.
 enum Schema {
     /// The version this program writes. A database at a higher version is refused.
-    static let currentVersion = 4
+    static let currentVersion = 5
 
     enum Dialect { case sqlite, postgres }
 
@@ -145,6 +145,23 @@ enum Schema {
         ]
     }
 
+    /// Streaming features (FeatureJob): a series' `revision` counts the writes that inserted or
+    /// changed one of its candles; a checkpoint is the kernels' stream state after bar `ts` (the
+    /// `bars`-th), so a later `backfill features` resumes there instead of reading the series
+    /// again. A write that inserts or changes a candle deletes the checkpoints at or after it.
+    /// `state` is the stream's bytes in hex.
+    static func version5(_ d: Dialect) -> [String] {
+        let int = d == .sqlite ? "INTEGER" : "BIGINT"
+        return [
+            "ALTER TABLE series ADD COLUMN revision \(int) NOT NULL DEFAULT 0",
+            """
+            CREATE TABLE feature_checkpoints (
+                series_id INTEGER NOT NULL REFERENCES series (id), ts \(int) NOT NULL, bars \(int) NOT NULL,
+                path TEXT NOT NULL, state TEXT NOT NULL, PRIMARY KEY (series_id, ts))
+            """,
+        ]
+    }
+
     static let jobColumns = """
         id, run_id, stage, provider, symbol, asset_class, ticker, timeframe, start_ts, end_ts, settle_from, page_size, state, attempts,
         token, worker, lease_until, result, error
@@ -158,7 +175,7 @@ enum Schema {
 
     /// Migrations by the version they produce.
     static func migrations(_ d: Dialect, monthly: Bool = false) -> [(version: Int, statements: [String])] {
-        [(1, version1(d, monthly: monthly)), (2, version2(d)), (3, version3(d)), (4, version4(d))]
+        [(1, version1(d, monthly: monthly)), (2, version2(d)), (3, version3(d)), (4, version4(d)), (5, version5(d))]
     }
 
     /// The message for a database written by a newer Backfill.

@@ -29,22 +29,25 @@ struct StoreContractTests {
     func schema(_ backend: TestBackend) throws {
         let db = try TestDatabase(backend)
         defer { withExtendedLifetime(db) {} }
-        #expect(try db.open().schemaVersion() == 4)
-        #expect(try db.open().schemaVersion() == 4)
+        #expect(try db.open().schemaVersion() == 5)
+        #expect(try db.open().schemaVersion() == 5)
     }
 
-    @Test("a version 1 database is migrated to version 4 on open: its runs are kept and gain their totals", arguments: backends)
+    @Test("a version 1 database is migrated to version 5 on open: its runs are kept and gain their totals", arguments: backends)
     func migrateFromVersion1(_ backend: TestBackend) throws {
         let db = try TestDatabase(backend)
         defer { withExtendedLifetime(db) {} }
         _ = try db.open()
         // Back to version 1's runs table, with one finished run in it.
         for column in ["pairs", "candles", "gaps", "exit_code", "trigger"] { try db.sql("ALTER TABLE runs DROP COLUMN \(column)") }
-        for table in ["api_keys", "audit_log", "schedules", "jobs", "workers", "rate_limits"] { try db.sql("DROP TABLE \(table)") }
+        for table in ["api_keys", "audit_log", "schedules", "jobs", "workers", "rate_limits", "feature_checkpoints"] {
+            try db.sql("DROP TABLE \(table)")
+        }
+        try db.sql("ALTER TABLE series DROP COLUMN revision")
         try db.sql("UPDATE backfill_meta SET value = '1' WHERE key = 'schema_version'")
         try db.sql("INSERT INTO runs (started_at, finished_at, status, options, summary) VALUES (1, 2, 'complete', '{}', '{}')")
         let store = try db.open()
-        #expect(try store.schemaVersion() == 4)
+        #expect(try store.schemaVersion() == 5)
         #expect(try store.keys().isEmpty && store.schedules().isEmpty)
         let runs = try store.runs(limit: 5)
         #expect(runs.count == 1 && runs[0].status == "complete" && runs[0].finishedAt == 2 && runs[0].exitCode == nil)
@@ -63,7 +66,7 @@ struct StoreContractTests {
             Issue.record("expected the newer schema to be refused")
         } catch let error as StoreError {
             #expect(error.kind == .schema)
-            #expect(error.message == "the database's schema is version 7, newer than this backfill understands (4); upgrade backfill")
+            #expect(error.message == "the database's schema is version 7, newer than this backfill understands (5); upgrade backfill")
         }
     }
 
@@ -112,6 +115,60 @@ struct StoreContractTests {
         #expect(try Self.readAll(store, s, .m5).isEmpty)
         let counts = try store.candleCounts()
         #expect(counts.count == 1 && counts[0].count == 75 && counts[0].timeframe == .m1)
+    }
+
+    @Test(
+        "feature checkpoints: a write that inserts or changes a candle moves the revision and drops the checkpoints at or after it; an identical rewrite does neither",
+        arguments: backends)
+    func featureCheckpoints(_ backend: TestBackend) throws {
+        let db = try TestDatabase(backend)
+        defer { withExtendedLifetime(db) {} }
+        let store = try db.open()
+        let s = try Symbol("SPY")
+        #expect(try store.candleRevision(symbol: s, timeframe: .m1) == 0)
+        #expect(try store.latestFeatureCheckpoint(symbol: s, timeframe: .m1) == nil)
+        let rows = (0..<100).map { (Int64($0) * 60_000, 100 + Double($0)) }
+        _ = try store.write(Self.batch(rows), symbol: s, timeframe: .m1, coverage: nil)
+        let r1 = try store.candleRevision(symbol: s, timeframe: .m1)
+        #expect(r1 == 1)
+        func cp(_ bar: Int) -> FeatureCheckpoint {
+            FeatureCheckpoint(ts: Int64(bar - 1) * 60_000, bars: bar, path: "scalar", state: [0, 1, 2, 255, UInt8(bar % 256)])
+        }
+        // Checkpoints after bars 40, 70, 100 (one per 30 bars kept); a stale revision stores nothing.
+        for bar in [40, 70, 100] { #expect(try store.saveFeatureCheckpoint(cp(bar), symbol: s, timeframe: .m1, revision: r1, spacing: 30)) }
+        #expect(try !store.saveFeatureCheckpoint(cp(90), symbol: s, timeframe: .m1, revision: r1 - 1, spacing: 65_536))
+        #expect(try store.latestFeatureCheckpoint(symbol: s, timeframe: .m1) == cp(100))
+        // The same rows again: nothing changed, nothing dropped.
+        _ = try store.write(Self.batch(rows), symbol: s, timeframe: .m1, coverage: nil)
+        #expect(try store.candleRevision(symbol: s, timeframe: .m1) == r1)
+        #expect(try store.latestFeatureCheckpoint(symbol: s, timeframe: .m1) == cp(100))
+        // New bars after the last checkpoint: the revision moves, the checkpoints stay.
+        _ = try store.write(Self.batch([(100 * 60_000, 1)]), symbol: s, timeframe: .m1, coverage: nil)
+        #expect(try store.candleRevision(symbol: s, timeframe: .m1) == r1 + 1)
+        #expect(try store.latestFeatureCheckpoint(symbol: s, timeframe: .m1) == cp(100))
+        // A revised bar 50 (with unchanged neighbours in its batch): the checkpoints after bars 70 and 100 go.
+        let revised = Self.batch(rows[48..<53].map { $0 })
+        revised.close[2] += 0.01
+        _ = try store.write(revised, symbol: s, timeframe: .m1, coverage: nil)
+        #expect(try store.latestFeatureCheckpoint(symbol: s, timeframe: .m1) == cp(40))
+        // A bar inserted into a hole before it drops that one too.
+        _ = try store.write(Self.batch([(-60_000, 5)]), symbol: s, timeframe: .m1, coverage: nil)
+        #expect(try store.latestFeatureCheckpoint(symbol: s, timeframe: .m1) == nil)
+        // The last bars through a time, ascending.
+        let last = try store.lastCandles(symbol: s, timeframe: .m1, through: 9 * 60_000, count: 3)
+        #expect(last.rows.map(\.ts) == [7, 8, 9].map { Int64($0) * 60_000 })
+        #expect(try store.lastCandles(symbol: s, timeframe: .m5, through: .max, count: 3).count == 0)
+        // Thinning: of checkpoints within one 65,536-bar span, only the newest stays.
+        let r = try store.candleRevision(symbol: s, timeframe: .m1)
+        for bar in [10, 20, 65_540] {
+            #expect(try store.saveFeatureCheckpoint(cp(bar), symbol: s, timeframe: .m1, revision: r, spacing: 65_536))
+        }
+        try store.dropFeatureCheckpoints(symbol: s, timeframe: .m1)
+        #expect(try store.latestFeatureCheckpoint(symbol: s, timeframe: .m1) == nil)
+        for bar in [10, 20] { #expect(try store.saveFeatureCheckpoint(cp(bar), symbol: s, timeframe: .m1, revision: r, spacing: 65_536)) }
+        #expect(try db.sql("SELECT count(*) FROM feature_checkpoints").trimmingCharacters(in: .whitespacesAndNewlines) == "1")
+        #expect(try store.saveFeatureCheckpoint(cp(65_540), symbol: s, timeframe: .m1, revision: r, spacing: 65_536))
+        #expect(try db.sql("SELECT count(*) FROM feature_checkpoints").trimmingCharacters(in: .whitespacesAndNewlines) == "2")
     }
 
     @Test("doubles round-trip bit-exactly", arguments: backends)

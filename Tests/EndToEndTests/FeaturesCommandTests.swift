@@ -23,8 +23,10 @@ struct FeaturesCommandTests {
         #expect(first.status == 0)
         #expect(first.stdout.contains("SPY/1d: ✓ processed=755, inserted=755, updated=0"))
         #expect(try backfill(common + ["--start", "2018-01-01", "--end", "2020-01-01"], a).status == 0)
+        // Only the new bars are read and computed: the job resumes after the last computed one.
         let second = try backfill(["features"], a)
-        #expect(second.stdout.contains("SPY/1d: ✓ processed=1258, inserted=503, updated=755"))
+        #expect(second.stdout.contains("SPY/1d: ✓ processed=503 (after 755 already computed), inserted=503, updated=0"), "\(second.stdout)")
+        #expect(!(try backfill(["features"], a).stdout.contains("processed=")))  // nothing new: nothing computed
         // B: everything at once.
         #expect(try backfill(common + ["--start", "2015-01-01", "--end", "2020-01-01"], b).status == 0)
         #expect(try backfill(["features"], b).status == 0)
@@ -35,6 +37,49 @@ struct FeaturesCommandTests {
         #expect(lines[0] == "ts,ret_1,logret_1,vol_20,atr_14,natr_14,sma_20,ema_20,rsi_14,slope_20")
         #expect(lines[1] == "1420156800000,,,,,,,,,")  // the first bar: every feature undefined
         #expect(lines.count == 1 + 1258 + 1)
+    }
+
+    @Test(
+        "a revised candle is recomputed from the checkpoint before it, to the values of a full computation on the revised data; --force starts over"
+    )
+    func revisionRecomputed() throws {
+        let dir = TemporaryDirectory("backfill-features")
+        // The fixture with one close revised (2019-06-14, bar 1121 of 2015-2019).
+        let revisedDir = dir.path + "/revised"
+        try FileManager.default.createDirectory(atPath: revisedDir + "/SPY", withIntermediateDirectories: true)
+        let original = try String(contentsOfFile: Self.replay + "/SPY/1d.csv", encoding: .utf8)
+        var lines = original.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let day = String(1_560_470_400_000)  // 2019-06-14
+        let i = try #require(lines.firstIndex { $0.hasPrefix(day + ",") })
+        var f = lines[i].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        f[4] = String(((try #require(Double(f[3]))) + (try #require(Double(f[2])))) / 2)  // close between low and high
+        lines[i] = f.joined(separator: ",")
+        try lines.joined(separator: "\n").write(toFile: revisedDir + "/SPY/1d.csv", atomically: true, encoding: .utf8)
+        let a = "sqlite:\(dir.path)/a.sqlite", b = "sqlite:\(dir.path)/b.sqlite"
+        for db in [a, b] { _ = try backfill(["symbols", "add", "SPY", "--asset-class", "etf"], db) }
+        let common = ["run", "--timeframes", "1d", "--results", dir.path + "/r.json", "--start", "2015-01-01", "--end", "2020-01-01"]
+        // A: the original, features in chunks of 100 bars (a checkpoint each), then the revision.
+        #expect(try backfill(common + ["--replay-dir", Self.replay], a).status == 0)
+        #expect(try backfill(["features", "--chunk", "100"], a).stdout.contains("processed=1258,"))
+        let refetch = try backfill(
+            [
+                "run", "--timeframes", "1d", "--results", dir.path + "/r.json", "--replay-dir", revisedDir, "--force",
+                "--start", "2019-06-01", "--end", "2019-07-01",
+            ], a)
+        #expect(refetch.status == 0, "\(refetch.stderr)")
+        let again = try backfill(["features", "--chunk", "100"], a)
+        // Resumed from the checkpoint after bar 1100, the last one before the revised bar.
+        #expect(again.stdout.contains("SPY/1d: ✓ processed=158 (after 1100 already computed)"), "\(again.stdout)")
+        // B: the revised data from the start.
+        #expect(try backfill(common + ["--replay-dir", revisedDir], b).status == 0)
+        #expect(try backfill(["features"], b).status == 0)
+        let ea = try backfill(["export", "features", "--symbol", "SPY", "--timeframe", "1d"], a).stdout
+        let eb = try backfill(["export", "features", "--symbol", "SPY", "--timeframe", "1d"], b).stdout
+        #expect(ea == eb)
+        #expect(ea.split(separator: "\n").count == 1 + 1258)
+        let forced = try backfill(["features", "--force"], a)
+        #expect(forced.stdout.contains("SPY/1d: ✓ processed=1258, inserted=0, updated="), "\(forced.stdout)")
+        #expect(try backfill(["export", "features", "--symbol", "SPY", "--timeframe", "1d"], a).stdout == eb)
     }
 
     @Test("BACKFILL_KERNELS forces a path; a wrong value is a one-line error, exit 2")

@@ -95,6 +95,32 @@ void bf_features_v1(bf_ohlc in, size_t n, double *const out[BF_FEATURE_COUNT]);
 /* Explicit-path variants, for tests and benchmarks. */
 void bf_features_v1_path(bf_kernel_path path, bf_ohlc in, size_t n, double *const out[BF_FEATURE_COUNT]);
 
+/* Streaming: a series computed a chunk at a time, with the same bits as one bf_features_v1_path
+ * call over the whole series (tested on every path for chunk sizes from 1 bar up, with invalid
+ * bars anywhere). The caller keeps the stream and, in front of each chunk, the last
+ * min(BF_V1_STREAM_HISTORY, bars so far) bars of the previous chunks.
+ *
+ * A stream is plain bytes: stored and loaded again (a checkpoint), it resumes where it stopped
+ * when `layout` matches this build's BF_V1_STREAM_LAYOUT and its path is available. */
+#define BF_V1_STREAM_HISTORY 32
+#define BF_V1_STREAM_LAYOUT 1
+typedef struct bf_v1_stream {
+    uint32_t layout;  /* BF_V1_STREAM_LAYOUT */
+    uint32_t path;    /* a bf_kernel_path: a stream keeps the path it began with */
+    uint64_t bars;    /* bars given so far */
+    uint64_t run_len; /* valid bars of the run still open after the last one given (0: none) */
+    double carry[96]; /* that run's state (opaque) */
+} bf_v1_stream;
+
+/* A new stream computing with `path` (the scalar path when `path` is not available here). */
+void bf_v1_stream_init(bf_v1_stream *s, bf_kernel_path path);
+
+/* The next `n` bars: `in` and `out` hold `history` + n entries, the first `history` being the
+ * previous chunks' last bars (history = min(BF_V1_STREAM_HISTORY, s->bars)); outputs are written
+ * at [history, history + n) (entries before may be overwritten). Returns 0, or -1 (nothing
+ * computed) when `history` is not that, or the stream's layout or path is not usable here. */
+int bf_features_v1_stream(bf_v1_stream *s, bf_ohlc in, size_t history, size_t n, double *const out[BF_FEATURE_COUNT]);
+
 /* Benchmark helpers: a pass that reads the 4 price columns plus volume and writes 9 columns with
  * trivial arithmetic (the memory-bandwidth ceiling of the fused kernel), and a triad copy
  * a[i] = b[i] + s * c[i]. */

@@ -297,18 +297,21 @@ public final class PostgresStore: CandleStore {
                 if direct && before == 0 {
                     try copy("COPY candles FROM STDIN (FORMAT binary)")
                     counts.inserted = batch.count
+                    try candlesChanged(id, from: batch.ts[0])
                 } else {
                     try copy("COPY candle_stage FROM STDIN (FORMAT binary)")
-                    try conn.execute(
+                    let changed = try conn.execute(
                         """
-                        INSERT INTO candles SELECT * FROM candle_stage
+                        WITH up AS (INSERT INTO candles SELECT * FROM candle_stage
                         ON CONFLICT (series_id, ts) DO UPDATE SET open = EXCLUDED.open, high = EXCLUDED.high,
                             low = EXCLUDED.low, close = EXCLUDED.close, volume = EXCLUDED.volume,
                             vwap = EXCLUDED.vwap, trades = EXCLUDED.trades
                         WHERE (candles.open, candles.high, candles.low, candles.close, candles.volume, candles.vwap,
                             candles.trades) IS DISTINCT FROM (EXCLUDED.open, EXCLUDED.high, EXCLUDED.low,
                             EXCLUDED.close, EXCLUDED.volume, EXCLUDED.vwap, EXCLUDED.trades)
+                        RETURNING ts) SELECT min(ts) FROM up
                         """)
+                    if !changed.isNull(0, 0) { try candlesChanged(id, from: changed.int(0, 0)) }
                     let after = try conn.execute(countSQL, [String(id), first, last]).int(0, 0)
                     counts.inserted = Int(after - before)
                     counts.updated = batch.count - counts.inserted
@@ -317,6 +320,13 @@ public final class PostgresStore: CandleStore {
             if let coverage { try insertCoverage(coverage, id) }
             return counts
         }
+    }
+
+    /// A write inserted or changed candles from `ts` on: the series' revision moves, and the
+    /// feature checkpoints that included those bars go.
+    private func candlesChanged(_ id: Int64, from ts: Int64) throws(StoreError) {
+        try conn.execute("UPDATE series SET revision = revision + 1 WHERE id = $1", [String(id)])
+        try conn.execute("DELETE FROM feature_checkpoints WHERE series_id = $1 AND ts >= $2", [String(id), String(ts)])
     }
 
     /// Sends the encoded batch in `copyBuffer` with a COPY statement.
@@ -460,6 +470,11 @@ public final class PostgresStore: CandleStore {
                 let first = String(batch.ts[0]), last = String(batch.ts[batch.count - 1])
                 let before = try conn.execute(countSQL, [String(id), first, last]).int(0, 0)
                 PGCopyEncoder.encode(batch, seriesId: Int32(id), into: &copyBuffer)
+                if before == 0 {
+                    // New rows only (a stream's chunks past the last computed bar): straight in.
+                    try copy("COPY features FROM STDIN (FORMAT binary)")
+                    return WriteCounts(inserted: batch.count, updated: 0)
+                }
                 try copy("COPY feature_stage FROM STDIN (FORMAT binary)")
                 try conn.execute(
                     """
@@ -471,6 +486,77 @@ public final class PostgresStore: CandleStore {
                 let after = try conn.execute(countSQL, [String(id), first, last]).int(0, 0)
                 return WriteCounts(inserted: Int(after - before), updated: batch.count - Int(after - before))
             }
+        }
+    }
+
+    public func candleRevision(symbol: Symbol, timeframe: Timeframe) throws(StoreError) -> Int64 {
+        try withReconnect { () throws(StoreError) in
+            guard let id = try seriesId(symbol, timeframe, create: false) else { return 0 }
+            let r = try conn.execute("SELECT revision FROM series WHERE id = $1", [String(id)])
+            return r.rows > 0 ? r.int(0, 0) : 0
+        }
+    }
+
+    public func latestFeatureCheckpoint(symbol: Symbol, timeframe: Timeframe) throws(StoreError) -> FeatureCheckpoint? {
+        try withReconnect { () throws(StoreError) in
+            guard let id = try seriesId(symbol, timeframe, create: false) else { return nil }
+            let r = try conn.execute(
+                "SELECT ts, bars, path, state FROM feature_checkpoints WHERE series_id = $1 ORDER BY ts DESC LIMIT 1",
+                [String(id)])
+            guard r.rows > 0, let bytes = FeatureCheckpoint.bytes(hex: r.text(0, 3) ?? "") else { return nil }
+            return FeatureCheckpoint(ts: r.int(0, 0), bars: Int(r.int(0, 1)), path: r.text(0, 2) ?? "", state: bytes)
+        }
+    }
+
+    public func saveFeatureCheckpoint(_ cp: FeatureCheckpoint, symbol: Symbol, timeframe: Timeframe, revision: Int64, spacing: Int)
+        throws(StoreError) -> Bool
+    {
+        try withReconnect { () throws(StoreError) in
+            guard let id = try seriesId(symbol, timeframe, create: false) else { return false }
+            return try transaction { () throws(StoreError) in
+                // The series row locked: a candle write that would move the revision waits for this.
+                let r = try conn.execute("SELECT revision FROM series WHERE id = $1 FOR UPDATE", [String(id)])
+                guard r.rows > 0, r.int(0, 0) == revision else { return false }
+                try conn.execute(
+                    "DELETE FROM feature_checkpoints WHERE series_id = $1 AND bars / $2 = $3 / $2 AND ts < $4",
+                    [String(id), String(max(1, spacing)), String(cp.bars), String(cp.ts)])
+                try conn.execute(
+                    """
+                    INSERT INTO feature_checkpoints (series_id, ts, bars, path, state) VALUES ($1, $2, $3, $4, $5)
+                    ON CONFLICT (series_id, ts) DO UPDATE SET bars = EXCLUDED.bars, path = EXCLUDED.path, state = EXCLUDED.state
+                    """, [String(id), String(cp.ts), String(cp.bars), cp.path, cp.hexState])
+                return true
+            }
+        }
+    }
+
+    public func dropFeatureCheckpoints(symbol: Symbol, timeframe: Timeframe) throws(StoreError) {
+        try withReconnect { () throws(StoreError) in
+            guard let id = try seriesId(symbol, timeframe, create: false) else { return }
+            try conn.execute("DELETE FROM feature_checkpoints WHERE series_id = $1", [String(id)])
+        }
+    }
+
+    public func lastCandles(symbol: Symbol, timeframe: Timeframe, through: Int64, count: Int) throws(StoreError)
+        -> CandleBatch
+    {
+        let batch = CandleBatch(capacity: count)
+        guard count > 0 else { return batch }
+        return try withReconnect { () throws(StoreError) in
+            batch.count = 0
+            guard let id = try seriesId(symbol, timeframe, create: false) else { return batch }
+            let r = try conn.execute(
+                """
+                SELECT ts, open, high, low, close, volume, vwap, trades FROM (
+                    SELECT * FROM candles WHERE series_id = $1 AND ts <= $2 ORDER BY ts DESC LIMIT $3) AS last ORDER BY ts
+                """, [String(id), String(through), String(count)])
+            for i in 0..<r.rows {
+                batch.append(
+                    ts: r.int(i, 0), open: r.double(i, 1), high: r.double(i, 2), low: r.double(i, 3),
+                    close: r.double(i, 4), volume: r.double(i, 5), vwap: r.isNull(i, 6) ? .nan : r.double(i, 6),
+                    trades: r.isNull(i, 7) ? -1 : r.int(i, 7))
+            }
+            return batch
         }
     }
 

@@ -166,6 +166,7 @@ public final class SQLiteStore: CandleStore {
                 guard let upsert, let countRange else { throw StoreError(.database, "cannot prepare the candle upsert") }
                 let first = batch.ts[0], last = batch.ts[batch.count - 1]
                 let before = try count(countRange, id, first, last)
+                var firstChanged: Int64?
                 for i in 0..<batch.count {
                     upsert.bind(1, id)
                     upsert.bind(2, batch.ts[i])
@@ -178,14 +179,28 @@ public final class SQLiteStore: CandleStore {
                     if batch.trades[i] < 0 { upsert.bindNull(9) } else { upsert.bind(9, batch.trades[i]) }
                     _ = try upsert.step()
                     sqlite3_reset(upsert.handle)
+                    if firstChanged == nil && db.changes > 0 { firstChanged = batch.ts[i] }
                 }
                 let after = try count(countRange, id, first, last)
                 counts.inserted = after - before
                 counts.updated = batch.count - counts.inserted
+                if let firstChanged { try candlesChanged(id, from: firstChanged) }
             }
             if let coverage { try insertCoverage(coverage, id) }
             return counts
         }
+    }
+
+    /// A write inserted or changed candles from `ts` on: the series' revision moves, and the
+    /// feature checkpoints that included those bars go.
+    private func candlesChanged(_ id: Int64, from ts: Int64) throws(StoreError) {
+        let bump = try db.prepare("UPDATE series SET revision = revision + 1 WHERE id = ?1")
+        bump.bind(1, id)
+        try bump.run()
+        let drop = try db.prepare("DELETE FROM feature_checkpoints WHERE series_id = ?1 AND ts >= ?2")
+        drop.bind(1, id)
+        drop.bind(2, ts)
+        try drop.run()
     }
 
     private func count(_ s: SQLiteStatement, _ id: Int64, _ a: Int64, _ b: Int64) throws(StoreError) -> Int {
@@ -358,6 +373,82 @@ public final class SQLiteStore: CandleStore {
             let after = try count(counter, id, first, last)
             return WriteCounts(inserted: after - before, updated: batch.count - (after - before))
         }
+    }
+
+    public func candleRevision(symbol: Symbol, timeframe: Timeframe) throws(StoreError) -> Int64 {
+        guard let id = try seriesId(symbol, timeframe, create: false) else { return 0 }
+        let s = try db.prepare("SELECT revision FROM series WHERE id = ?1")
+        s.bind(1, id)
+        defer { s.reset() }
+        return try s.step() ? s.int(0) : 0
+    }
+
+    public func latestFeatureCheckpoint(symbol: Symbol, timeframe: Timeframe) throws(StoreError) -> FeatureCheckpoint? {
+        guard let id = try seriesId(symbol, timeframe, create: false) else { return nil }
+        let s = try db.prepare(
+            "SELECT ts, bars, path, state FROM feature_checkpoints WHERE series_id = ?1 ORDER BY ts DESC LIMIT 1")
+        s.bind(1, id)
+        defer { s.reset() }
+        guard try s.step(), let bytes = FeatureCheckpoint.bytes(hex: s.text(3) ?? "") else { return nil }
+        return FeatureCheckpoint(ts: s.int(0), bars: Int(s.int(1)), path: s.text(2) ?? "", state: bytes)
+    }
+
+    public func saveFeatureCheckpoint(_ cp: FeatureCheckpoint, symbol: Symbol, timeframe: Timeframe, revision: Int64, spacing: Int)
+        throws(StoreError) -> Bool
+    {
+        try transaction { () throws(StoreError) in
+            guard let id = try seriesId(symbol, timeframe, create: false) else { return false }
+            let rev = try db.prepare("SELECT revision FROM series WHERE id = ?1")
+            rev.bind(1, id)
+            let current = try rev.step() ? rev.int(0) : -1
+            rev.reset()
+            guard current == revision else { return false }
+            let thin = try db.prepare(
+                "DELETE FROM feature_checkpoints WHERE series_id = ?1 AND bars / ?2 = ?3 / ?2 AND ts < ?4")
+            thin.bind(1, id)
+            thin.bind(2, Int64(max(1, spacing)))
+            thin.bind(3, Int64(cp.bars))
+            thin.bind(4, cp.ts)
+            try thin.run()
+            let put = try db.prepare(
+                "INSERT OR REPLACE INTO feature_checkpoints (series_id, ts, bars, path, state) VALUES (?1, ?2, ?3, ?4, ?5)")
+            put.bind(1, id)
+            put.bind(2, cp.ts)
+            put.bind(3, Int64(cp.bars))
+            put.bind(4, cp.path)
+            put.bind(5, cp.hexState)
+            try put.run()
+            return true
+        }
+    }
+
+    public func dropFeatureCheckpoints(symbol: Symbol, timeframe: Timeframe) throws(StoreError) {
+        guard let id = try seriesId(symbol, timeframe, create: false) else { return }
+        let s = try db.prepare("DELETE FROM feature_checkpoints WHERE series_id = ?1")
+        s.bind(1, id)
+        try s.run()
+    }
+
+    public func lastCandles(symbol: Symbol, timeframe: Timeframe, through: Int64, count: Int) throws(StoreError)
+        -> CandleBatch
+    {
+        let batch = CandleBatch(capacity: count)
+        guard count > 0, let id = try seriesId(symbol, timeframe, create: false) else { return batch }
+        let s = try db.prepare(
+            """
+            SELECT ts, open, high, low, close, volume, vwap, trades FROM (
+                SELECT * FROM candles WHERE series_id = ?1 AND ts <= ?2 ORDER BY ts DESC LIMIT ?3) ORDER BY ts
+            """)
+        s.bind(1, id)
+        s.bind(2, through)
+        s.bind(3, Int64(count))
+        defer { s.reset() }
+        while try s.step() {
+            batch.append(
+                ts: s.int(0), open: s.double(1), high: s.double(2), low: s.double(3), close: s.double(4),
+                volume: s.double(5), vwap: s.isNull(6) ? .nan : s.double(6), trades: s.isNull(7) ? -1 : s.int(7))
+        }
+        return batch
     }
 
     public func readFeatures(
