@@ -40,6 +40,8 @@ let package = Package(
         .target(name: "BackfillText", path: "CSources/BackfillText"),
         .target(name: "BackfillHostSys", path: "CSources/BackfillHostSys"),
         .target(name: "BackfillKernels", path: "CSources/BackfillKernels"),
+        // The Parquet writer of `export --format parquet` (Debian 12 packages no Parquet library).
+        .target(name: "BackfillParquet", path: "CSources/BackfillParquet", linkerSettings: [.linkedLibrary("zstd")]),
         .systemLibrary(name: "CSQLite", path: "CSources/CSQLite"),
         .systemLibrary(
             name: "CLibPQ", path: "CSources/CLibPQ", pkgConfig: "libpq",
@@ -129,7 +131,7 @@ let package = Package(
             dependencies: [
                 "BackfillCore", "BackfillCalendar", "BackfillPluginHost", "BackfillStore", "BackfillOrchestrator",
                 "BackfillPresentation", "BackfillSettings", "BackfillSetup", "BackfillFeatures", "BackfillKernels", "BackfillAccess",
-                "BackfillSchedule", "BackfillServer", "BackfillMetrics", "BackfillReport",
+                "BackfillSchedule", "BackfillServer", "BackfillMetrics", "BackfillReport", "BackfillParquet",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -13,6 +13,20 @@ public enum AtomicFile {
         public var description: String { message }
     }
 
+    /// Writes all of `bytes` to `fd` (short writes and EINTR retried); 0, or the errno of the
+    /// write that failed.
+    public static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Int32 {
+        guard let base = bytes.baseAddress else { return 0 }
+        var offset = 0
+        while offset < bytes.count {
+            let n = Glibc.write(fd, base + offset, bytes.count - offset)
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return n < 0 ? errno : EIO }
+            offset += n
+        }
+        return 0
+    }
+
     /// Writes `text` to `path` (temporary file, fsync, rename).
     ///
     /// - Parameters:
@@ -23,23 +37,10 @@ public enum AtomicFile {
         let tmp = path + ".tmp-\(getpid())"
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode_t(mode))
         guard fd >= 0 else { throw Failure(message: "cannot write '\(path)': \(String(cString: strerror(errno)))") }
-        var ok = true
         var copy = text
-        copy.withUTF8 { bytes in
-            guard let base = bytes.baseAddress else { return }
-            var offset = 0
-            while offset < bytes.count {
-                let n = Glibc.write(fd, base + offset, bytes.count - offset)
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 {
-                    ok = false
-                    break
-                }
-                offset += n
-            }
-        }
-        let why = String(cString: strerror(errno))
-        if !ok || fsync(fd) != 0 {
+        let failed = copy.withUTF8 { Self.writeAll(fd, UnsafeRawBufferPointer($0)) }
+        let why = String(cString: strerror(failed != 0 ? failed : errno))
+        if failed != 0 || fsync(fd) != 0 {
             close(fd)
             unlink(tmp)
             throw Failure(message: "cannot write '\(path)': \(why)")

@@ -79,3 +79,60 @@ struct SeedBench: AsyncParsableCommand {
         print("\(symbols) symbols, \(written) candles")
     }
 }
+
+/// `backfill bench series`: one long synthetic series in a store (the export and features
+/// benchmarks and the 10 M-row export test): consecutive bars from `--start`, a seeded random
+/// walk, vwap unknown on every seventh bar and trades on every eleventh (so nullable columns
+/// have nulls).
+struct SeriesBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "series", abstract: "Write one synthetic series of consecutive bars (a seeded random walk).")
+
+    @Option(help: "The symbol (registered as crypto).") var symbol: String = "BENCH"
+    @Option(help: "The timeframe.") var timeframe: String = "1m"
+    @Option(help: "How many bars.") var candles: Int = 1_000_000
+    @Option(help: "The first bar (UTC).") var start: String = "2020-01-01"
+    @Option(help: "The random walk's seed.") var seed: UInt64 = 1
+    @OptionGroup var db: DatabaseOptions
+    @OptionGroup var config: ConfigOption
+
+    func run() async throws {
+        let s: Symbol, tf: Timeframe, from: Int64
+        do {
+            s = try Symbol(symbol)
+            tf = try Timeframe.parse(timeframe)
+            from = try UTCTime.parse(start)
+        } catch {
+            throw CLIFailure.usage(error.message)
+        }
+        guard candles >= 0 else { throw CLIFailure.usage("--candles must be >= 0") }
+        let step = tf.milliseconds
+        let store = try await db.open(config)
+        _ = try store.upsertSymbols([SymbolRecord(symbol: s, assetClass: .crypto)])
+        var state = seed &+ 0x9E37_79B9_7F4A_7C15
+        func next() -> Double {
+            state = state &+ 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return Double((z ^ (z >> 31)) >> 11) / Double(1 << 53)
+        }
+        let batch = CandleBatch(capacity: 100_000)
+        var price = 100.0
+        var i = 0
+        while i < candles {
+            batch.count = 0
+            while batch.count < batch.capacity && i < candles {
+                let open = price
+                price *= 1 + (next() - 0.5) * 0.004
+                let close = price, hi = max(open, close) * (1 + next() * 0.001), lo = min(open, close) * (1 - next() * 0.001)
+                batch.append(
+                    ts: from + Int64(i) * step, open: open, high: hi, low: lo, close: close, volume: (next() * 1000).rounded(),
+                    vwap: i % 7 == 3 ? .nan : (open + close) / 2, trades: i % 11 == 5 ? -1 : Int64(next() * 500))
+                i += 1
+            }
+            _ = try store.write(batch, symbol: s, timeframe: tf, coverage: nil)
+        }
+        print("\(s)/\(tf): \(candles) candles")
+    }
+}

@@ -1,11 +1,18 @@
 import BackfillCore
 import BackfillPresentation
 
-/// Writes rows to stdout, buffered (candles in the replay provider's CSV format, features, ...).
+/// Writes rows to a file descriptor (stdout by default), buffered: candles in the replay
+/// provider's CSV format, features, JSON lines.
 struct CSVWriter {
     private var buffer: [UInt8] = []
+    private let fd: Int32
+    /// The first failed write's errno (0: none): a file export reports it, stdout ignores it.
+    private(set) var failure: Int32 = 0
 
-    init() { buffer.reserveCapacity(1 << 16) }
+    init(fd: Int32 = 1) {
+        self.fd = fd
+        buffer.reserveCapacity(1 << 16)
+    }
 
     mutating func header() { write(CandleCSV.header) }
 
@@ -24,7 +31,11 @@ struct CSVWriter {
 
     mutating func flush() {
         guard !buffer.isEmpty else { return }
-        buffer.withUnsafeBytes { TerminalOutput.writeAll(1, $0) }
+        if fd == 1 {
+            buffer.withUnsafeBytes { TerminalOutput.writeAll(1, $0) }
+        } else if failure == 0 {
+            failure = buffer.withUnsafeBytes { AtomicFile.writeAll(fd, $0) }
+        }
         buffer.removeAll(keepingCapacity: true)
     }
 }

@@ -2,24 +2,28 @@ import ArgumentParser
 import BackfillCore
 import BackfillStore
 
-/// `backfill export`: stored data to stdout.
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `backfill export`: stored data as CSV, JSON lines or Parquet, to stdout or files.
 struct Export: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Write stored data to stdout.", subcommands: [Candles.self, FeatureRows.self])
+        abstract: "Write stored candles, features or events as CSV, JSON lines or Parquet.",
+        subcommands: [Candles.self, FeatureRows.self])
 
     struct Candles: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Write stored candles in time order, as CSV (the replay format) or JSON lines.",
+            abstract: "Write stored candles in time order, as CSV (the replay format), JSON lines or Parquet.",
             discussion: """
                 The CSV is exactly the replay provider's format (ts as epoch milliseconds UTC), so \
-                export → <folder>/<SYMBOL>/<timeframe>.csv → backfill run --replay-dir <folder> round-trips.
+                export → <folder>/<SYMBOL>/<timeframe>.csv → backfill run --replay-dir <folder> round-trips \
+                (--output-dir writes that layout). Parquet (--output FILE or --output-dir DIR) has typed \
+                columns: symbol, timeframe, ts as TIMESTAMP(MILLIS, UTC), open, high, low, close, volume, \
+                vwap (DOUBLE, null when unknown) and trades (INT64, null when unknown); docs/export.md.
                 """)
 
-        @Option(help: "The symbol.") var symbol: String
-        @Option(help: "The timeframe: 1m 5m 15m 30m 1h 4h 1d 1w.") var timeframe: String
-        @Option(help: "Start (UTC, inclusive): YYYY-MM-DD[THH:MM[:SS]] or epoch ms.") var start: String?
-        @Option(help: "End (UTC, exclusive).") var end: String?
-        @Option(help: "csv or jsonl.") var format: String = "csv"
+        @OptionGroup var target: ExportOptions
         @Flag(
             help:
                 "Apply the stored splits at read time (prices × from/to, volume × to/from before each split); the stored history stays raw."
@@ -31,78 +35,220 @@ struct Export: AsyncParsableCommand {
         @OptionGroup var config: ConfigOption
 
         func run() async throws {
-            let s: Symbol, tf: Timeframe, from: Int64, to: Int64
-            do {
-                s = try Symbol(symbol)
-                tf = try Timeframe.parse(timeframe)
-                from = try start.map { t throws(InputError) in try UTCTime.parse(t) } ?? .min
-                to = try end.map { t throws(InputError) in try UTCTime.parse(t) } ?? .max
-                guard from < to else { throw InputError.invalid("--start must be before --end") }
-                guard format == "csv" || format == "jsonl" else {
-                    throw InputError.invalid("unknown --format '\(format)'; valid: csv, jsonl")
-                }
-            } catch let error as InputError {
-                throw CLIFailure.usage(error.message)
-            }
+            let plan = try target.plan(table: .candles)
             if dividends && !adjusted { throw CLIFailure.usage("--dividends goes with --adjusted") }
             let store = try await db.open(config)
-            var out = CSVWriter()
-            if format == "csv" { out.header() }
-            do {
+            try plan.each { s, tf, sink in
                 let adjuster = adjusted ? try Adjuster(store: store, symbol: s, timeframe: tf, dividends: dividends) : nil
-                try store.readCandles(symbol: s, timeframe: tf, start: from, end: to, batchSize: 8192) { batch in
+                try store.readCandles(symbol: s, timeframe: tf, start: plan.from, end: plan.to, batchSize: 8192) { batch in
                     adjuster?.apply(batch)
-                    for i in 0..<batch.count {
-                        if format == "csv" { out.row(batch, i) } else { out.jsonRow(batch, i, symbol: s, timeframe: tf) }
-                    }
+                    try sink.candles(batch, s, tf)
                 }
-            } catch let error as StoreError {
-                out.flush()
-                throw CLIFailure.store(error)
             }
-            out.flush()
         }
     }
 
     struct FeatureRows: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "features",
-            abstract: "Write stored features as CSV ts,ret_1,...,slope_20 in time order (undefined values empty).")
+            abstract: "Write stored features in time order: CSV ts,ret_1,...,slope_20 (undefined values empty), JSON lines or Parquet.",
+            discussion: """
+                Parquet columns: symbol, timeframe, ts as TIMESTAMP(MILLIS, UTC), then the nine features \
+                as DOUBLE, NaN where a feature is undefined (docs/export.md).
+                """)
 
-        @Option(help: "The symbol.") var symbol: String
-        @Option(help: "The timeframe.") var timeframe: String
-        @Option(help: "Start (UTC, inclusive).") var start: String?
-        @Option(help: "End (UTC, exclusive).") var end: String?
+        @OptionGroup var target: ExportOptions
         @OptionGroup var db: DatabaseOptions
         @OptionGroup var config: ConfigOption
 
-        private func parseArguments() throws(CLIFailure) -> (Symbol, Timeframe, Int64, Int64) {
-            do throws(InputError) {
-                let s = try Symbol(symbol)
-                let tf = try Timeframe.parse(timeframe)
-                var from = Int64.min, to = Int64.max
-                if let start { from = try UTCTime.parse(start) }
-                if let end { to = try UTCTime.parse(end) }
-                return (s, tf, from, to)
-            } catch {
-                throw .usage(error.message)
+        func run() async throws {
+            let plan = try target.plan(table: .features)
+            let store = try await db.open(config)
+            try plan.each { s, tf, sink in
+                try store.readFeatures(symbol: s, timeframe: tf, start: plan.from, end: plan.to, batchSize: 8192) { b in
+                    try sink.features(b, s, tf)
+                }
+            }
+        }
+    }
+}
+
+/// What an export writes and where: the series (`--symbol`/`--symbols` × `--timeframe`/
+/// `--timeframes`), the time range, the format, and stdout, one file or one file per series.
+struct ExportOptions: ParsableArguments {
+    @Option(help: "The symbol (or --symbols).") var symbol: String?
+    @Option(help: "Comma-separated symbols: one file with all of them (JSON lines, Parquet), or one per series (--output-dir).")
+    var symbols: String?
+    @Option(help: "The timeframe: 1m 5m 15m 30m 1h 4h 1d 1w (or --timeframes).") var timeframe: String?
+    @Option(help: "Comma-separated timeframes.") var timeframes: String?
+    @Option(help: "Start (UTC, inclusive): YYYY-MM-DD[THH:MM[:SS]] or epoch ms.") var start: String?
+    @Option(help: "End (UTC, exclusive).") var end: String?
+    @Option(help: "csv, jsonl or parquet.") var format: String = "csv"
+    @Option(help: "Write this file (put in place whole when the export succeeds) instead of stdout.") var output: String?
+    @Option(help: "Write one file per series, DIR/SYMBOL/TIMEFRAME.csv|jsonl|parquet (for CSV, the replay provider's layout).")
+    var outputDir: String?
+    @Option(help: "Parquet: rows per row group (default 131072).") var rowGroupRows: Int = 131_072
+    @Option(help: "Parquet: zstd (default) or none.") var compression: String = "zstd"
+
+    enum Format: String, CaseIterable {
+        case csv, jsonl, parquet
+    }
+
+    /// The parsed request.
+    struct Plan {
+        var series: [(Symbol, Timeframe)]
+        var from: Int64, to: Int64
+        var format: Format
+        var table: ParquetFile.Table
+        var output: String?, outputDir: String?
+        var rowGroupRows: Int
+        var compress: Bool
+
+        /// Runs `body` for every series with the sink it writes to, then finishes the files; a
+        /// store error is the command's one-line failure.
+        func each(_ body: (Symbol, Timeframe, ExportSink) throws -> Void) throws(CLIFailure) {
+            func run(_ s: Symbol, _ tf: Timeframe, _ sink: ExportSink) throws(CLIFailure) {
+                do {
+                    try body(s, tf, sink)
+                } catch let error as StoreError {
+                    throw CLIFailure.store(error)
+                } catch let error as CLIFailure {
+                    throw error
+                } catch {
+                    throw CLIFailure.failed("\(error)")
+                }
+            }
+            if let outputDir {
+                for (s, tf) in series {
+                    let folder = outputDir + "/" + s.text
+                    try Self.makeFolder(folder)
+                    let sink = try ExportSink(
+                        plan: self, path: folder + "/" + tf.rawValue + "." + format.rawValue)
+                    try run(s, tf, sink)
+                    try sink.finish()
+                }
+            } else {
+                let sink = try ExportSink(plan: self, path: output)
+                for (s, tf) in series { try run(s, tf, sink) }
+                try sink.finish()
             }
         }
 
-        func run() async throws {
-            let (s, tf, from, to) = try parseArguments()
-            let store = try await db.open(config)
-            var out = CSVWriter()
-            out.write("ts," + FeatureBatch.names.joined(separator: ",") + "\n")
-            do {
-                try store.readFeatures(symbol: s, timeframe: tf, start: from, end: to, batchSize: 8192) { b in
-                    for i in 0..<b.count { out.write(b.csvLine(i) + "\n") }
+        /// Makes `path` and the folders above it that are missing.
+        static func makeFolder(_ path: String) throws(CLIFailure) {
+            var at = path.hasPrefix("/") ? "" : "."
+            for part in path.split(separator: "/") {
+                at += "/" + part
+                if mkdir(at, 0o755) != 0 && errno != EEXIST {
+                    throw CLIFailure.failed("cannot make the folder '\(at)': \(String(cString: strerror(errno)))")
                 }
-            } catch let error as StoreError {
-                out.flush()
-                throw CLIFailure.store(error)
             }
-            out.flush()
         }
+    }
+
+    func plan(table: ParquetFile.Table) throws(CLIFailure) -> Plan {
+        func list<T>(_ one: String?, _ many: String?, _ name: String, _ parse: (String) throws(InputError) -> [T]) throws(CLIFailure)
+            -> [T]
+        {
+            switch (one, many) {
+            case (nil, nil): throw .usage("name the series: --\(name) (or --\(name)s with a comma-separated list)")
+            case (.some, .some): throw .usage("give --\(name) or --\(name)s, not both")
+            default:
+                do { return try parse(one ?? many ?? "") } catch { throw .usage(error.message) }
+            }
+        }
+        let syms = try list(symbol, symbols, "symbol") { t throws(InputError) in try Symbol.parseList(t) }
+        let tfs = try list(timeframe, timeframes, "timeframe") { t throws(InputError) in try Timeframe.parseList(t) }
+        let from: Int64, to: Int64
+        do {
+            from = try start.map { t throws(InputError) in try UTCTime.parse(t) } ?? .min
+            to = try end.map { t throws(InputError) in try UTCTime.parse(t) } ?? .max
+        } catch {
+            throw .usage(error.message)
+        }
+        guard from < to else { throw .usage("--start must be before --end") }
+        guard let fmt = Format(rawValue: format) else {
+            throw .usage("unknown --format '\(format)'; valid: \(Format.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if output != nil && outputDir != nil { throw .usage("give --output or --output-dir, not both") }
+        if fmt == .parquet && output == nil && outputDir == nil {
+            throw .usage("--format parquet is written to a file: give --output FILE (or --output-dir DIR); stdout is refused")
+        }
+        let series = syms.flatMap { s in tfs.map { (s, $0) } }
+        if fmt == .csv && outputDir == nil && series.count > 1 {
+            throw .usage(
+                "CSV holds one series (the replay format has no symbol column): use --output-dir DIR, or --format jsonl or parquet")
+        }
+        guard rowGroupRows >= 1 else { throw .usage("--row-group-rows must be >= 1") }
+        guard compression == "zstd" || compression == "none" else {
+            throw .usage("unknown --compression '\(compression)'; valid: zstd, none")
+        }
+        return Plan(
+            series: series, from: from, to: to, format: fmt, table: table, output: output, outputDir: outputDir,
+            rowGroupRows: rowGroupRows, compress: compression == "zstd")
+    }
+}
+
+/// One destination of an export: stdout or a file, in the plan's format.
+final class ExportSink {
+    private let format: ExportOptions.Format
+    private let table: ParquetFile.Table
+    private var text: CSVWriter
+    private let file: OutputFile?
+    private let parquet: ParquetFile?
+    private var headerWritten = false
+
+    /// - Parameter path: the file (nil: stdout).
+    init(plan: ExportOptions.Plan, path: String?) throws(CLIFailure) {
+        format = plan.format
+        table = plan.table
+        if format == .parquet, let path {
+            parquet = try ParquetFile(path: path, table: table, rowGroupRows: plan.rowGroupRows, compress: plan.compress)
+            file = nil
+            text = CSVWriter()
+        } else {
+            parquet = nil
+            file = try path.map { p throws(CLIFailure) in try OutputFile(p) }
+            text = CSVWriter(fd: file?.fd ?? 1)
+        }
+        if format == .csv { writeHeader() }
+    }
+
+    private func writeHeader() {
+        switch table {
+        case .candles: text.header()
+        case .features: text.write("ts," + FeatureBatch.names.joined(separator: ",") + "\n")
+        }
+    }
+
+    func candles(_ b: CandleBatch, _ s: Symbol, _ tf: Timeframe) throws(CLIFailure) {
+        switch format {
+        case .parquet: try parquet?.append(symbol: s, timeframe: tf, candles: b)
+        case .csv: for i in 0..<b.count { text.row(b, i) }
+        case .jsonl: for i in 0..<b.count { text.jsonRow(b, i, symbol: s, timeframe: tf) }
+        }
+        try check()
+    }
+
+    func features(_ b: FeatureBatch, _ s: Symbol, _ tf: Timeframe) throws(CLIFailure) {
+        switch format {
+        case .parquet: try parquet?.append(symbol: s, timeframe: tf, features: b)
+        case .csv: for i in 0..<b.count { text.write(b.csvLine(i) + "\n") }
+        case .jsonl:
+            let prefix = "{\"symbol\":\"\(s)\",\"timeframe\":\"\(tf)\","
+            for i in 0..<b.count { text.write(prefix + b.jsonObject(i).dropFirst() + "\n") }
+        }
+        try check()
+    }
+
+    private func check() throws(CLIFailure) {
+        if text.failure != 0, let file { throw CLIFailure.failed(OutputFile.message(file.path, text.failure)) }
+    }
+
+    func finish() throws(CLIFailure) {
+        text.flush()
+        try check()
+        try parquet?.finish()
+        try file?.finish()
     }
 }

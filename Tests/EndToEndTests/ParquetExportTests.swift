@@ -1,0 +1,136 @@
+import BackfillTestSupport
+import Foundation
+import Testing
+
+/// `backfill export ... --format parquet`, read back with pyarrow, polars and DuckDB (PyPI,
+/// pinned in .ci/run) and compared value for value with the CSV export of the same rows
+/// (Tests/Fixtures/parquet/check.py).
+@Suite("CLI: Parquet export")
+struct ParquetExportTests {
+    /// `BACKFILL_PYTHON` (a Python with pyarrow, polars and duckdb), else the venv `.ci/run` makes.
+    static let python: String? = {
+        let candidates = [ProcessInfo.processInfo.environment["BACKFILL_PYTHON"], Fixtures.packageRoot + "/.venv-ci/bin/python"]
+        return candidates.compactMap { $0 }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }()
+    static let enabled = python != nil || ProcessInfo.processInfo.environment["CI"] != nil
+    static let check = Fixtures.fixturesDir + "/parquet/check.py"
+
+    /// A database with SPY (1d, 1h) and AAPL (1d) from the replay fixtures, 2015-2019, their
+    /// features, and QQQ registered without candles.
+    static func store(_ dir: TemporaryDirectory) throws -> String {
+        let db = "sqlite:\(dir.path)/a.sqlite"
+        _ = try Run.backfill(["symbols", "add", "SPY", "AAPL", "QQQ", "--asset-class", "stock", "--database", db])
+        let run = try Run.backfill([
+            "run", "--database", db, "--replay-dir", Fixtures.fixturesDir + "/replay", "--symbols", "SPY,AAPL", "--timeframes", "1d,1h",
+            "--start", "2015-01-01", "--end", "2020-01-01", "--results", dir.path + "/r.json", "--quiet",
+        ])
+        #expect(run.status <= 1, "\(run.stderr)")
+        #expect(try Run.backfill(["features", "--database", db, "--quiet"]).status == 0)
+        return db
+    }
+
+    func read(_ kind: String, _ file: String, _ csvDir: String, groupRows: Int? = nil) throws {
+        let python = try #require(
+            Self.python, "pyarrow, polars and duckdb are not installed: .ci/run makes .venv-ci (or set BACKFILL_PYTHON)")
+        let out = try Run.program(python, [Self.check, kind, file, csvDir] + (groupRows.map { ["--rows-per-group", String($0)] } ?? []))
+        #expect(out.status == 0, "\(file): \(out.stdout)\(out.stderr.suffix(3000))")
+        for reader in ["pyarrow", "polars", "duckdb"] { #expect(out.stdout.contains("\(reader): "), "\(out.stdout)") }
+    }
+
+    func export(_ args: [String], _ db: String) throws -> ProcessOutput {
+        let out = try Run.backfill(["export"] + args + ["--database", db])
+        #expect(out.status == 0, "\(args): \(out.stderr)")
+        return out
+    }
+
+    @Test(
+        "candles and features of several series in one file, row groups of at most N rows, ZSTD or none: every value equal to the CSV's in pyarrow, polars and DuckDB",
+        .enabled(if: enabled))
+    func severalSeries() throws {
+        let dir = TemporaryDirectory("backfill-parquet")
+        let db = try Self.store(dir)
+        let pairs = ["--symbols", "SPY,AAPL,QQQ", "--timeframes", "1d,1h"]
+        for table in ["candles", "features"] {
+            _ = try export([table] + pairs + ["--output-dir", dir.path + "/\(table)-csv"], db)
+            for (compression, rows) in [("zstd", 1000), ("none", 4096)] {
+                let file = dir.path + "/\(table)-\(compression).parquet"
+                _ = try export(
+                    [table] + pairs + [
+                        "--format", "parquet", "--output", file, "--row-group-rows", String(rows), "--compression", compression,
+                    ], db)
+                try read(table, file, dir.path + "/\(table)-csv", groupRows: rows)
+            }
+        }
+        // One file per series: DIR/SYMBOL/TIMEFRAME.parquet, an empty series an empty file.
+        _ = try export(["candles"] + pairs + ["--format", "parquet", "--output-dir", dir.path + "/per-series"], db)
+        _ = try export(["candles", "--symbol", "SPY", "--timeframe", "1h", "--output-dir", dir.path + "/spy-1h"], db)
+        try read("candles", dir.path + "/per-series/SPY/1h.parquet", dir.path + "/spy-1h")
+        _ = try export(["candles", "--symbol", "QQQ", "--timeframe", "1d", "--output-dir", dir.path + "/qqq"], db)
+        try read("candles", dir.path + "/per-series/QQQ/1d.parquet", dir.path + "/qqq")
+        #expect(!FileManager.default.fileExists(atPath: dir.path + "/per-series/QQQ/1d.parquet.tmp-\(getpid())"))
+    }
+
+    @Test("an empty export, one row, NaN features, and a single row group", .enabled(if: enabled))
+    func edges() throws {
+        let dir = TemporaryDirectory("backfill-parquet")
+        let db = try Self.store(dir)
+        let cases: [(String, [String])] = [
+            ("candles", ["--symbol", "QQQ", "--timeframe", "1d"]),  // no rows at all
+            ("candles", ["--symbol", "SPY", "--timeframe", "1d", "--start", "2019-12-31", "--end", "2020-01-01"]),  // one row
+            ("features", ["--symbol", "AAPL", "--timeframe", "1d", "--end", "2015-02-15"]),  // the leading NaNs
+            ("features", ["--symbols", "SPY,AAPL", "--timeframe", "1d", "--start", "2015-01-02", "--end", "2015-01-03"]),
+        ]
+        for (n, (table, args)) in cases.enumerated() {
+            _ = try export([table] + args + ["--output-dir", dir.path + "/csv\(n)"], db)
+            let file = dir.path + "/case\(n).parquet"
+            _ = try export([table] + args + ["--format", "parquet", "--output", file], db)
+            try read(table, file, dir.path + "/csv\(n)", groupRows: 131_072)
+        }
+    }
+
+    @Test("10 million rows: every value equal in the three readers, 77 row groups", .enabled(if: enabled))
+    func tenMillionRows() throws {
+        let dir = TemporaryDirectory("backfill-parquet")
+        let db = "sqlite:\(dir.path)/big.sqlite"
+        #expect(try Run.backfill(["bench", "series", "--candles", "10000000", "--database", db]).status == 0)
+        _ = try export(["candles", "--symbol", "BENCH", "--timeframe", "1m", "--output-dir", dir.path + "/csv"], db)
+        _ = try export(
+            ["candles", "--symbol", "BENCH", "--timeframe", "1m", "--format", "parquet", "--output", dir.path + "/big.parquet"], db)
+        try read("candles", dir.path + "/big.parquet", dir.path + "/csv", groupRows: 131_072)
+    }
+
+    @Test("Parquet is not written to stdout; wrong options are one-line errors; a file that cannot be written leaves nothing")
+    func refusals() throws {
+        let dir = TemporaryDirectory("backfill-parquet")
+        let db = "sqlite:\(dir.path)/a.sqlite"
+        _ = try Run.backfill(["symbols", "add", "SPY", "--asset-class", "etf", "--database", db])
+        func refused(_ args: [String], _ message: String, status: Int32 = 2) throws {
+            let out = try Run.backfill(["export"] + args + ["--database", db])
+            #expect(out.status == status, "\(args): \(out.stderr)")
+            #expect(out.stderr == "backfill: error: \(message)\n", "\(args)")
+            #expect(out.stdout.isEmpty)
+        }
+        try refused(
+            ["candles", "--symbol", "SPY", "--timeframe", "1d", "--format", "parquet"],
+            "--format parquet is written to a file: give --output FILE (or --output-dir DIR); stdout is refused")
+        try refused(
+            ["candles", "--symbols", "SPY,QQQ", "--timeframe", "1d"],
+            "CSV holds one series (the replay format has no symbol column): use --output-dir DIR, or --format jsonl or parquet")
+        try refused(
+            ["features", "--symbol", "SPY", "--timeframe", "1d", "--format", "parquet", "--output", "x", "--compression", "lz4"],
+            "unknown --compression 'lz4'; valid: zstd, none")
+        try refused(
+            ["candles", "--symbol", "SPY", "--timeframe", "1d", "--format", "xml"], "unknown --format 'xml'; valid: csv, jsonl, parquet")
+        try refused(["candles", "--timeframe", "1d"], "name the series: --symbol (or --symbols with a comma-separated list)")
+        try refused(["candles", "--symbol", "SPY", "--symbols", "SPY", "--timeframe", "1d"], "give --symbol or --symbols, not both")
+        try refused(
+            ["candles", "--symbol", "SPY", "--timeframe", "1d", "--format", "parquet", "--output", dir.path + "/no/such/x.parquet"],
+            "cannot write '\(dir.path)/no/such/x.parquet': No such file or directory", status: 1)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.contains(".tmp-") }.isEmpty)
+        // JSON lines of two series to one file carry their symbol and timeframe.
+        let jsonl = try Run.backfill([
+            "export", "features", "--symbols", "SPY,QQQ", "--timeframe", "1d", "--format", "jsonl", "--database", db,
+        ])
+        #expect(jsonl.status == 0 && jsonl.stdout.isEmpty)
+    }
+}
