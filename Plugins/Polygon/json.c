@@ -352,6 +352,9 @@ static int event_field(cursor *c, const char *key, void *target) {
         {"declaration_date", e->declaration_date, sizeof e->declaration_date},
         {"currency", e->currency, sizeof e->currency},
         {"ticker", e->ticker, sizeof e->ticker},
+        {"date", e->date, sizeof e->date},
+        {"time", e->time, sizeof e->time},
+        {"fiscal_period", e->fiscal_period, sizeof e->fiscal_period},
     };
     for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++) {
         if (strcmp(key, strings[i].name) == 0 && c->p < c->end && *c->p == '"') {
@@ -361,9 +364,16 @@ static int event_field(cursor *c, const char *key, void *target) {
     struct { const char *name; double *slot; unsigned flag; } doubles[] = {
         {"split_from", &e->split_from, PG_EV_SPLIT_FROM}, {"split_to", &e->split_to, PG_EV_SPLIT_TO},
         {"cash_amount", &e->cash_amount, PG_EV_CASH},
+        {"fiscal_year", &e->fiscal_year, PG_EV_FISCAL_YEAR},
+        {"estimated_eps", &e->estimated_eps, PG_EV_EPS_ESTIMATE},
+        {"actual_eps", &e->actual_eps, PG_EV_EPS_ACTUAL},
+        {"estimated_revenue", &e->estimated_revenue, PG_EV_REVENUE_ESTIMATE},
+        {"actual_revenue", &e->actual_revenue, PG_EV_REVENUE_ACTUAL},
     };
     for (size_t i = 0; i < sizeof doubles / sizeof doubles[0]; i++) {
         if (strcmp(key, doubles[i].name) == 0) {
+            /* null (a figure not reported yet) leaves the field unset */
+            if (c->p < c->end && *c->p == 'n') return skip(c, 2);
             if (num(c, doubles[i].slot) != 0) return -1;
             e->has |= doubles[i].flag;
             return 0;

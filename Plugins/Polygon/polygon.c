@@ -1,4 +1,4 @@
-/* The Polygon (Massive) provider: aggregates, splits and dividends over HTTPS with libcurl.
+/* The Polygon (Massive) provider: aggregates, splits, dividends and earnings over HTTPS with libcurl.
  * See docs/providers/polygon.md. Only bf_provider_entry is exported. */
 #include <ctype.h>
 #include <curl/curl.h>
@@ -306,7 +306,7 @@ static bf_status fetch_candles(bf_instance *in, const bf_candle_request *rq, bf_
     return BF_OK;
 }
 
-/* ---- splits and dividends --------------------------------------------------------------- */
+/* ---- splits, dividends, earnings --------------------------------------------------------- */
 
 typedef struct event_state {
     const bf_event_sink *sink;
@@ -315,6 +315,16 @@ typedef struct event_state {
     int64_t start, end;
     int stopped, malformed;
 } event_state;
+
+/* When a report came out relative to the NYSE session, from Benzinga's `time` (HH:MM:SS, read as
+ * New York time, the zone of Benzinga's calendar): before 09:30, from 16:00, or between. */
+static int32_t report_time(const char *hhmmss) {
+    int h, m;
+    if (sscanf(hhmmss, "%d:%d", &h, &m) != 2 || h < 0 || h > 23 || m < 0 || m > 59) return BF_REPORT_TIME_UNKNOWN;
+    int minutes = h * 60 + m;
+    if (minutes < 9 * 60 + 30) return BF_REPORT_BEFORE_OPEN;
+    return minutes >= 16 * 60 ? BF_REPORT_AFTER_CLOSE : BF_REPORT_DURING_MARKET;
+}
 
 static int on_event(void *context, const pg_event_item *e) {
     event_state *s = context;
@@ -325,6 +335,7 @@ static int on_event(void *context, const pg_event_item *e) {
     ev.struct_size = sizeof ev;
     ev.kind = s->kind;
     ev.pay_date_ms = ev.record_date_ms = ev.declaration_date_ms = INT64_MIN;
+    ev.eps_estimate = ev.eps_actual = ev.revenue_estimate = ev.revenue_actual = NAN;
     if (s->kind == BF_EVENT_SPLIT) {
         ev.ex_date_ms = parse_date(e->execution_date);
         if (ev.ex_date_ms == INT64_MIN || !(e->has & PG_EV_SPLIT_FROM) || !(e->has & PG_EV_SPLIT_TO) ||
@@ -334,7 +345,7 @@ static int on_event(void *context, const pg_event_item *e) {
         }
         ev.split_from = e->split_from;
         ev.split_to = e->split_to;
-    } else {
+    } else if (s->kind == BF_EVENT_DIVIDEND) {
         ev.ex_date_ms = parse_date(e->ex_dividend_date);
         if (ev.ex_date_ms == INT64_MIN || !(e->has & PG_EV_CASH) || !(e->cash_amount >= 0)) {
             s->malformed++;
@@ -345,6 +356,20 @@ static int on_event(void *context, const pg_event_item *e) {
         ev.record_date_ms = parse_date(e->record_date);
         ev.declaration_date_ms = parse_date(e->declaration_date);
         bf_write_message(ev.currency, sizeof ev.currency, e->currency);
+    } else {
+        ev.ex_date_ms = parse_date(e->date);
+        if (ev.ex_date_ms == INT64_MIN) {
+            s->malformed++;
+            return 0;
+        }
+        ev.report_time = report_time(e->time);
+        if (e->has & PG_EV_FISCAL_YEAR && e->fiscal_year > 0 && e->fiscal_year < 10000) ev.fiscal_year = (int32_t)e->fiscal_year;
+        bf_write_message(ev.fiscal_period, sizeof ev.fiscal_period, e->fiscal_period);
+        if (e->has & PG_EV_EPS_ESTIMATE) ev.eps_estimate = e->estimated_eps;
+        if (e->has & PG_EV_EPS_ACTUAL) ev.eps_actual = e->actual_eps;
+        if (e->has & PG_EV_REVENUE_ESTIMATE) ev.revenue_estimate = e->estimated_revenue;
+        if (e->has & PG_EV_REVENUE_ACTUAL) ev.revenue_actual = e->actual_revenue;
+        bf_write_message(ev.currency, sizeof ev.currency, e->currency);
     }
     if (ev.ex_date_ms < s->start || ev.ex_date_ms >= s->end) return 0;
     if (s->sink->emit(s->sink->context, &ev) != BF_OK) {
@@ -354,6 +379,18 @@ static int on_event(void *context, const pg_event_item *e) {
     return 0;
 }
 
+/* The cursor's letter for a kind, and the next wanted kind after `kind` (0: none). */
+static char kind_letter(int kind) { return kind == BF_EVENT_SPLIT ? 's' : kind == BF_EVENT_DIVIDEND ? 'd' : 'e'; }
+static int next_kind(uint32_t kinds, int after) {
+    for (int k = after + 1; k <= BF_EVENT_EARNINGS; k++)
+        if ((kinds >> k) & 1) return k;
+    return 0;
+}
+
+/* Splits (/v3/reference/splits), dividends (/v3/reference/dividends) and earnings (Benzinga's
+ * partner data, /benzinga/v1/earnings: a plan without that add-on answers 403, which is
+ * BF_NOT_ENTITLED), each kind's pages in turn. Cursor: "" → the first wanted kind's first page;
+ * "s:<path>", "d:<path>", "e:<path>" → that kind's next_url; "d:", "e:" → that kind's first page. */
 static bf_status fetch_events(bf_instance *in, const bf_event_request *rq, bf_event_sink *sink, bf_page_result *r) {
     r->count = 0;
     bf_write_message(r->next_cursor, r->next_cursor_capacity, "");
@@ -362,12 +399,10 @@ static bf_status fetch_events(bf_instance *in, const bf_event_request *rq, bf_ev
         bf_write_message(r->message, r->message_capacity, "invalid events request");
         return BF_BAD_REQUEST;
     }
-    int want_splits = (rq->kinds >> BF_EVENT_SPLIT) & 1, want_div = (rq->kinds >> BF_EVENT_DIVIDEND) & 1;
-    /* Cursor: "" → splits first page (or dividends when splits are not wanted);
-     * "s:<path>" / "d:<path>" → that next_url; "d:" → the dividends' first page. */
+    uint32_t kinds = rq->kinds & ((1u << BF_EVENT_SPLIT) | (1u << BF_EVENT_DIVIDEND) | (1u << BF_EVENT_EARNINGS));
     const char *cur = rq->cursor ? rq->cursor : "";
-    int kind = (*cur == 'd' || !want_splits) ? BF_EVENT_DIVIDEND : BF_EVENT_SPLIT;
-    if (kind == BF_EVENT_DIVIDEND && !want_div) return BF_OK;
+    int kind = *cur == 's' ? BF_EVENT_SPLIT : *cur == 'd' ? BF_EVENT_DIVIDEND : *cur == 'e' ? BF_EVENT_EARNINGS : next_kind(kinds, 0);
+    if (kind == 0 || !((kinds >> kind) & 1)) return BF_OK;
     char path[4096], a[16], b[16];
     iso_date(rq->start_ms, a);
     iso_date(rq->end_ms, b);
@@ -377,10 +412,13 @@ static bf_status fetch_events(bf_instance *in, const bf_event_request *rq, bf_ev
         snprintf(path, sizeof path,
                  "/v3/reference/splits?ticker=%s&execution_date.gte=%s&execution_date.lt=%s&order=asc&sort=execution_date&limit=1000",
                  ticker, a, b);
-    } else {
+    } else if (kind == BF_EVENT_DIVIDEND) {
         snprintf(path, sizeof path,
                  "/v3/reference/dividends?ticker=%s&ex_dividend_date.gte=%s&ex_dividend_date.lt=%s&order=asc&sort=ex_dividend_date&limit=1000",
                  ticker, a, b);
+    } else {
+        snprintf(path, sizeof path, "/benzinga/v1/earnings?ticker=%s&date.gte=%s&date.lt=%s&sort=date.asc&limit=1000", ticker, a,
+                 b);
     }
     long code = 0;
     bf_status st = http_get(in, path, &code, r);
@@ -400,10 +438,11 @@ static bf_status fetch_events(bf_instance *in, const bf_event_request *rq, bf_ev
     }
     r->rejected = (uint32_t)s.malformed;
     char next[4200] = "";
+    int after = next_kind(kinds, kind);
     if (resp.next_url && next_path(resp.next_url)) {
-        snprintf(next, sizeof next, "%c:%s", kind == BF_EVENT_SPLIT ? 's' : 'd', next_path(resp.next_url));
-    } else if (kind == BF_EVENT_SPLIT && want_div) {
-        snprintf(next, sizeof next, "d:");
+        snprintf(next, sizeof next, "%c:%s", kind_letter(kind), next_path(resp.next_url));
+    } else if (after) {
+        snprintf(next, sizeof next, "%c:", kind_letter(after));
     }
     free(resp.next_url);
     bf_write_message(r->next_cursor, r->next_cursor_capacity, next);
@@ -523,8 +562,8 @@ const bf_provider_descriptor *bf_provider_entry(uint32_t host_abi_version, const
     descriptor.abi_version = BF_ABI_VERSION;
     descriptor.name = "polygon";
     descriptor.version = PG_VERSION;
-    descriptor.description = "Polygon.io / Massive REST aggregates, splits and dividends (HTTPS, libcurl)";
-    descriptor.capabilities = BF_CAP_CANDLES | BF_CAP_SPLITS | BF_CAP_DIVIDENDS;
+    descriptor.description = "Polygon.io / Massive REST aggregates, splits, dividends and Benzinga earnings (HTTPS, libcurl)";
+    descriptor.capabilities = BF_CAP_CANDLES | BF_CAP_SPLITS | BF_CAP_DIVIDENDS | BF_CAP_EARNINGS;
     descriptor.timeframes = BF_TF_ALL;
     descriptor.daily_stamp = BF_DAILY_STAMP_NEW_YORK_MIDNIGHT;
     descriptor.four_hour_anchor = BF_ANCHOR_4H_NEW_YORK_MIDNIGHT;

@@ -1,23 +1,57 @@
 import BackfillPluginSDK
 
-/// Reads `splits.csv` (`execution_date,split_from,split_to`) and `dividends.csv`
-/// (`ex_dividend_date,cash_amount` then any of `currency,pay_date,record_date,declaration_date`).
-/// These files are small; they are read whole.
+/// Reads `splits.csv` (`execution_date,split_from,split_to`), `dividends.csv`
+/// (`ex_dividend_date,cash_amount` then any of `currency,pay_date,record_date,declaration_date`)
+/// and `earnings.csv` (`date` then any of `time,fiscal_year,fiscal_period,eps_estimate,
+/// eps_actual,revenue_estimate,revenue_actual,currency`; `time` is before_open, after_close,
+/// during_market or empty; an empty figure is unknown). These files are small; they are read whole.
 enum EventFile {
     enum Kind {
-        case splits, dividends
+        case splits, dividends, earnings
         var required: [String] {
             switch self {
             case .splits: ["execution_date", "split_from", "split_to"]
             case .dividends: ["ex_dividend_date", "cash_amount"]
+            case .earnings: ["date"]
             }
         }
         var optional: [String] {
             switch self {
             case .splits: []
             case .dividends: ["currency", "pay_date", "record_date", "declaration_date"]
+            case .earnings:
+                ["time", "fiscal_year", "fiscal_period", "eps_estimate", "eps_actual", "revenue_estimate", "revenue_actual", "currency"]
             }
         }
+    }
+
+    /// An earnings row's report, or why it is bad.
+    static func earnings(_ row: [String: String]) -> Result<EarningsReport, Bad> {
+        let times: [String: Int32] = ["": 0, "before_open": 1, "after_close": 2, "during_market": 3]
+        guard let time = times[row["time"] ?? ""] else {
+            return .failure(Bad(why: "time must be before_open, after_close, during_market or empty"))
+        }
+        var report = EarningsReport(time: time, fiscalPeriod: row["fiscal_period"] ?? "", currency: row["currency"] ?? "")
+        if let year = row["fiscal_year"], !year.isEmpty {
+            guard let y = Int32(year), y > 0 else { return .failure(Bad(why: "fiscal_year must be a year")) }
+            report.fiscalYear = y
+        }
+        guard report.fiscalPeriod.utf8.count <= 7, report.currency.utf8.count <= 7 else {
+            return .failure(Bad(why: "fiscal_period and currency have at most 7 characters"))
+        }
+        for (key, path) in [
+            ("eps_estimate", \EarningsReport.epsEstimate), ("eps_actual", \.epsActual), ("revenue_estimate", \.revenueEstimate),
+            ("revenue_actual", \.revenueActual),
+        ] {
+            guard let text = row[key], !text.isEmpty else { continue }
+            guard let v = Double(text), v.isFinite else { return .failure(Bad(why: "\(key) must be a number or empty")) }
+            report[keyPath: path] = v
+        }
+        return .success(report)
+    }
+
+    struct Bad: Error {
+        let why: String
     }
 
     /// Emits the file's events whose date is in [start, end); returns the rows skipped as bad.
@@ -74,6 +108,14 @@ enum EventFile {
                     exDate: date, cash: cash, currency: row["currency"] ?? "", payDate: optionalDate("pay_date"),
                     recordDate: optionalDate("record_date"), declarationDate: optionalDate("declaration_date"))
                 if !emit(event) { return rejected }
+            case .earnings:
+                switch earnings(row) {
+                case .success(let report):
+                    if !emit(.earnings(date: date, report: report)) { return rejected }
+                case .failure(let e):
+                    bad(e.why)
+                    continue
+                }
             }
         }
         return rejected

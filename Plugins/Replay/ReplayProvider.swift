@@ -19,7 +19,7 @@ final class ReplayProvider: ProviderPlugin, @unchecked Sendable {
     static let info = ProviderInfo(
         name: "replay", version: "1.0.0",
         description: "Replays candles and corporate events from CSV files (offline, reproducible)",
-        capabilities: [.candles, .splits, .dividends, .threadSafe],
+        capabilities: [.candles, .splits, .dividends, .earnings, .threadSafe],
         defaultRate: 0, maxPageRows: 1_000_000,
         options: [
             ProviderOption("root", help: "the folder of replay files (what --replay-dir sets)"),
@@ -154,6 +154,10 @@ final class ReplayProvider: ProviderPlugin, @unchecked Sendable {
             rejected += try EventFile.read(
                 path: "\(root)/\(query.symbol)/dividends.csv", kind: .dividends, start: query.start, end: query.end,
                 emit: emit)
+        }
+        if query.wantsEarnings {
+            rejected += try EventFile.read(
+                path: "\(root)/\(query.symbol)/earnings.csv", kind: .earnings, start: query.start, end: query.end, emit: emit)
         }
         return PageOutcome(nextCursor: "", rejected: rejected)
     }

@@ -1,9 +1,9 @@
-/// A split or a dividend: what a provider reports and what the store keeps (with the symbol and
-/// the provider, `StoredEvent`). Dates are 00:00 UTC, epoch ms.
+/// A split, a dividend or an earnings report: what a provider reports and what the store keeps
+/// (with the symbol and the provider, `StoredEvent`). Dates are 00:00 UTC, epoch ms.
 public struct CorporateEvent: Sendable, Equatable {
-    public enum Kind: String, Sendable { case split, dividend }
+    public enum Kind: String, Sendable, CaseIterable { case split, dividend, earnings }
     public var kind: Kind
-    /// Execution (split) or ex-dividend date.
+    /// Execution (split), ex-dividend or report (earnings) date.
     public var exDate: Int64
     /// A split of `splitFrom` shares into `splitTo` (0 for a dividend).
     public var splitFrom: Double
@@ -14,10 +14,53 @@ public struct CorporateEvent: Sendable, Equatable {
     public var payDate: Int64?
     public var recordDate: Int64?
     public var declarationDate: Int64?
+    /// An earnings report's details (kind `earnings`; nil otherwise).
+    public var earnings: Earnings?
+
+    /// What an earnings report said, as far as the provider gives it (NaN: not given).
+    public struct Earnings: Sendable, Equatable {
+        /// When it came out, relative to the regular session of its date.
+        public enum Time: String, Sendable, CaseIterable {
+            case unknown
+            case beforeOpen = "before_open"
+            case afterClose = "after_close"
+            case duringMarket = "during_market"
+        }
+        public var time: Time
+        /// The fiscal year and period ("Q1" ... "Q4", "H1", "H2", "FY"; 0 and "" when unknown).
+        public var fiscalYear: Int
+        public var fiscalPeriod: String
+        public var epsEstimate: Double
+        public var epsActual: Double
+        public var revenueEstimate: Double
+        public var revenueActual: Double
+
+        public init(
+            time: Time = .unknown, fiscalYear: Int = 0, fiscalPeriod: String = "", epsEstimate: Double = .nan,
+            epsActual: Double = .nan, revenueEstimate: Double = .nan, revenueActual: Double = .nan
+        ) {
+            self.time = time
+            self.fiscalYear = fiscalYear
+            self.fiscalPeriod = fiscalPeriod
+            self.epsEstimate = epsEstimate
+            self.epsActual = epsActual
+            self.revenueEstimate = revenueEstimate
+            self.revenueActual = revenueActual
+        }
+
+        /// Equal when every field is, NaN equal to NaN (an unknown figure is the same unknown).
+        public static func == (a: Earnings, b: Earnings) -> Bool {
+            func same(_ x: Double, _ y: Double) -> Bool { x.isNaN ? y.isNaN : x == y }
+            return a.time == b.time && a.fiscalYear == b.fiscalYear && a.fiscalPeriod == b.fiscalPeriod
+                && same(a.epsEstimate, b.epsEstimate) && same(a.epsActual, b.epsActual)
+                && same(a.revenueEstimate, b.revenueEstimate) && same(a.revenueActual, b.revenueActual)
+        }
+    }
 
     public init(
         kind: Kind, exDate: Int64, splitFrom: Double = 0, splitTo: Double = 0, cashAmount: Double = 0,
-        currency: String = "", payDate: Int64? = nil, recordDate: Int64? = nil, declarationDate: Int64? = nil
+        currency: String = "", payDate: Int64? = nil, recordDate: Int64? = nil, declarationDate: Int64? = nil,
+        earnings: Earnings? = nil
     ) {
         self.kind = kind
         self.exDate = exDate
@@ -28,5 +71,6 @@ public struct CorporateEvent: Sendable, Equatable {
         self.payDate = payDate
         self.recordDate = recordDate
         self.declarationDate = declarationDate
+        self.earnings = earnings
     }
 }

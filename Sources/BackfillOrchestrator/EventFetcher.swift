@@ -2,9 +2,13 @@ internal import BackfillCore
 public import BackfillPluginHost
 public import BackfillStore
 
-/// Fetches splits and dividends for symbols through a provider (rate-limited and retried like
-/// candles, through the same ``ProviderCaller``) and upserts them into the corporate-events table.
-/// `backfill events` and the run's events stage both use it.
+/// Fetches splits, dividends and earnings reports for symbols through a provider (rate-limited
+/// and retried like candles, through the same ``ProviderCaller``) and upserts them into the
+/// corporate-events table. `backfill events` and the run's events stage both use it.
+///
+/// Earnings (a provider with the earnings capability, ABI 1.2) are asked for in requests of their
+/// own, after the splits and dividends: a plan without them (not entitled) is a note on the
+/// symbol, not a failure, and what the other requests found is kept.
 public struct EventFetcher: Sendable {
     public let instance: ProviderInstance
     public let store: StoreQueue
@@ -22,7 +26,7 @@ public struct EventFetcher: Sendable {
     /// - Parameter standalone: true for `backfill events` (for the observers' presentation).
     public func fetch(_ symbols: [SymbolRecord], start: Int64, end: Int64, standalone: Bool) async -> [EventOutcome] {
         let caps = instance.provider.capabilities
-        let supported = caps.contains(.splits) || caps.contains(.dividends)
+        let supported = !caps.isDisjoint(with: [.splits, .dividends, .earnings])
         caller.emit(
             .eventsStarted(
                 RunEvent.EventsStarted(
@@ -31,7 +35,9 @@ public struct EventFetcher: Sendable {
         var outcomes: [EventOutcome] = []
         for record in symbols {
             guard !Task.isCancelled else { break }
-            let o = await fetch(record, start: start, end: end, splits: caps.contains(.splits), dividends: caps.contains(.dividends))
+            let o = await fetch(
+                record, start: start, end: end, splits: caps.contains(.splits), dividends: caps.contains(.dividends),
+                earnings: caps.contains(.earnings))
             caller.emit(.eventsFetched(o))
             outcomes.append(o)
         }
@@ -39,33 +45,28 @@ public struct EventFetcher: Sendable {
         return outcomes
     }
 
-    private func fetch(_ record: SymbolRecord, start: Int64, end: Int64, splits: Bool, dividends: Bool) async -> EventOutcome {
+    private func fetch(_ record: SymbolRecord, start: Int64, end: Int64, splits: Bool, dividends: Bool, earnings: Bool) async
+        -> EventOutcome
+    {
         var o = EventOutcome(symbol: record.symbol)
-        var cursor: String?
         var events: [StoredEvent] = []
-        let instance = self.instance
-        pages: while true {
-            let from = cursor
-            let call = await caller.call("\(record.symbol) events") { () async throws(ProviderError) in
-                try await instance.fetchEvents(
-                    symbol: record.symbol, ticker: record.ticker, assetClass: record.assetClass, splits: splits,
-                    dividends: dividends, start: start, end: end, cursor: from)
-            }
-            o.requests += call.requests
-            switch call.result {
-            case .success(let (page, next))?:
-                events += page.map { StoredEvent(symbol: record.symbol, provider: instance.provider.name, event: $0) }
-                guard let next, !call.stopped else { break pages }
-                cursor = next
-            case .failure(let error)?:
-                if !call.stopped { o.error = error.description }
-                break pages
-            case nil:
-                break pages
+        if splits || dividends {
+            let failure = await pages(record, start, end, splits: splits, dividends: dividends, earnings: false, &o, &events)
+            if let failure { o.error = failure.description }
+        }
+        if earnings && o.error == nil && !Task.isCancelled {
+            let failure = await pages(record, start, end, splits: false, dividends: false, earnings: true, &o, &events)
+            if let failure {
+                if failure.kind == .notEntitled {
+                    o.earningsNotEntitled = failure.message
+                } else {
+                    o.error = "earnings: \(failure.description)"
+                }
             }
         }
         o.splits = events.filter { $0.kind == .split }.count
-        o.dividends = events.count - o.splits
+        o.dividends = events.filter { $0.kind == .dividend }.count
+        o.earnings = events.filter { $0.kind == .earnings }.count
         if !events.isEmpty {
             let batch = events
             do { o.added = try await store.run { try $0.upsertEvents(batch) } } catch {
@@ -73,5 +74,34 @@ public struct EventFetcher: Sendable {
             }
         }
         return o
+    }
+
+    /// Every page of one request group into `events`; the failure that ended it (a stop ends it
+    /// without one).
+    private func pages(
+        _ record: SymbolRecord, _ start: Int64, _ end: Int64, splits: Bool, dividends: Bool, earnings: Bool, _ o: inout EventOutcome,
+        _ events: inout [StoredEvent]
+    ) async -> ProviderError? {
+        var cursor: String?
+        let instance = self.instance
+        while true {
+            let from = cursor
+            let call = await caller.call("\(record.symbol) \(earnings ? "earnings" : "events")") { () async throws(ProviderError) in
+                try await instance.fetchEvents(
+                    symbol: record.symbol, ticker: record.ticker, assetClass: record.assetClass, splits: splits,
+                    dividends: dividends, earnings: earnings, start: start, end: end, cursor: from)
+            }
+            o.requests += call.requests
+            switch call.result {
+            case .success(let (page, next))?:
+                events += page.map { StoredEvent(symbol: record.symbol, provider: instance.provider.name, event: $0) }
+                guard let next, !call.stopped else { return nil }
+                cursor = next
+            case .failure(let error)?:
+                return call.stopped ? nil : error
+            case nil:
+                return nil
+            }
+        }
     }
 }

@@ -88,13 +88,14 @@ public struct FeatureJob: Sendable {
             o.read += Self.seconds(clock.now - t0)
             var from = after.map { $0 + 1 } ?? .min
             var saving = true
+            let buffer = CandleBatch(capacity: chunk)
             while true {
                 t0 = clock.now
                 let start = from
                 let (revision, got) = try await store.run { store in
                     (
                         try store.candleRevision(symbol: symbol, timeframe: tf),
-                        try Self.readChunk(store, symbol, tf, from: start, into: stream)
+                        try Self.readChunk(store, symbol, tf, from: start, into: stream, buffer: buffer)
                     )
                 }
                 o.read += Self.seconds(clock.now - t0)
@@ -149,19 +150,13 @@ public struct FeatureJob: Sendable {
         return (FeatureStream(chunk: chunk, path: path), nil)
     }
 
-    /// Appends up to a chunk of the series' candles from `from` on to `stream`; how many.
-    static func readChunk(_ store: any CandleStore, _ symbol: Symbol, _ tf: Timeframe, from: Int64, into stream: FeatureStream) throws
-        -> Int
-    {
-        struct ChunkFull: Error {}
-        var got = 0
-        do {
-            try store.readCandles(symbol: symbol, timeframe: tf, start: from, end: .max, batchSize: stream.room) { b in
-                stream.append(b, count: b.count)
-                got = b.count
-                throw ChunkFull()  // one batch is the chunk: stop the read there
-            }
-        } catch is ChunkFull {}
+    /// Appends up to a chunk of the series' candles from `from` on to `stream` (read into
+    /// `buffer`, the pair's one chunk-sized batch); how many.
+    static func readChunk(
+        _ store: any CandleStore, _ symbol: Symbol, _ tf: Timeframe, from: Int64, into stream: FeatureStream, buffer: CandleBatch
+    ) throws -> Int {
+        let got = try store.readPrices(symbol: symbol, timeframe: tf, from: from, into: buffer)
+        if got > 0 { stream.append(buffer, count: got) }
         return got
     }
 

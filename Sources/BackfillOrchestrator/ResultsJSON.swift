@@ -86,7 +86,8 @@ public enum ResultsJSON {
     static func events(_ o: EventOutcome) -> JSON {
         .object([
             ("symbol", .string(o.symbol.text)), ("splits", .int(Int64(o.splits))), ("dividends", .int(Int64(o.dividends))),
-            ("added", .int(Int64(o.added))), ("requests", .int(Int64(o.requests))), ("error", o.error.map { .string($0) } ?? .null),
+            ("earnings", .int(Int64(o.earnings))), ("added", .int(Int64(o.added))), ("requests", .int(Int64(o.requests))),
+            ("earnings_not_entitled", o.earningsNotEntitled.map { .string($0) } ?? .null), ("error", o.error.map { .string($0) } ?? .null),
         ])
     }
 

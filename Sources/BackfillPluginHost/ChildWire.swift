@@ -105,6 +105,7 @@ enum ChildMessage: Sendable {
             w.i64(Int64(r.assetClass.abiValue))
             w.byte(r.splits ? 1 : 0)
             w.byte(r.dividends ? 1 : 0)
+            w.byte(r.earnings ? 1 : 0)
             w.i64(r.start)
             w.i64(r.end)
             w.optional(r.cursor)
@@ -118,6 +119,15 @@ enum ChildMessage: Sendable {
             w.double(e.cashAmount)
             w.string(e.currency)
             for d in [e.payDate, e.recordDate, e.declarationDate] { w.i64(d ?? Int64.min) }
+            if let x = e.earnings {
+                w.byte(1)
+                w.string(x.time.rawValue)
+                w.i64(Int64(x.fiscalYear))
+                w.string(x.fiscalPeriod)
+                for v in [x.epsEstimate, x.epsActual, x.revenueEstimate, x.revenueActual] { w.double(v) }
+            } else {
+                w.byte(0)
+            }
         case .eventsDone(let call, let result):
             w.byte(12)
             w.u64(call)
@@ -173,7 +183,8 @@ enum ChildMessage: Sendable {
             let call = try r.u64()
             let request = EventRequest(
                 symbol: try r.symbol(), ticker: try r.optional(), assetClass: try r.assetClass(), splits: try r.byte() == 1,
-                dividends: try r.byte() == 1, start: try r.i64(), end: try r.i64(), cursor: try r.optional())
+                dividends: try r.byte() == 1, earnings: try r.byte() == 1, start: try r.i64(), end: try r.i64(),
+                cursor: try r.optional())
             return .fetchEvents(call: call, request: request)
         case 11:
             let call = try r.u64()
@@ -181,11 +192,19 @@ enum ChildMessage: Sendable {
             let exDate = try r.i64(), from = try r.double(), to = try r.double(), cash = try r.double(), currency = try r.string()
             func date(_ v: Int64) -> Int64? { v == Int64.min ? nil : v }
             let pay = date(try r.i64()), record = date(try r.i64()), declared = date(try r.i64())
+            var earnings: CorporateEvent.Earnings?
+            if try r.byte() == 1 {
+                guard let time = CorporateEvent.Earnings.Time(rawValue: try r.string()) else { throw Malformed() }
+                let year = Int(try r.i64()), period = try r.string()
+                earnings = CorporateEvent.Earnings(
+                    time: time, fiscalYear: year, fiscalPeriod: period, epsEstimate: try r.double(), epsActual: try r.double(),
+                    revenueEstimate: try r.double(), revenueActual: try r.double())
+            }
             return .event(
                 call: call,
                 CorporateEvent(
                     kind: kind, exDate: exDate, splitFrom: from, splitTo: to, cashAmount: cash, currency: currency, payDate: pay,
-                    recordDate: record, declarationDate: declared))
+                    recordDate: record, declarationDate: declared, earnings: earnings))
         case 12:
             let call = try r.u64()
             if try r.byte() == 0 { return .eventsDone(call: call, .success(try r.optional())) }

@@ -66,12 +66,15 @@ public final class LoadedProvider: @unchecked Sendable {
         public static let splits = Capabilities(rawValue: 1 << 1)
         public static let dividends = Capabilities(rawValue: 1 << 2)
         public static let threadSafe = Capabilities(rawValue: 1 << 3)
+        /// ABI 1.2: earnings reports through fetch_events.
+        public static let earnings = Capabilities(rawValue: 1 << 4)
 
         public var description: String {
             var parts: [String] = []
             if contains(.candles) { parts.append("candles") }
             if contains(.splits) { parts.append("splits") }
             if contains(.dividends) { parts.append("dividends") }
+            if contains(.earnings) { parts.append("earnings") }
             if contains(.threadSafe) { parts.append("thread-safe") }
             return parts.joined(separator: ",")
         }

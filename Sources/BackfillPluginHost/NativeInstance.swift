@@ -135,6 +135,7 @@ final class NativeInstance: InstanceBackend, @unchecked Sendable {
         var kinds: UInt32 = 0
         if r.splits { kinds |= 1 << UInt32(BF_EVENT_SPLIT) }
         if r.dividends { kinds |= 1 << UInt32(BF_EVENT_DIVIDEND) }
+        if r.earnings { kinds |= 1 << UInt32(BF_EVENT_EARNINGS) }
         let status: Int32 = r.symbol.text.withCString { sym in
             withOptionalCString(r.ticker) { tick in
                 withOptionalCString(r.cursor) { cur in
@@ -183,13 +184,34 @@ private let eventCallback: @convention(c) (UnsafeMutableRawPointer?, UnsafePoint
         String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
     }
     func date(_ v: Int64) -> Int64? { v == Int64.min ? nil : v }
+    let kind: CorporateEvent.Kind
+    switch e.kind {
+    case Int32(BF_EVENT_SPLIT): kind = .split
+    case Int32(BF_EVENT_DIVIDEND): kind = .dividend
+    case Int32(BF_EVENT_EARNINGS) where Int(e.struct_size) >= ABILayout.end(of: \bf_event.revenue_actual): kind = .earnings
+    default: return Int32(BF_BAD_REQUEST)  // a kind this host does not know, or earnings without their fields
+    }
+    var earnings: CorporateEvent.Earnings?
+    if kind == .earnings {
+        let period = withUnsafeBytes(of: e.fiscal_period) { raw in String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self) }
+        let time: CorporateEvent.Earnings.Time =
+            switch e.report_time {
+            case Int32(BF_REPORT_BEFORE_OPEN): .beforeOpen
+            case Int32(BF_REPORT_AFTER_CLOSE): .afterClose
+            case Int32(BF_REPORT_DURING_MARKET): .duringMarket
+            default: .unknown
+            }
+        earnings = CorporateEvent.Earnings(
+            time: time, fiscalYear: Int(e.fiscal_year), fiscalPeriod: period, epsEstimate: e.eps_estimate,
+            epsActual: e.eps_actual, revenueEstimate: e.revenue_estimate, revenueActual: e.revenue_actual)
+    }
     collector.add(
         CorporateEvent(
-            kind: e.kind == Int32(BF_EVENT_SPLIT) ? .split : .dividend, exDate: e.ex_date_ms,
+            kind: kind, exDate: e.ex_date_ms,
             splitFrom: e.split_from, splitTo: e.split_to, cashAmount: e.cash_amount,
-            currency: Int(e.struct_size) >= MemoryLayout<bf_event>.size ? currency : "",
+            currency: Int(e.struct_size) >= ABILayout.end(of: \bf_event.currency) ? currency : "",
             payDate: date(e.pay_date_ms), recordDate: date(e.record_date_ms),
-            declarationDate: date(e.declaration_date_ms)))
+            declarationDate: date(e.declaration_date_ms), earnings: earnings))
     return Int32(BF_OK)
 }
 

@@ -23,6 +23,7 @@ struct EventRequest: Sendable {
     var assetClass: AssetClass
     var splits: Bool
     var dividends: Bool
+    var earnings: Bool
     var start: Int64
     var end: Int64
     var cursor: String?

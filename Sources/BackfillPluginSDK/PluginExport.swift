@@ -55,7 +55,7 @@ public enum PluginExport {
         d.pointee.create = createThunk
         d.pointee.destroy = destroyThunk
         d.pointee.fetch_candles = fetchCandlesThunk
-        if info.capabilities.contains(.splits) || info.capabilities.contains(.dividends) {
+        if !info.capabilities.isDisjoint(with: [.splits, .dividends, .earnings]) {
             d.pointee.fetch_events = fetchEventsThunk
         }
         if !info.options.isEmpty {
@@ -178,6 +178,7 @@ public enum PluginExport {
                 symbol: string(r.symbol) ?? "", ticker: string(r.ticker), assetClass: r.asset_class,
                 wantsSplits: r.kinds & (1 << UInt32(BF_EVENT_SPLIT)) != 0,
                 wantsDividends: r.kinds & (1 << UInt32(BF_EVENT_DIVIDEND)) != 0,
+                wantsEarnings: r.kinds & (1 << UInt32(BF_EVENT_EARNINGS)) != 0,
                 start: r.start_ms, end: r.end_ms, cursor: string(r.cursor) ?? "")
             var emitted: UInt32 = 0
             let status = finish(result) { () throws(PluginFailure) in
@@ -202,6 +203,21 @@ public enum PluginExport {
                         e.declaration_date_ms = declared ?? Int64.min
                         withUnsafeMutableBytes(of: &e.currency) { raw in
                             for (i, byte) in currency.utf8.prefix(7).enumerated() { raw[i] = byte }
+                        }
+                    case .earnings(let date, let x):
+                        e.kind = Int32(BF_EVENT_EARNINGS)
+                        e.ex_date_ms = date
+                        e.report_time = x.time
+                        e.fiscal_year = x.fiscalYear
+                        e.eps_estimate = x.epsEstimate
+                        e.eps_actual = x.epsActual
+                        e.revenue_estimate = x.revenueEstimate
+                        e.revenue_actual = x.revenueActual
+                        withUnsafeMutableBytes(of: &e.fiscal_period) { raw in
+                            for (i, byte) in x.fiscalPeriod.utf8.prefix(7).enumerated() { raw[i] = byte }
+                        }
+                        withUnsafeMutableBytes(of: &e.currency) { raw in
+                            for (i, byte) in x.currency.utf8.prefix(7).enumerated() { raw[i] = byte }
                         }
                     }
                     emitted += 1

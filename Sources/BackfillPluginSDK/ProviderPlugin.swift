@@ -64,6 +64,8 @@ public struct ProviderInfo: Sendable {
         public static let dividends = Capabilities(rawValue: 1 << 2)
         /// Calls on one instance may run concurrently.
         public static let threadSafe = Capabilities(rawValue: 1 << 3)
+        /// Earnings reports through ``ProviderPlugin/fetchEvents(_:emit:)`` (ABI 1.2).
+        public static let earnings = Capabilities(rawValue: 1 << 4)
     }
 
     public var name: String
@@ -206,15 +208,47 @@ public struct EventQuery: Sendable {
     public var assetClass: Int32
     public var wantsSplits: Bool
     public var wantsDividends: Bool
+    public var wantsEarnings: Bool
     public var start: Int64
     public var end: Int64
     public var cursor: String
 }
 
-/// A split or a dividend.
+/// A split, a dividend or an earnings report.
 public enum CorporateEvent: Sendable {
     /// `from` old shares became `to` new ones on `executionDate` (ms at 00:00 UTC).
     case split(executionDate: Int64, from: Double, to: Double)
     /// `cash` per share, ex on `exDate`; other dates nil when unknown.
     case dividend(exDate: Int64, cash: Double, currency: String, payDate: Int64?, recordDate: Int64?, declarationDate: Int64?)
+    /// A report on `date` (ms at 00:00 UTC of the exchange's date); unknown figures NaN.
+    case earnings(date: Int64, report: EarningsReport)
+}
+
+/// What an earnings report said (ABI 1.2's fields of `bf_event`).
+public struct EarningsReport: Sendable {
+    /// `BF_REPORT_*`: 0 unknown, 1 before the open, 2 after the close, 3 during the session.
+    public var time: Int32
+    public var fiscalYear: Int32
+    /// "Q1" ... "Q4", "H1", "H2", "FY" or "" (at most 7 bytes).
+    public var fiscalPeriod: String
+    public var epsEstimate: Double
+    public var epsActual: Double
+    public var revenueEstimate: Double
+    public var revenueActual: Double
+    /// The reported currency ("" when unknown).
+    public var currency: String
+
+    public init(
+        time: Int32 = 0, fiscalYear: Int32 = 0, fiscalPeriod: String = "", epsEstimate: Double = .nan, epsActual: Double = .nan,
+        revenueEstimate: Double = .nan, revenueActual: Double = .nan, currency: String = ""
+    ) {
+        self.time = time
+        self.fiscalYear = fiscalYear
+        self.fiscalPeriod = fiscalPeriod
+        self.epsEstimate = epsEstimate
+        self.epsActual = epsActual
+        self.revenueEstimate = revenueEstimate
+        self.revenueActual = revenueActual
+        self.currency = currency
+    }
 }

@@ -59,9 +59,14 @@ public final class ConsoleObserver: RunObserver {
             if e.standalone { stage("CORPORATE EVENTS (\(e.provider))") }
             if !e.supported { line("provider '\(e.provider)' serves no corporate events") }
         case .eventsFetched(let o):
+            let earnings = o.earnings > 0 ? ", \(Format.count(o.earnings, "earnings report"))" : ""
             line(
                 o.error.map { "  \(o.symbol): ✗ \($0)" }
-                    ?? "  \(o.symbol): \(Format.count(o.splits, "split")), \(Format.count(o.dividends, "dividend")) (\(o.added) new)")
+                    ?? "  \(o.symbol): \(Format.count(o.splits, "split")), \(Format.count(o.dividends, "dividend"))\(earnings) (\(o.added) new)"
+            )
+            if let note = o.earningsNotEntitled {
+                line("  \(o.symbol): earnings not in the provider plan (\(note)); splits and dividends kept")
+            }
         case .featuresStarted(let f):
             state.withLock { $0.featuresStandalone = f.standalone }
             if f.standalone {

@@ -153,9 +153,10 @@ public final class JSONLogObserver: RunObserver {
             ]
         case .eventsFetched(let o):
             var fields: [(String, JSON)] = [
-                ("symbol", .string(o.symbol.text)), ("splits", int(o.splits)), ("dividends", int(o.dividends)), ("added", int(o.added)),
-                ("requests", int(o.requests)),
+                ("symbol", .string(o.symbol.text)), ("splits", int(o.splits)), ("dividends", int(o.dividends)),
+                ("earnings", int(o.earnings)), ("added", int(o.added)), ("requests", int(o.requests)),
             ]
+            if let note = o.earningsNotEntitled { fields.append(("earnings_not_entitled", .string(note))) }
             if let error = o.error { fields.append(("error", .string(error))) }
             return [(o.error == nil ? "info" : "error", "events_fetched", fields)]
         case .eventsFinished(let outcomes):

@@ -366,6 +366,68 @@ enum OpenAPI {
                 ]
               }
             },
+            "/api/v1/symbols/{symbol}/events": {
+              "get": {
+                "summary": "The symbol's stored splits, dividends and earnings reports, by date (docs/export.md has the fields).",
+                "parameters": [
+                  {
+                    "$ref": "#/components/parameters/seriesSymbol"
+                  },
+                  {
+                    "name": "kinds",
+                    "in": "query",
+                    "required": false,
+                    "description": "Comma-separated kinds (default all).",
+                    "schema": {
+                      "type": "string",
+                      "pattern": "^(split|dividend|earnings)(,(split|dividend|earnings))*$"
+                    }
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "The events.",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "type": "object",
+                          "required": [
+                            "symbol",
+                            "events"
+                          ],
+                          "properties": {
+                            "symbol": {
+                              "type": "string"
+                            },
+                            "events": {
+                              "type": "array",
+                              "items": {
+                                "$ref": "#/components/schemas/Event"
+                              }
+                            }
+                          }
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Error"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Error"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Error"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Error"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/Error"
+                  }
+                }
+              }
+            },
             "/api/v1/runs": {
               "get": {
                 "summary": "Run history, newest first.",
@@ -2110,6 +2172,144 @@ enum OpenAPI {
                   "options": {
                     "type": "object",
                     "description": "The job's fields (RunOptions for run; symbols, timeframes, concurrency for features)."
+                  }
+                }
+              },
+              "Event": {
+                "type": "object",
+                "required": [
+                  "symbol",
+                  "kind",
+                  "date",
+                  "split_from",
+                  "split_to",
+                  "cash_amount",
+                  "pay_date",
+                  "record_date",
+                  "declaration_date",
+                  "provider",
+                  "report_time",
+                  "fiscal_year",
+                  "fiscal_period",
+                  "eps_estimate",
+                  "eps_actual",
+                  "revenue_estimate",
+                  "revenue_actual",
+                  "currency"
+                ],
+                "properties": {
+                  "symbol": {
+                    "type": "string"
+                  },
+                  "kind": {
+                    "type": "string",
+                    "enum": [
+                      "split",
+                      "dividend",
+                      "earnings"
+                    ]
+                  },
+                  "date": {
+                    "type": "string",
+                    "format": "date",
+                    "description": "The execution, ex-dividend or report date."
+                  },
+                  "split_from": {
+                    "type": [
+                      "number",
+                      "null"
+                    ]
+                  },
+                  "split_to": {
+                    "type": [
+                      "number",
+                      "null"
+                    ]
+                  },
+                  "cash_amount": {
+                    "type": [
+                      "number",
+                      "null"
+                    ]
+                  },
+                  "pay_date": {
+                    "type": [
+                      "string",
+                      "null"
+                    ],
+                    "format": "date"
+                  },
+                  "record_date": {
+                    "type": [
+                      "string",
+                      "null"
+                    ],
+                    "format": "date"
+                  },
+                  "declaration_date": {
+                    "type": [
+                      "string",
+                      "null"
+                    ],
+                    "format": "date"
+                  },
+                  "provider": {
+                    "type": "string"
+                  },
+                  "report_time": {
+                    "type": [
+                      "string",
+                      "null"
+                    ],
+                    "enum": [
+                      "before_open",
+                      "after_close",
+                      "during_market",
+                      "unknown",
+                      null
+                    ]
+                  },
+                  "fiscal_year": {
+                    "type": [
+                      "integer",
+                      "null"
+                    ]
+                  },
+                  "fiscal_period": {
+                    "type": [
+                      "string",
+                      "null"
+                    ]
+                  },
+                  "eps_estimate": {
+                    "type": [
+                      "number",
+                      "null"
+                    ]
+                  },
+                  "eps_actual": {
+                    "type": [
+                      "number",
+                      "null"
+                    ]
+                  },
+                  "revenue_estimate": {
+                    "type": [
+                      "number",
+                      "null"
+                    ]
+                  },
+                  "revenue_actual": {
+                    "type": [
+                      "number",
+                      "null"
+                    ]
+                  },
+                  "currency": {
+                    "type": [
+                      "string",
+                      "null"
+                    ]
                   }
                 }
               }

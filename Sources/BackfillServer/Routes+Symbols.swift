@@ -79,6 +79,25 @@ extension API {
     }
 
     /// The registry's record of `symbol`, active or not.
+    /// A symbol's stored splits, dividends and earnings reports by date (`?kinds=` picks).
+    func symbolEvents(_ request: Request, _ context: ServerContext) async throws -> Response {
+        let symbol = try Self.symbol(context.parameters.get("symbol") ?? "", field: "path symbol")
+        var kinds = Set(CorporateEvent.Kind.allCases)
+        if let text = Query(request).string("kinds") {
+            kinds = []
+            for k in text.split(separator: ",", omittingEmptySubsequences: false) {
+                guard let kind = CorporateEvent.Kind(rawValue: String(k)) else {
+                    throw APIError.invalid("query 'kinds': unknown kind '\(k)'; valid: split, dividend, earnings")
+                }
+                kinds.insert(kind)
+            }
+        }
+        let (record, events) = try await state.pool.run { store in (try Self.record(store, symbol), try store.events(symbol: symbol)) }
+        guard record != nil else { throw APIError.notFound("symbol '\(symbol)' is not registered") }
+        let chosen = events.filter { kinds.contains($0.kind) }
+        return .json(.object([("symbol", .string(symbol.text)), ("events", .array(chosen.map(\.rowJSON)))]))
+    }
+
     static func record(_ store: any CandleStore, _ symbol: Symbol) throws(StoreError) -> SymbolRecord? {
         try store.symbols(activeOnly: false).first { $0.symbol == symbol }
     }

@@ -43,6 +43,7 @@ struct API: Sendable {
         Route(.post, "/api/v1/symbols", .write, { api in { try await api.addSymbol($0, $1) } }),
         Route(.patch, "/api/v1/symbols/{symbol}", .write, { api in { try await api.updateSymbol($0, $1) } }),
         Route(.delete, "/api/v1/symbols/{symbol}", .write, { api in { try await api.deactivateSymbol($0, $1) } }),
+        Route(.get, "/api/v1/symbols/{symbol}/events", .read, { api in { try await api.symbolEvents($0, $1) } }),
         Route(.get, "/api/v1/runs", .read, { api in { try await api.listRuns($0, $1) } }),
         Route(.post, "/api/v1/runs", .write, { api in { try await api.startRun($0, $1) } }),
         Route(.get, "/api/v1/runs/{id}", .read, { api in { try await api.showRun($0, $1) } }),

@@ -116,6 +116,41 @@ public struct StoredEvent: Sendable, Equatable {
     }
 
     public subscript<T>(dynamicMember field: KeyPath<CorporateEvent, T>) -> T { event[keyPath: field] }
+
+    /// The values of ``Schema/eventColumns`` as text (both backends take numbers as text): nil
+    /// for NULL (an unknown date or figure, and the earnings columns of a split or dividend).
+    var rowValues: [String?] {
+        let e = event
+        func number(_ v: Double) -> String? { v.isNaN ? nil : "\(v)" }
+        let x = e.earnings
+        return [
+            e.kind.rawValue, String(e.exDate), "\(e.splitFrom)", "\(e.splitTo)", "\(e.cashAmount)", e.currency,
+            e.payDate.map(String.init), e.recordDate.map(String.init), e.declarationDate.map(String.init), provider,
+            x?.time.rawValue, x.flatMap { $0.fiscalYear == 0 ? nil : String($0.fiscalYear) }, x?.fiscalPeriod,
+            x.flatMap { number($0.epsEstimate) }, x.flatMap { number($0.epsActual) }, x.flatMap { number($0.revenueEstimate) },
+            x.flatMap { number($0.revenueActual) },
+        ]
+    }
+
+    /// An event from a row of ``Schema/eventSelect(_:)``, through the backend's column readers.
+    static func fromRow(
+        symbol: Symbol, text: (Int) -> String?, isNull: (Int) -> Bool, int: (Int) -> Int64, double: (Int) -> Double
+    ) -> StoredEvent {
+        func date(_ c: Int) -> Int64? { isNull(c) ? nil : int(c) }
+        func figure(_ c: Int) -> Double { isNull(c) ? .nan : double(c) }
+        let kind = CorporateEvent.Kind(rawValue: text(0) ?? "") ?? .split
+        let earnings =
+            kind == .earnings
+            ? CorporateEvent.Earnings(
+                time: CorporateEvent.Earnings.Time(rawValue: text(10) ?? "") ?? .unknown, fiscalYear: isNull(11) ? 0 : Int(int(11)),
+                fiscalPeriod: text(12) ?? "", epsEstimate: figure(13), epsActual: figure(14), revenueEstimate: figure(15),
+                revenueActual: figure(16)) : nil
+        return StoredEvent(
+            symbol: symbol, provider: text(9) ?? "",
+            event: CorporateEvent(
+                kind: kind, exDate: int(1), splitFrom: double(2), splitTo: double(3), cashAmount: double(4), currency: text(5) ?? "",
+                payDate: date(6), recordDate: date(7), declarationDate: date(8), earnings: earnings))
+    }
 }
 
 /// The storage contract both backends obey (proven by one test suite run against each).
@@ -151,6 +186,10 @@ public protocol CandleStore: ServiceStore {
         symbol: Symbol, timeframe: Timeframe, start: Int64, end: Int64, batchSize: Int,
         _ body: (CandleBatch) throws -> Void
     ) throws
+    /// The first `batch.capacity` stored candles at or after `start`, in time order, with only
+    /// what the feature kernels read (ts, open, high, low, close; the batch's other columns are
+    /// left as they were): one chunk of a streaming features job. Returns how many (`batch.count`).
+    func readPrices(symbol: Symbol, timeframe: Timeframe, from start: Int64, into batch: CandleBatch) throws(StoreError) -> Int
     /// Stored bar timestamps in [start, end), ascending (for gap detection).
     func timestamps(symbol: Symbol, timeframe: Timeframe, start: Int64, end: Int64) throws(StoreError) -> [Int64]
     /// Stored bars of a series in [start, end) stamped on a multiple of `step` ms from 1970 (where

@@ -7,7 +7,7 @@ internal import BackfillCore
 /// docs/performance.md). The `candles_view` view shows symbol and timeframe names for people.
 enum Schema {
     /// The version this program writes. A database at a higher version is refused.
-    static let currentVersion = 5
+    static let currentVersion = 6
 
     enum Dialect { case sqlite, postgres }
 
@@ -162,6 +162,40 @@ enum Schema {
         ]
     }
 
+    /// Earnings reports as a third kind of corporate event: their columns (NULL for splits and
+    /// dividends, and for a figure the provider did not give).
+    static func version6(_ d: Dialect) -> [String] {
+        let int = d == .sqlite ? "INTEGER" : "BIGINT"
+        let real = d == .sqlite ? "REAL" : "DOUBLE PRECISION"
+        return [
+            ("report_time", "TEXT"), ("fiscal_year", int), ("fiscal_period", "TEXT"), ("eps_estimate", real),
+            ("eps_actual", real), ("revenue_estimate", real), ("revenue_actual", real),
+        ].map { "ALTER TABLE corporate_events ADD COLUMN \($0.0) \($0.1)" }
+    }
+
+    /// The columns of a stored event after `symbol`, in the order of ``StoredEvent/rowValues``.
+    static let eventColumns = [
+        "kind", "ex_date", "split_from", "split_to", "cash_amount", "currency", "pay_date", "record_date", "declaration_date",
+        "provider", "report_time", "fiscal_year", "fiscal_period", "eps_estimate", "eps_actual", "revenue_estimate",
+        "revenue_actual",
+    ]
+
+    /// The upsert of one event: symbol then ``eventColumns`` as parameters 1...18; `true` in
+    /// its one row when the event was new.
+    static func eventUpsert(_ d: Dialect) -> String {
+        let p = (1...(eventColumns.count + 1)).map { d == .sqlite ? "?\($0)" : "$\($0)" }
+        let update = eventColumns.filter { $0 != "kind" && $0 != "ex_date" }.map { "\($0) = EXCLUDED.\($0)" }
+        return """
+            INSERT INTO corporate_events (symbol, \(eventColumns.joined(separator: ", "))) VALUES (\(p.joined(separator: ", ")))
+            ON CONFLICT (symbol, kind, ex_date) DO UPDATE SET \(update.joined(separator: ", "))
+            """
+    }
+
+    /// A symbol's events by date: ``eventColumns``.
+    static func eventSelect(_ d: Dialect) -> String {
+        "SELECT \(eventColumns.joined(separator: ", ")) FROM corporate_events WHERE symbol = \(d == .sqlite ? "?1" : "$1") ORDER BY ex_date, kind"
+    }
+
     static let jobColumns = """
         id, run_id, stage, provider, symbol, asset_class, ticker, timeframe, start_ts, end_ts, settle_from, page_size, state, attempts,
         token, worker, lease_until, result, error
@@ -175,7 +209,7 @@ enum Schema {
 
     /// Migrations by the version they produce.
     static func migrations(_ d: Dialect, monthly: Bool = false) -> [(version: Int, statements: [String])] {
-        [(1, version1(d, monthly: monthly)), (2, version2(d)), (3, version3(d)), (4, version4(d)), (5, version5(d))]
+        [(1, version1(d, monthly: monthly)), (2, version2(d)), (3, version3(d)), (4, version4(d)), (5, version5(d)), (6, version6(d))]
     }
 
     /// The message for a database written by a newer Backfill.

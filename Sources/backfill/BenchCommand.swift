@@ -11,7 +11,7 @@ import Foundation
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure Backfill's hot paths (figures for docs/performance.md).",
-        subcommands: [KernelBench.self, StoreBench.self, ProviderBench.self, SeedBench.self, SeriesBench.self])
+        subcommands: [KernelBench.self, StoreBench.self, ProviderBench.self, SeedBench.self, SeriesBench.self, FeatureWriteBench.self])
 
     /// Writes N synthetic candles as new rows, then again as conflicting rows (updates).
     struct StoreBench: AsyncParsableCommand {

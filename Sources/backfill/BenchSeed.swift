@@ -1,6 +1,7 @@
 import ArgumentParser
 import BackfillCalendar
 import BackfillCore
+import BackfillOrchestrator
 import BackfillStore
 import Foundation
 
@@ -134,5 +135,50 @@ struct SeriesBench: AsyncParsableCommand {
             _ = try store.write(batch, symbol: s, timeframe: tf, coverage: nil)
         }
         print("\(s)/\(tf): \(candles) candles")
+    }
+}
+
+/// `backfill bench feature-write`: the store's raw write of one feature row per stored candle of
+/// a series (the yardstick of `backfill features` in benchmarks/features.sh): the series' stamps
+/// are read first (not timed), then rows of nine doubles are written in chunks of 65,536 through
+/// the same store call the features job uses. Prints the write's seconds and rows per second.
+struct FeatureWriteBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "feature-write", abstract: "Time the store's write of one feature row per stored candle of a series.")
+
+    @Option(help: "The symbol.") var symbol: String = "BENCH"
+    @Option(help: "The timeframe.") var timeframe: String = "1m"
+    @OptionGroup var db: DatabaseOptions
+    @OptionGroup var config: ConfigOption
+
+    func run() async throws {
+        let s: Symbol, tf: Timeframe
+        do {
+            s = try Symbol(symbol)
+            tf = try Timeframe.parse(timeframe)
+        } catch {
+            throw CLIFailure.usage(error.message)
+        }
+        let store = try await db.open(config)
+        let stamps = try store.timestamps(symbol: s, timeframe: tf, start: .min, end: .max)
+        let chunk = FeatureBatch(capacity: FeatureJob.defaultChunk)
+        let clock = ContinuousClock()
+        let started = clock.now
+        var at = 0
+        while at < stamps.count {
+            let n = min(chunk.capacity, stamps.count - at)
+            for i in 0..<n {
+                chunk.ts[i] = stamps[at + i]
+                for (k, c) in chunk.columns.enumerated() { c[i] = Double(at + i) * 1e-3 + Double(k) }
+            }
+            chunk.count = n
+            _ = try store.writeFeatures(chunk, symbol: s, timeframe: tf)
+            at += n
+        }
+        let d = clock.now - started
+        let seconds = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+        print(
+            "wrote \(stamps.count) feature rows in \(String(format: "%.3f", seconds)) s (\(Int(Double(stamps.count) / max(seconds, 1e-9))) rows/s)"
+        )
     }
 }

@@ -10,7 +10,7 @@ import BackfillStore
 struct Export: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write stored candles, features or events as CSV, JSON lines or Parquet.",
-        subcommands: [Candles.self, FeatureRows.self])
+        subcommands: [Candles.self, FeatureRows.self, EventRows.self])
 
     struct Candles: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -199,11 +199,15 @@ final class ExportSink {
     private var headerWritten = false
 
     /// - Parameter path: the file (nil: stdout).
-    init(plan: ExportOptions.Plan, path: String?) throws(CLIFailure) {
-        format = plan.format
-        table = plan.table
+    convenience init(plan: ExportOptions.Plan, path: String?) throws(CLIFailure) {
+        try self.init(format: plan.format, table: plan.table, path: path, rowGroupRows: plan.rowGroupRows, compress: plan.compress)
+    }
+
+    init(format: ExportOptions.Format, table: ParquetFile.Table, path: String?, rowGroupRows: Int, compress: Bool) throws(CLIFailure) {
+        self.format = format
+        self.table = table
         if format == .parquet, let path {
-            parquet = try ParquetFile(path: path, table: table, rowGroupRows: plan.rowGroupRows, compress: plan.compress)
+            parquet = try ParquetFile(path: path, table: table, rowGroupRows: rowGroupRows, compress: compress)
             file = nil
             text = CSVWriter()
         } else {
@@ -218,6 +222,7 @@ final class ExportSink {
         switch table {
         case .candles: text.header()
         case .features: text.write("ts," + FeatureBatch.names.joined(separator: ",") + "\n")
+        case .events: text.write(StoredEvent.rowColumns.joined(separator: ",") + "\n")
         }
     }
 
@@ -237,6 +242,18 @@ final class ExportSink {
         case .jsonl:
             let prefix = "{\"symbol\":\"\(s)\",\"timeframe\":\"\(tf)\","
             for i in 0..<b.count { text.write(prefix + b.jsonObject(i).dropFirst() + "\n") }
+        }
+        try check()
+    }
+
+    /// Events (the events table: one row each).
+    func events(_ rows: [StoredEvent]) throws(CLIFailure) {
+        for e in rows {
+            switch format {
+            case .csv: text.write(e.rowFields.map { $0 ?? "" }.joined(separator: ",") + "\n")
+            case .jsonl: text.write(e.rowJSON.text() + "\n")
+            case .parquet: try parquet?.append(event: e)
+            }
         }
         try check()
     }

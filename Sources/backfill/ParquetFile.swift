@@ -10,7 +10,7 @@ import BackfillParquet
 final class ParquetFile {
     /// What a file holds.
     enum Table {
-        case candles, features
+        case candles, features, events
     }
 
     private let file: OutputFile
@@ -27,6 +27,7 @@ final class ParquetFile {
         case .features:
             [("symbol", BF_PQ_STRING, false), ("timeframe", BF_PQ_STRING, false), ("ts", BF_PQ_TIMESTAMP_MS, false)]
                 + FeatureBatch.names.map { ($0, BF_PQ_DOUBLE, false) }
+        case .events: eventColumns
         }
     }
 

@@ -36,8 +36,8 @@ struct ChildWireTests {
             .fetchEvents(
                 call: 44,
                 request: EventRequest(
-                    symbol: try Symbol("AAPL"), ticker: nil, assetClass: .stock, splits: true, dividends: false, start: 0, end: 9,
-                    cursor: nil)),
+                    symbol: try Symbol("AAPL"), ticker: nil, assetClass: .stock, splits: true, dividends: false, earnings: true,
+                    start: 0, end: 9, cursor: nil)),
             .event(call: 44, event), .eventsDone(call: 44, .success(nil)), .eventsDone(call: 45, .success("p2")),
             .eventsDone(call: 46, .failure(ProviderError(kind: .notEntitled, message: "upgrade"))), .log(level: 2, message: "careful"),
             .loading(index: 3), .started(call: 42),
@@ -47,6 +47,13 @@ struct ChildWireTests {
         #expect(back == metadata)
         guard case .event(_, let e) = try Self.roundTrip(.event(call: 44, event)) else { throw ChildMessage.Malformed() }
         #expect(e == event)
+        let report = CorporateEvent(
+            kind: .earnings, exDate: 1_706_745_600_000, currency: "USD",
+            earnings: CorporateEvent.Earnings(time: .beforeOpen, fiscalYear: 2024, fiscalPeriod: "Q1", epsEstimate: 2.1, epsActual: .nan))
+        guard case .event(_, let r) = try Self.roundTrip(.event(call: 47, report)) else { throw ChildMessage.Malformed() }
+        #expect(r == report)
+        guard case .fetchEvents(_, let q) = try Self.roundTrip(messages[11]) else { throw ChildMessage.Malformed() }
+        #expect(q.earnings && q.splits && !q.dividends)
         guard case .fetchCandles(_, _, _, let r, let c) = try Self.roundTrip(messages[8]) else { throw ChildMessage.Malformed() }
         #expect(r.symbol == request.symbol && r.ticker == "X:BTCUSD" && r.timeframe == .h4 && r.start == -5 && c == "next=abc")
     }

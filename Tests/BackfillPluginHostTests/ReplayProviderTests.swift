@@ -296,6 +296,38 @@ struct ReplayProviderTests {
         #expect(events[3].payDate == nil)
     }
 
+    @Test("earnings reports are served from earnings.csv, asked for alone; bad rows are skipped with file and line")
+    func earnings() async throws {
+        let dir = TemporaryDirectory()
+        try dir.copy(Self.fixtures + "/AAPL/splits.csv", to: "AAPL/splits.csv")
+        try dir.write(
+            "AAPL/earnings.csv",
+            """
+            date,time,fiscal_year,fiscal_period,eps_estimate,eps_actual,revenue_estimate,revenue_actual,currency
+            2024-02-01,after_close,2024,Q1,2.10,2.18,117910000000,119575000000,USD
+            2024-05-02,,2024,Q2,1.50,,,,
+            2024-08-01,at_lunch,2024,Q3,1.35,1.40,,,USD
+            2024-10-31,before_open,,FY,abc,,,,USD
+            2024-11-01,during_market,,,,,,,
+
+            """)
+        let instance = try provider.makeInstance(configuration: ["root": dir.path])
+        let (events, next) = try await instance.fetchEvents(
+            symbol: try Symbol("AAPL"), ticker: nil, assetClass: .stock, splits: false, dividends: false, earnings: true,
+            start: Self.ms("2024-01-01"), end: Self.ms("2025-01-01"), cursor: nil)
+        #expect(next == nil)
+        #expect(events.map(\.kind) == [.earnings, .earnings, .earnings])  // not the splits, not the two bad rows
+        let q1 = try #require(events[0].earnings)
+        #expect(events[0].exDate == Self.ms("2024-02-01") && events[0].currency == "USD")
+        #expect(
+            q1
+                == CorporateEvent.Earnings(
+                    time: .afterClose, fiscalYear: 2024, fiscalPeriod: "Q1", epsEstimate: 2.10, epsActual: 2.18,
+                    revenueEstimate: 117_910_000_000, revenueActual: 119_575_000_000))
+        #expect(events[1].earnings == CorporateEvent.Earnings(fiscalYear: 2024, fiscalPeriod: "Q2", epsEstimate: 1.5))
+        #expect(events[2].earnings?.time == .duringMarket && events[2].exDate == Self.ms("2024-11-01"))
+    }
+
     @Test("a small range out of a large file reads only part of it (binary search over the map)")
     func seekIsSublinear() async throws {
         // 400,000 one-minute rows (~20 MB); asking for the last hour must not scan from the top.

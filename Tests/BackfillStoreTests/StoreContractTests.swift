@@ -29,11 +29,11 @@ struct StoreContractTests {
     func schema(_ backend: TestBackend) throws {
         let db = try TestDatabase(backend)
         defer { withExtendedLifetime(db) {} }
-        #expect(try db.open().schemaVersion() == 5)
-        #expect(try db.open().schemaVersion() == 5)
+        #expect(try db.open().schemaVersion() == 6)
+        #expect(try db.open().schemaVersion() == 6)
     }
 
-    @Test("a version 1 database is migrated to version 5 on open: its runs are kept and gain their totals", arguments: backends)
+    @Test("a version 1 database is migrated to version 6 on open: its runs are kept and gain their totals", arguments: backends)
     func migrateFromVersion1(_ backend: TestBackend) throws {
         let db = try TestDatabase(backend)
         defer { withExtendedLifetime(db) {} }
@@ -44,10 +44,13 @@ struct StoreContractTests {
             try db.sql("DROP TABLE \(table)")
         }
         try db.sql("ALTER TABLE series DROP COLUMN revision")
+        for column in ["report_time", "fiscal_year", "fiscal_period", "eps_estimate", "eps_actual", "revenue_estimate", "revenue_actual"] {
+            try db.sql("ALTER TABLE corporate_events DROP COLUMN \(column)")
+        }
         try db.sql("UPDATE backfill_meta SET value = '1' WHERE key = 'schema_version'")
         try db.sql("INSERT INTO runs (started_at, finished_at, status, options, summary) VALUES (1, 2, 'complete', '{}', '{}')")
         let store = try db.open()
-        #expect(try store.schemaVersion() == 5)
+        #expect(try store.schemaVersion() == 6)
         #expect(try store.keys().isEmpty && store.schedules().isEmpty)
         let runs = try store.runs(limit: 5)
         #expect(runs.count == 1 && runs[0].status == "complete" && runs[0].finishedAt == 2 && runs[0].exitCode == nil)
@@ -66,7 +69,7 @@ struct StoreContractTests {
             Issue.record("expected the newer schema to be refused")
         } catch let error as StoreError {
             #expect(error.kind == .schema)
-            #expect(error.message == "the database's schema is version 7, newer than this backfill understands (5); upgrade backfill")
+            #expect(error.message == "the database's schema is version 7, newer than this backfill understands (6); upgrade backfill")
         }
     }
 
@@ -229,6 +232,30 @@ struct StoreContractTests {
         #expect(all[0].detail == nil)
         #expect(try store.coverage(symbol: s, timeframe: .h1, start: 150, end: 160).map(\.start) == [100])
         #expect(try store.coverage(symbol: s, timeframe: .h1, start: 200, end: 300).isEmpty)
+    }
+
+    @Test("earnings reports round-trip beside splits and dividends; unknown figures stay unknown", arguments: backends)
+    func earningsEvents(_ backend: TestBackend) throws {
+        let db = try TestDatabase(backend)
+        defer { withExtendedLifetime(db) {} }
+        let store = try db.open()
+        let s = try Symbol("AAPL")
+        let report = CorporateEvent.Earnings(
+            time: .afterClose, fiscalYear: 2024, fiscalPeriod: "Q1", epsEstimate: 2.1, epsActual: 2.18, revenueEstimate: 1.1791e11,
+            revenueActual: .nan)
+        let events = [
+            StoredEvent(symbol: s, provider: "p", event: CorporateEvent(kind: .split, exDate: 1_000, splitFrom: 1, splitTo: 4)),
+            StoredEvent(symbol: s, provider: "p", event: CorporateEvent(kind: .earnings, exDate: 1_000, currency: "USD", earnings: report)),
+            StoredEvent(
+                symbol: s, provider: "p", event: CorporateEvent(kind: .earnings, exDate: 2_000, earnings: CorporateEvent.Earnings())),
+        ]
+        #expect(try store.upsertEvents(events) == 3)
+        #expect(try store.events(symbol: s) == [events[1], events[0], events[2]])  // by date, then kind
+        // A later answer with the actual revenue replaces the report, as a new one does not.
+        var revised = events[1]
+        revised.event.earnings?.revenueActual = 1.19575e11
+        #expect(try store.upsertEvents([revised]) == 0)
+        #expect(try store.events(symbol: s)[0].earnings?.revenueActual == 1.19575e11)
     }
 
     @Test("corporate events upsert by (symbol, kind, date)", arguments: backends)

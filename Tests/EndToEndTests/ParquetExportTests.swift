@@ -99,6 +99,40 @@ struct ParquetExportTests {
         try read("candles", dir.path + "/big.parquet", dir.path + "/csv", groupRows: 131_072)
     }
 
+    @Test("export events: CSV, JSON lines and Parquet hold the same splits, dividends and earnings reports", .enabled(if: enabled))
+    func events() throws {
+        let dir = TemporaryDirectory("backfill-parquet")
+        let db = "sqlite:\(dir.path)/a.sqlite"
+        try dir.copy(Fixtures.fixturesDir + "/replay/AAPL/splits.csv", to: "replay/AAPL/splits.csv")
+        try dir.write("replay/AAPL/dividends.csv", "ex_dividend_date,cash_amount,currency,pay_date\n2020-08-07,0.82,USD,2020-08-13\n")
+        try dir.write(
+            "replay/AAPL/earnings.csv",
+            """
+            date,time,fiscal_year,fiscal_period,eps_estimate,eps_actual,revenue_estimate,revenue_actual,currency
+            2024-02-01,after_close,2024,Q1,2.1,2.18,117910000000,119575000000,USD
+            2024-10-31,,2024,Q4,1.6,,94360000000,,USD
+
+            """)
+        _ = try Run.backfill(["symbols", "add", "AAPL", "--asset-class", "stock", "--database", db])
+        #expect(
+            try Run.backfill([
+                "events", "--replay-dir", dir.path + "/replay", "--start", "2000-01-01", "--end", "2030-01-01", "--database", db,
+            ]).status == 0)
+        let csv = try export(["events", "--symbol", "AAPL"], db).stdout
+        let lines = csv.split(separator: "\n").map(String.init)
+        #expect(lines.count == 1 + 7)  // four splits, a dividend, two reports
+        #expect(lines[3] == "AAPL,split,2014-06-09,1,7,,,,,replay,,,,,,,,")
+        #expect(lines[4] == "AAPL,dividend,2020-08-07,,,0.82,2020-08-13,,,replay,,,,,,,,USD")
+        #expect(lines[7] == "AAPL,earnings,2024-10-31,,,,,,,replay,unknown,2024,Q4,1.6,,94360000000,,USD")
+        let jsonl = try export(["events", "--symbol", "AAPL", "--format", "jsonl", "--kinds", "earnings"], db).stdout
+        #expect(jsonl.split(separator: "\n").count == 2 && jsonl.contains("\"eps_actual\":2.18") && jsonl.contains("\"eps_actual\":null"))
+        _ = try export(["events", "--symbol", "AAPL", "--format", "parquet", "--output", dir.path + "/events.parquet"], db)
+        try dir.write("events.csv", csv)
+        let python = try #require(Self.python)
+        let out = try Run.program(python, [Self.check, "events", dir.path + "/events.parquet", dir.path + "/events.csv"])
+        #expect(out.status == 0, "\(out.stdout)\(out.stderr.suffix(3000))")
+    }
+
     @Test("Parquet is not written to stdout; wrong options are one-line errors; a file that cannot be written leaves nothing")
     func refusals() throws {
         let dir = TemporaryDirectory("backfill-parquet")

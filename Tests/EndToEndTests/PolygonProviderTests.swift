@@ -230,6 +230,7 @@ struct PolygonProviderTests {
         let h = try Harness([
             ["match": "/v3/reference/splits", "serve": "v3/reference/splits.json"],
             ["match": "/v3/reference/dividends", "serve": "v3/reference/dividends.json"],
+            ["match": "/benzinga/v1/earnings", "serve": "benzinga/v1/earnings.json"],
         ])
         try h.add("GOOGL", "stock")
         let out = try h.backfill([
@@ -242,8 +243,54 @@ struct PolygonProviderTests {
             try h.sql("SELECT kind, ex_date, split_from, split_to, provider FROM corporate_events")
                 == "split|1658102400000|1.0|20.0|polygon")
         let paths = try h.requests().compactMap { $0["path"] as? String }
-        #expect(paths.count == 2)
+        #expect(paths.count == 3)
         #expect(paths[0].hasPrefix("/v3/reference/splits?ticker=GOOGL&execution_date.gte=2020-01-01"))
+        #expect(paths[2].hasPrefix("/benzinga/v1/earnings?ticker=GOOGL&date.gte=2020-01-01&date.lt=2030-01-01"))
+        try h.expectKeyAbsent([out])
+    }
+
+    @Test(
+        "earnings from Benzinga's endpoint (a constructed response): report time, fiscal period, estimates and actuals, another ticker's row dropped; without the add-on a per-symbol note, splits and dividends kept"
+    )
+    func earnings() throws {
+        let h = try Harness([
+            ["match": "/v3/reference/splits", "serve": "v3/reference/splits.json"],
+            ["match": "/v3/reference/dividends", "serve": "v3/reference/dividends.json"],
+            ["match": "/benzinga/v1/earnings?ticker=AAPL", "serve": "benzinga/v1/earnings.json"],
+            ["match": "/benzinga/v1/earnings?ticker=GOOGL", "status": 403],
+        ])
+        try h.add("AAPL", "stock")
+        try h.add("GOOGL", "stock")
+        let out = try h.backfill([
+            "events", "--provider", "polygon", "--provider-option", "base_url=http://127.0.0.1:\(h.port)", "--rate", "50", "--start",
+            "2020-01-01", "--end", "2030-01-01",
+        ])
+        #expect(out.status == 0, "\(out.stdout)\(out.stderr)")
+        #expect(out.stdout.contains("AAPL: 0 splits, 0 dividends, 4 earnings reports (4 new)"), "\(out.stdout)")
+        #expect(out.stdout.contains("GOOGL: 1 split, 0 dividends (1 new)"))
+        #expect(
+            out.stdout.contains(
+                "GOOGL: earnings not in the provider plan (HTTP 403 NOT_AUTHORIZED: You are not entitled to this data."),
+            "\(out.stdout)")
+        let rows = try h.sql(
+            """
+            SELECT ex_date, report_time, fiscal_year, fiscal_period, eps_estimate, eps_actual, revenue_estimate, revenue_actual,
+                currency FROM corporate_events WHERE kind = 'earnings' ORDER BY ex_date
+            """
+        ).split(separator: "\n").map(String.init)
+        #expect(
+            rows == [
+                "1706745600000|after_close|2024|Q1|2.1|2.18|117910000000.0|119575000000.0|USD",
+                "1714608000000|after_close|2024|Q2|1.5|1.53|90010000000.0|90753000000.0|USD",
+                "1722470400000|before_open|2024|Q3|1.35|1.4||85777000000.0|USD",
+                "1730332800000|unknown|2024|Q4|1.6||94360000000.0||USD",
+            ], "\(rows)")
+        // Export: the events as CSV.
+        let csv = try h.backfill(["export", "events", "--symbol", "AAPL"])
+        #expect(csv.status == 0, "\(csv.stderr)")
+        #expect(
+            csv.stdout.contains("\nAAPL,earnings,2024-02-01,,,,,,,polygon,after_close,2024,Q1,2.1,2.18,117910000000,119575000000,USD\n"),
+            "\(csv.stdout)")
         try h.expectKeyAbsent([out])
     }
 }

@@ -244,6 +244,36 @@ struct ServerAPITests {
         #expect(f.stop() == 0)
     }
 
+    @Test(
+        "a symbol's events: splits and earnings reports with their fields, ?kinds= filters, 404 for an unknown symbol, 422 for a bad kind")
+    func events() throws {
+        let f = try ServerFixture()
+        try f.dir.copy(Fixtures.fixturesDir + "/replay/AAPL/splits.csv", to: "replay/AAPL/splits.csv")
+        try f.dir.write(
+            "replay/AAPL/earnings.csv",
+            "date,time,fiscal_year,fiscal_period,eps_estimate,eps_actual,currency\n2024-02-01,after_close,2024,Q1,2.1,2.18,USD\n")
+        _ = try f.backfill(["symbols", "add", "AAPL", "--asset-class", "stock"])
+        let fetched = try f.backfill(["events", "--replay-dir", f.dir.path + "/replay", "--start", "2000-01-01", "--end", "2030-01-01"])
+        #expect(fetched.status == 0, "\(fetched.stderr)")
+        try f.start()
+        let all = try f.request("GET", "/api/v1/symbols/AAPL/events", key: "read")
+        #expect(all.status == 200, "\(all.body)")
+        let events = try #require(all.json["events"] as? [[String: Any]])
+        #expect(events.map { $0["kind"] as? String } == ["split", "split", "split", "split", "earnings"])
+        #expect(events[2]["date"] as? String == "2014-06-09" && events[2]["split_to"] as? Double == 7)
+        #expect(events[2]["report_time"] is NSNull && events[2]["cash_amount"] is NSNull)
+        let q1 = events[4]
+        #expect(
+            q1["report_time"] as? String == "after_close" && q1["fiscal_year"] as? Int == 2024 && q1["fiscal_period"] as? String == "Q1")
+        #expect(q1["eps_actual"] as? Double == 2.18 && q1["revenue_actual"] is NSNull && q1["currency"] as? String == "USD")
+        let earnings = try f.request("GET", "/api/v1/symbols/AAPL/events?kinds=earnings", key: "read").json
+        #expect((earnings["events"] as? [[String: Any]])?.count == 1)
+        #expect(try f.request("GET", "/api/v1/symbols/NOPE/events", key: "read").status == 404)
+        let bad = try f.request("GET", "/api/v1/symbols/AAPL/events?kinds=ipo", key: "read")
+        #expect(bad.status == 422 && bad.errorMessage == "query 'kinds': unknown kind 'ipo'; valid: split, dividend, earnings")
+        #expect(f.stop() == 0)
+    }
+
     @Test("TLS with a self-signed certificate: HTTPS answers with it, plain HTTP does not")
     func tls() throws {
         let f = try ServerFixture()

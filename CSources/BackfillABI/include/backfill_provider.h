@@ -63,7 +63,7 @@ extern "C" {
 #endif
 
 #define BF_ABI_VERSION_MAJOR 1
-#define BF_ABI_VERSION_MINOR 1
+#define BF_ABI_VERSION_MINOR 2
 #define BF_ABI_VERSION ((uint32_t)((BF_ABI_VERSION_MAJOR << 16) | BF_ABI_VERSION_MINOR))
 #define BF_ABI_MAJOR(v) ((uint32_t)(v) >> 16)
 #define BF_ABI_MINOR(v) ((uint32_t)(v)&0xffffu)
@@ -115,6 +115,7 @@ enum {
 #define BF_CAP_SPLITS ((uint64_t)1 << 1)
 #define BF_CAP_DIVIDENDS ((uint64_t)1 << 2)
 #define BF_CAP_THREAD_SAFE ((uint64_t)1 << 3)
+#define BF_CAP_EARNINGS ((uint64_t)1 << 4) /* ABI 1.2: fetch_events delivers BF_EVENT_EARNINGS */
 
 /* ---- How the provider stamps bars (the host's calendar needs to know) ----------------------- */
 enum {
@@ -200,6 +201,15 @@ typedef struct bf_page_result {
 enum {
     BF_EVENT_SPLIT = 1,
     BF_EVENT_DIVIDEND = 2,
+    BF_EVENT_EARNINGS = 3, /* ABI 1.2 */
+};
+
+/* When an earnings report came out, relative to the regular session of its date (ABI 1.2). */
+enum {
+    BF_REPORT_TIME_UNKNOWN = 0,
+    BF_REPORT_BEFORE_OPEN = 1,
+    BF_REPORT_AFTER_CLOSE = 2,
+    BF_REPORT_DURING_MARKET = 3,
 };
 
 typedef struct bf_event {
@@ -213,16 +223,27 @@ typedef struct bf_event {
     int64_t record_date_ms;
     int64_t declaration_date_ms;
     char currency[8];            /* ISO 4217, NUL-terminated, "" when unknown                      */
+    /* ABI 1.2: earnings (kind BF_EVENT_EARNINGS; ex_date_ms is the report date, 00:00 UTC of the
+     * exchange's date). A 1.1 plugin's shorter event has none of these; the host reads them only
+     * when struct_size covers them. Numbers NaN when the provider gives none. */
+    int32_t report_time;         /* BF_REPORT_*                                                    */
+    int32_t fiscal_year;         /* e.g. 2024; 0 when unknown                                      */
+    char fiscal_period[8];       /* "Q1".."Q4", "H1", "H2", "FY", NUL-terminated; "" when unknown   */
+    double eps_estimate;         /* earnings per share, in `currency`                              */
+    double eps_actual;
+    double revenue_estimate;     /* revenue, in `currency`                                         */
+    double revenue_actual;
 } bf_event;
 
 typedef struct bf_event_request {
     uint32_t struct_size;
-    uint32_t kinds;              /* bit (1 << BF_EVENT_SPLIT) and/or (1 << BF_EVENT_DIVIDEND)       */
+    uint32_t kinds;              /* bits (1 << BF_EVENT_SPLIT), (1 << BF_EVENT_DIVIDEND), and (ABI 1.2,
+                                    only to a provider with BF_CAP_EARNINGS) (1 << BF_EVENT_EARNINGS) */
     const char *symbol;
     const char *ticker;          /* NULL unless the user set a provider ticker                     */
     bf_asset_class asset_class;
     int32_t reserved;
-    int64_t start_ms;            /* events whose ex date falls in [start_ms, end_ms)               */
+    int64_t start_ms;            /* events whose ex (or report) date falls in [start_ms, end_ms)   */
     int64_t end_ms;
     const char *cursor;          /* NULL or "" for the first page                                  */
 } bf_event_request;
@@ -276,7 +297,7 @@ typedef struct bf_provider_descriptor {
     bf_status (*fetch_candles)(bf_instance *instance, const bf_candle_request *request,
                                bf_candle_sink *sink, bf_page_result *result);
     /* Fetch ONE page of corporate events, delivered through sink->emit; set next_cursor.
-     * NULL when the provider has neither BF_CAP_SPLITS nor BF_CAP_DIVIDENDS. */
+     * NULL when the provider has none of BF_CAP_SPLITS, BF_CAP_DIVIDENDS, BF_CAP_EARNINGS. */
     bf_status (*fetch_events)(bf_instance *instance, const bf_event_request *request,
                               bf_event_sink *sink, bf_page_result *result);
 

@@ -15,15 +15,27 @@ typedef struct pg_bar {
 } pg_bar;
 enum { PG_HAS_T = 1, PG_HAS_O = 2, PG_HAS_H = 4, PG_HAS_L = 8, PG_HAS_C = 16, PG_HAS_V = 32, PG_HAS_VW = 64, PG_HAS_N = 128 };
 
-/* One corporate-event item. */
+/* One corporate-event item: a split, a dividend, or a Benzinga earnings row. */
 typedef struct pg_event_item {
     char execution_date[16], ex_dividend_date[16], pay_date[16], record_date[16], declaration_date[16];
     char currency[8];
     char ticker[64];
     double split_from, split_to, cash_amount;
+    /* earnings: date (YYYY-MM-DD), time (HH:MM:SS), fiscal_period, fiscal_year and the figures */
+    char date[16], time[16], fiscal_period[8];
+    double fiscal_year, estimated_eps, actual_eps, estimated_revenue, actual_revenue;
     unsigned has; /* PG_EV_* */
 } pg_event_item;
-enum { PG_EV_SPLIT_FROM = 1, PG_EV_SPLIT_TO = 2, PG_EV_CASH = 4 };
+enum {
+    PG_EV_SPLIT_FROM = 1,
+    PG_EV_SPLIT_TO = 2,
+    PG_EV_CASH = 4,
+    PG_EV_FISCAL_YEAR = 8,
+    PG_EV_EPS_ESTIMATE = 16,
+    PG_EV_EPS_ACTUAL = 32,
+    PG_EV_REVENUE_ESTIMATE = 64,
+    PG_EV_REVENUE_ACTUAL = 128,
+};
 
 /* What the parser found at the top level of a response. */
 typedef struct pg_response {

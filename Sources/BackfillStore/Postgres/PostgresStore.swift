@@ -410,6 +410,25 @@ public final class PostgresStore: CandleStore {
         }
     }
 
+    public func readPrices(symbol: Symbol, timeframe: Timeframe, from start: Int64, into batch: CandleBatch) throws(StoreError) -> Int {
+        try withReconnect { () throws(StoreError) in
+            batch.count = 0
+            guard let id = try seriesId(symbol, timeframe, create: false) else { return 0 }
+            let r = try conn.execute(
+                "SELECT ts, open, high, low, close FROM candles WHERE series_id = $1 AND ts >= $2 ORDER BY ts LIMIT $3",
+                [String(id), String(start), String(batch.capacity)])
+            for i in 0..<r.rows {
+                batch.ts[i] = r.int(i, 0)
+                batch.open[i] = r.double(i, 1)
+                batch.high[i] = r.double(i, 2)
+                batch.low[i] = r.double(i, 3)
+                batch.close[i] = r.double(i, 4)
+            }
+            batch.count = r.rows
+            return r.rows
+        }
+    }
+
     public func timestamps(symbol: Symbol, timeframe: Timeframe, start: Int64, end: Int64) throws(StoreError) -> [Int64] {
         try withReconnect { () throws(StoreError) in
             guard let id = try seriesId(symbol, timeframe, create: false) else { return [] }
@@ -594,22 +613,7 @@ public final class PostgresStore: CandleStore {
             try transaction { () throws(StoreError) in
                 var added = 0
                 for e in events {
-                    let r = try conn.execute(
-                        """
-                        INSERT INTO corporate_events (symbol, kind, ex_date, split_from, split_to, cash_amount, currency,
-                            pay_date, record_date, declaration_date, provider)
-                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-                        ON CONFLICT (symbol, kind, ex_date) DO UPDATE SET split_from = EXCLUDED.split_from,
-                            split_to = EXCLUDED.split_to, cash_amount = EXCLUDED.cash_amount, currency = EXCLUDED.currency,
-                            pay_date = EXCLUDED.pay_date, record_date = EXCLUDED.record_date,
-                            declaration_date = EXCLUDED.declaration_date, provider = EXCLUDED.provider
-                        RETURNING (xmax = 0)
-                        """,
-                        [
-                            e.symbol.text, e.kind.rawValue, String(e.exDate), "\(e.splitFrom)", "\(e.splitTo)",
-                            "\(e.cashAmount)", e.currency, e.payDate.map(String.init), e.recordDate.map(String.init),
-                            e.declarationDate.map(String.init), e.provider,
-                        ])
+                    let r = try conn.execute(Schema.eventUpsert(.postgres) + " RETURNING (xmax = 0)", [e.symbol.text] + e.rowValues)
                     if r.text(0, 0) == "t" { added += 1 }
                 }
                 return added
@@ -618,21 +622,11 @@ public final class PostgresStore: CandleStore {
     }
 
     public func events(symbol: Symbol) throws(StoreError) -> [StoredEvent] {
-        let r = try withReconnect { () throws(StoreError) in
-            try conn.execute(
-                """
-                SELECT kind, ex_date, split_from, split_to, cash_amount, currency, pay_date, record_date,
-                    declaration_date, provider FROM corporate_events WHERE symbol = $1 ORDER BY ex_date, kind
-                """, [symbol.text])
-        }
+        let r = try withReconnect { () throws(StoreError) in try conn.execute(Schema.eventSelect(.postgres), [symbol.text]) }
         return (0..<r.rows).map { i in
-            StoredEvent(
-                symbol: symbol, provider: r.text(i, 9) ?? "",
-                event: CorporateEvent(
-                    kind: CorporateEvent.Kind(rawValue: r.text(i, 0) ?? "") ?? .split, exDate: r.int(i, 1),
-                    splitFrom: r.double(i, 2), splitTo: r.double(i, 3), cashAmount: r.double(i, 4),
-                    currency: r.text(i, 5) ?? "", payDate: r.isNull(i, 6) ? nil : r.int(i, 6),
-                    recordDate: r.isNull(i, 7) ? nil : r.int(i, 7), declarationDate: r.isNull(i, 8) ? nil : r.int(i, 8)))
+            StoredEvent.fromRow(
+                symbol: symbol, text: { r.text(i, $0) }, isNull: { r.isNull(i, $0) }, int: { r.int(i, $0) },
+                double: { r.double(i, $0) })
         }
     }
 

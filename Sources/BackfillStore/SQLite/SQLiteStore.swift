@@ -286,6 +286,28 @@ public final class SQLiteStore: CandleStore {
         if batch.count > 0 { try body(batch) }
     }
 
+    public func readPrices(symbol: Symbol, timeframe: Timeframe, from start: Int64, into batch: CandleBatch) throws(StoreError) -> Int {
+        batch.count = 0
+        guard let id = try seriesId(symbol, timeframe, create: false) else { return 0 }
+        let s = try db.prepare(
+            "SELECT ts, open, high, low, close FROM candles WHERE series_id = ?1 AND ts >= ?2 ORDER BY ts LIMIT ?3")
+        s.bind(1, id)
+        s.bind(2, start)
+        s.bind(3, Int64(batch.capacity))
+        defer { s.reset() }
+        var n = 0
+        while try s.step() {
+            batch.ts[n] = s.int(0)
+            batch.open[n] = s.double(1)
+            batch.high[n] = s.double(2)
+            batch.low[n] = s.double(3)
+            batch.close[n] = s.double(4)
+            n += 1
+        }
+        batch.count = n
+        return n
+    }
+
     public func timestamps(symbol: Symbol, timeframe: Timeframe, start: Int64, end: Int64) throws(StoreError) -> [Int64] {
         guard let id = try seriesId(symbol, timeframe, create: false) else { return [] }
         let s = try db.prepare("SELECT ts FROM candles WHERE series_id = ?1 AND ts >= ?2 AND ts < ?3 ORDER BY ts")
@@ -485,16 +507,7 @@ public final class SQLiteStore: CandleStore {
     public func upsertEvents(_ events: [StoredEvent]) throws(StoreError) -> Int {
         try transaction { () throws(StoreError) in
             let exists = try db.prepare("SELECT 1 FROM corporate_events WHERE symbol = ?1 AND kind = ?2 AND ex_date = ?3")
-            let s = try db.prepare(
-                """
-                INSERT INTO corporate_events (symbol, kind, ex_date, split_from, split_to, cash_amount, currency,
-                    pay_date, record_date, declaration_date, provider)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
-                ON CONFLICT (symbol, kind, ex_date) DO UPDATE SET split_from = excluded.split_from,
-                    split_to = excluded.split_to, cash_amount = excluded.cash_amount, currency = excluded.currency,
-                    pay_date = excluded.pay_date, record_date = excluded.record_date,
-                    declaration_date = excluded.declaration_date, provider = excluded.provider
-                """)
+            let s = try db.prepare(Schema.eventUpsert(.sqlite))
             var added = 0
             for e in events {
                 exists.bind(1, e.symbol.text)
@@ -503,16 +516,7 @@ public final class SQLiteStore: CandleStore {
                 if !(try exists.step()) { added += 1 }
                 exists.reset()
                 s.bind(1, e.symbol.text)
-                s.bind(2, e.kind.rawValue)
-                s.bind(3, e.exDate)
-                s.bind(4, e.splitFrom)
-                s.bind(5, e.splitTo)
-                s.bind(6, e.cashAmount)
-                s.bind(7, e.currency)
-                s.bind(8, e.payDate)
-                s.bind(9, e.recordDate)
-                s.bind(10, e.declarationDate)
-                s.bind(11, e.provider)
+                for (k, v) in e.rowValues.enumerated() { s.bind(Int32(k + 2), v) }
                 try s.run()
             }
             return added
@@ -520,23 +524,15 @@ public final class SQLiteStore: CandleStore {
     }
 
     public func events(symbol: Symbol) throws(StoreError) -> [StoredEvent] {
-        let s = try db.prepare(
-            """
-            SELECT kind, ex_date, split_from, split_to, cash_amount, currency, pay_date, record_date,
-                declaration_date, provider FROM corporate_events WHERE symbol = ?1 ORDER BY ex_date, kind
-            """)
+        let s = try db.prepare(Schema.eventSelect(.sqlite))
         s.bind(1, symbol.text)
         defer { s.reset() }
         var out: [StoredEvent] = []
         while try s.step() {
             out.append(
-                StoredEvent(
-                    symbol: symbol, provider: s.text(9) ?? "",
-                    event: CorporateEvent(
-                        kind: CorporateEvent.Kind(rawValue: s.text(0) ?? "") ?? .split, exDate: s.int(1),
-                        splitFrom: s.double(2), splitTo: s.double(3), cashAmount: s.double(4), currency: s.text(5) ?? "",
-                        payDate: s.isNull(6) ? nil : s.int(6), recordDate: s.isNull(7) ? nil : s.int(7),
-                        declarationDate: s.isNull(8) ? nil : s.int(8))))
+                StoredEvent.fromRow(
+                    symbol: symbol, text: { s.text(Int32($0)) }, isNull: { s.isNull(Int32($0)) }, int: { s.int(Int32($0)) },
+                    double: { s.double(Int32($0)) }))
         }
         return out
     }

@@ -5,7 +5,8 @@
 
 Prints the port it listens on as its first stdout line. Serves the recorded responses in this
 folder (v2/aggs, v3/reference/splits and dividends: real responses from the official client's
-test mocks) and generated aggregate pages of the same shape, and misbehaves on demand.
+test mocks; benzinga/v1/earnings: constructed from the endpoint's documented fields, SOURCE.md)
+and generated aggregate pages of the same shape, and misbehaves on demand.
 
 Scenario (JSON): {"key": "<the API key clients must send as a Bearer token>",
   "rules": [{"match": "<substring of path?query>", ...one behaviour...}, ...]}
@@ -136,7 +137,7 @@ def main():
                                                   "status": "OK", "request_id": rid, "count": 0}))
             if "serve" in rule:
                 body = open(os.path.join(HERE, rule["serve"]), "rb").read()
-                if "/v3/reference/" in self.path:
+                if "/v3/reference/" in self.path or "/benzinga/" in self.path:
                     q = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query)
                     doc = json.loads(body)
                     want = q.get("ticker", [None])[0]
