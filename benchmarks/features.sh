@@ -11,18 +11,20 @@
 # TILES (default 222: 9,996,882 bars) copies of the series; RUNS (default 3) runs of each
 # measure, interleaved (features, raw write, Python, features, ...), each on an empty features
 # table (emptied untimed between runs); medians and the per-run ratios' median. PYTHON_RUNS
-# (default RUNS) limits the Python pipeline's runs (PostgreSQL's executemany is slow).
+# (default 1, 0 for none) runs of the Python pipeline (about 4 minutes and 5.5 GB each at 10 M
+# rows on SQLite). BACKENDS=sqlite or postgres: one of them.
 # Wall seconds and peak RSS from /usr/bin/time; the raw write's seconds are its own (the
 # stamps it reads first are not timed). The PostgreSQL of .ci/with-postgres runs with fsync off.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tiles="${1:-222}"
 runs="${2:-3}"
-python_runs="${PYTHON_RUNS:-$runs}"
+python_runs="${PYTHON_RUNS:-1}"
 venv=benchmarks/.venv-features
 [[ -x "$venv/bin/python" ]] || python3 -m venv "$venv"
 "$venv/bin/pip" install -q --disable-pip-version-check ta-lib==0.8.2 pandas==3.1.1 numpy==2.4.6 "psycopg[binary]==3.3.9"
 swift build -c release --product backfill >/dev/null
+swift build -c release --product ReplayProvider >/dev/null
 bin="$PWD/.build/release/backfill"
 work="$(mktemp -d /tmp/backfill-features.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
@@ -37,6 +39,7 @@ timed() { local out="$1"; shift; /usr/bin/time -f "%e %M" -a -o "$out" "$@" >/de
 
 backends="sqlite"
 [[ -n "${BACKFILL_TEST_POSTGRES_URL:-}" ]] && backends="sqlite postgres"
+backends="${BACKENDS:-$backends}"  # BACKENDS=postgres: one of them
 for backend in $backends; do
   if [[ $backend == sqlite ]]; then
     db="sqlite:$work/bench.sqlite"
@@ -51,7 +54,7 @@ for backend in $backends; do
   series=$(sql "SELECT id FROM series WHERE symbol = 'BTCPERP' AND timeframe = '1m'")
   reset() { sql "DELETE FROM features WHERE series_id = $series; DELETE FROM feature_checkpoints WHERE series_id = $series" >/dev/null
             [[ $backend == postgres ]] && sql "VACUUM features" >/dev/null; return 0; }
-  rm -f "$work"/{job,raw,py}.t "$work/raw.out"
+  rm -f "$work"/{job,raw,rawproc,py}.t "$work/raw.out"
   for r in $(seq "$runs"); do
     reset; timed "$work/job.t" "$bin" features --symbols BTCPERP --timeframes 1m --database "$db" --quiet
     reset; /usr/bin/time -f "%e %M" -a -o "$work/rawproc.t" "$bin" bench feature-write --symbol BTCPERP --database "$db" >>"$work/raw.out"
@@ -60,16 +63,22 @@ for backend in $backends; do
     fi
   done
   job=($(cut -d' ' -f1 "$work/job.t")) raw=($(sed 's/.* in \([0-9.]*\) s.*/\1/' "$work/raw.out"))
+  touch "$work/py.t"
   py=($(cut -d' ' -f1 "$work/py.t"))
-  jobrss=$(median $(cut -d' ' -f2 "$work/job.t")) rawrss=$(median $(cut -d' ' -f2 "$work/rawproc.t")) pyrss=$(median $(cut -d' ' -f2 "$work/py.t"))
+  jobrss=$(median $(cut -d' ' -f2 "$work/job.t")) rawrss=$(median $(cut -d' ' -f2 "$work/rawproc.t"))
   ratios=(); for i in "${!raw[@]}"; do ratios+=("$(python3 -c "print(${raw[$i]} / ${job[$i]})")"); done
   pyratios=(); for i in "${!py[@]}"; do pyratios+=("$(python3 -c "print(${py[$i]} / ${job[$i]})")"); done
   {
     echo "$backend: backfill features ${job[*]} s (median $(median "${job[@]}") s, $(python3 -c "print(round($count / $(median "${job[@]}")))") rows/s, peak RSS $((${jobrss%.*} / 1024)) MiB)"
     echo "$backend: raw feature write ${raw[*]} s (median $(median "${raw[@]}") s, process peak RSS $((${rawrss%.*} / 1024)) MiB); features / raw write speed: median $(median "${ratios[@]}") (runs: ${ratios[*]})"
-    echo "$backend: pandas + TA-Lib + executemany ${py[*]} s (median $(median "${py[@]}") s, peak RSS $((${pyrss%.*} / 1024)) MiB); backfill is median $(median "${pyratios[@]}")x faster (runs: ${pyratios[*]})"
+    if (( ${#py[@]} > 0 )); then
+      pyrss=$(median $(cut -d' ' -f2 "$work/py.t"))
+      echo "$backend: pandas + TA-Lib + executemany ${py[*]} s (median $(median "${py[@]}") s, peak RSS $((${pyrss%.*} / 1024)) MiB); backfill is median $(median "${pyratios[@]}")x faster (runs: ${pyratios[*]})"
+    fi
   } | tee -a "$results"
-  # Nightly: one more day of bars, then features again (resumes after the last computed bar).
+  # Nightly: the series computed (untimed), one more day of bars, then features again, which
+  # resumes after the last computed bar (each run first removes what the previous one added).
+  reset; "$bin" features --symbols BTCPERP --timeframes 1m --database "$db" --quiet >/dev/null
   "$bin" bench series --symbol BTCPERP --candles 1440 --start "$end" --database "$db" >/dev/null
   rm -f "$work/inc.t"
   for r in $(seq "$runs"); do

@@ -137,7 +137,8 @@ public struct FeatureJob: Sendable {
     static func start(_ store: any CandleStore, _ symbol: Symbol, _ tf: Timeframe, path: FeatureKernels.Path, force: Bool, chunk: Int)
         throws -> (FeatureStream, Int64?)
     {
-        if !force, let cp = try store.latestFeatureCheckpoint(symbol: symbol, timeframe: tf), cp.path == path.rawValue {
+        let newest = try store.latestFeatureCheckpoint(symbol: symbol, timeframe: tf)
+        if !force, let cp = newest, cp.path == path.rawValue {
             let history = try store.lastCandles(
                 symbol: symbol, timeframe: tf, through: cp.ts, count: min(FeatureStream.history, cp.bars))
             if history.count > 0, history.ts[history.count - 1] == cp.ts,
@@ -146,7 +147,8 @@ public struct FeatureJob: Sendable {
                 return (stream, cp.ts)
             }
         }
-        try store.dropFeatureCheckpoints(symbol: symbol, timeframe: tf)
+        // From the first bar: checkpoints of another path or build go (none: nothing to write).
+        if newest != nil { try store.dropFeatureCheckpoints(symbol: symbol, timeframe: tf) }
         return (FeatureStream(chunk: chunk, path: path), nil)
     }
 

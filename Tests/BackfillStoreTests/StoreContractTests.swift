@@ -157,6 +157,13 @@ struct StoreContractTests {
         // A bar inserted into a hole before it drops that one too.
         _ = try store.write(Self.batch([(-60_000, 5)]), symbol: s, timeframe: .m1, coverage: nil)
         #expect(try store.latestFeatureCheckpoint(symbol: s, timeframe: .m1) == nil)
+        // A chunk of prices from a time on: at most the batch's capacity, bit-exact, in order.
+        let prices = CandleBatch(capacity: 3)
+        #expect(try store.readPrices(symbol: s, timeframe: .m1, from: 10 * 60_000 + 1, into: prices) == 3)
+        #expect((0..<3).map { prices.ts[$0] } == [11, 12, 13].map { Int64($0) * 60_000 })
+        #expect(prices.open[0] == 111 && prices.high[1] == 113 && prices.low[2] == 112 && prices.close[0] == 111.5)
+        #expect(try store.readPrices(symbol: s, timeframe: .m1, from: 99 * 60_000, into: prices) == 2 && prices.count == 2)
+        #expect(try store.readPrices(symbol: s, timeframe: .m5, from: .min, into: prices) == 0)
         // The last bars through a time, ascending.
         let last = try store.lastCandles(symbol: s, timeframe: .m1, through: 9 * 60_000, count: 3)
         #expect(last.rows.map(\.ts) == [7, 8, 9].map { Int64($0) * 60_000 })

@@ -70,8 +70,11 @@ final class PGConnection {
     }
 
     /// Runs a statement with text parameters and returns its result.
+    ///
+    /// - Parameter binary: results in binary format (read with ``PGResult/binaryInt(_:_:)`` and
+    ///   ``PGResult/binaryDouble(_:_:)``): no text to parse, for the wide reads of the hot path.
     @discardableResult
-    func execute(_ sql: String, _ params: [String?] = []) throws(StoreError) -> PGResult {
+    func execute(_ sql: String, _ params: [String?] = [], binary: Bool = false) throws(StoreError) -> PGResult {
         let result: OpaquePointer?
         if params.isEmpty {
             result = PQexec(handle, sql)
@@ -81,8 +84,9 @@ final class PGConnection {
             let name = try preparedName(sql, params.count)
             result = cStrings.withUnsafeMutableBufferPointer { buf in
                 buf.withMemoryRebound(to: UnsafePointer<CChar>?.self) { values in
-                    if let name { return PQexecPrepared(handle, name, Int32(params.count), values.baseAddress, nil, nil, 0) }
-                    return PQexecParams(handle, sql, Int32(params.count), nil, values.baseAddress, nil, nil, 0)
+                    let format: Int32 = binary ? 1 : 0
+                    if let name { return PQexecPrepared(handle, name, Int32(params.count), values.baseAddress, nil, nil, format) }
+                    return PQexecParams(handle, sql, Int32(params.count), nil, values.baseAddress, nil, nil, format)
                 }
             }
         }
@@ -144,6 +148,20 @@ final class PGResult {
     }
     func int(_ row: Int, _ col: Int) -> Int64 { text(row, col).flatMap { Int64($0) } ?? 0 }
     func double(_ row: Int, _ col: Int) -> Double { text(row, col).flatMap { Double($0) } ?? .nan }
+    /// A binary-format int8 (``PGConnection/execute(_:_:binary:)``): 8 bytes, big-endian.
+    func binaryInt(_ row: Int, _ col: Int) -> Int64 {
+        guard let handle, let p = PQgetvalue(handle, Int32(row), Int32(col)), PQgetlength(handle, Int32(row), Int32(col)) == 8 else {
+            return 0
+        }
+        return Int64(bigEndian: UnsafeRawPointer(p).loadUnaligned(as: Int64.self))
+    }
+    /// A binary-format float8: the IEEE bits, big-endian.
+    func binaryDouble(_ row: Int, _ col: Int) -> Double {
+        guard let handle, let p = PQgetvalue(handle, Int32(row), Int32(col)), PQgetlength(handle, Int32(row), Int32(col)) == 8 else {
+            return .nan
+        }
+        return Double(bitPattern: UInt64(bigEndian: UnsafeRawPointer(p).loadUnaligned(as: UInt64.self)))
+    }
     /// Affected rows of an INSERT/UPDATE/DELETE.
     var affected: Int { handle.flatMap { PQcmdTuples($0) }.flatMap { Int(String(cString: $0)) } ?? 0 }
 }

@@ -416,13 +416,13 @@ public final class PostgresStore: CandleStore {
             guard let id = try seriesId(symbol, timeframe, create: false) else { return 0 }
             let r = try conn.execute(
                 "SELECT ts, open, high, low, close FROM candles WHERE series_id = $1 AND ts >= $2 ORDER BY ts LIMIT $3",
-                [String(id), String(start), String(batch.capacity)])
+                [String(id), String(start), String(batch.capacity)], binary: true)
             for i in 0..<r.rows {
-                batch.ts[i] = r.int(i, 0)
-                batch.open[i] = r.double(i, 1)
-                batch.high[i] = r.double(i, 2)
-                batch.low[i] = r.double(i, 3)
-                batch.close[i] = r.double(i, 4)
+                batch.ts[i] = r.binaryInt(i, 0)
+                batch.open[i] = r.binaryDouble(i, 1)
+                batch.high[i] = r.binaryDouble(i, 2)
+                batch.low[i] = r.binaryDouble(i, 3)
+                batch.close[i] = r.binaryDouble(i, 4)
             }
             batch.count = r.rows
             return r.rows
