@@ -13,6 +13,8 @@ public import BackfillStore
 /// resumes from the newest one left). Pairs run `concurrency` at a time.
 public struct FeatureJob: Sendable {
     public let store: StoreQueue
+    /// Where chunks are read (a second connection, so reads overlap the writes); nil: `store`.
+    public let reader: StoreQueue?
     public let concurrency: Int
     /// Every pair from its first bar (checkpoints dropped).
     public let force: Bool
@@ -24,10 +26,11 @@ public struct FeatureJob: Sendable {
     public static let defaultChunk = 65_536
 
     public init(
-        store: StoreQueue, concurrency: Int, force: Bool = false, chunk: Int = FeatureJob.defaultChunk,
+        store: StoreQueue, reader: StoreQueue? = nil, concurrency: Int, force: Bool = false, chunk: Int = FeatureJob.defaultChunk,
         emit: @escaping @Sendable (RunEvent) -> Void
     ) {
         self.store = store
+        self.reader = reader
         self.concurrency = max(1, concurrency)
         self.force = force
         self.chunk = max(1, chunk)
@@ -88,23 +91,38 @@ public struct FeatureJob: Sendable {
             o.read += Self.seconds(clock.now - t0)
             var from = after.map { $0 + 1 } ?? .min
             var saving = true
-            let buffer = CandleBatch(capacity: chunk)
-            while true {
-                t0 = clock.now
-                let start = from
-                let (revision, got) = try await store.run { store in
-                    (
-                        try store.candleRevision(symbol: symbol, timeframe: tf),
-                        try Self.readChunk(store, symbol, tf, from: start, into: stream, buffer: buffer)
-                    )
+            // Two chunk buffers: the next chunk is read (on the reader's connection) while this
+            // one is written, so the store's read and write overlap.
+            let buffers = [CandleBatch(capacity: chunk), CandleBatch(capacity: chunk)]
+            var which = 0
+            let reader = self.reader ?? store
+            func read(_ start: Int64, _ buffer: CandleBatch) -> Task<(Int64, Int, Double), any Error> {
+                Task {
+                    let t = ContinuousClock.now
+                    let (revision, got) = try await reader.run { store in
+                        (
+                            try store.candleRevision(symbol: symbol, timeframe: tf),
+                            try store.readPrices(symbol: symbol, timeframe: tf, from: start, into: buffer)
+                        )
+                    }
+                    return (revision, got, Self.seconds(ContinuousClock.now - t))
                 }
-                o.read += Self.seconds(clock.now - t0)
+            }
+            var next = read(from, buffers[0])
+            defer { next.cancel() }
+            while true {
+                let (revision, got, readSeconds) = try await next.value
+                o.read += readSeconds
                 guard got > 0 else { break }
+                stream.append(buffers[which], count: got)
                 t0 = clock.now
                 let rows = stream.compute()
                 o.compute += Self.seconds(clock.now - t0)
                 o.processed += rows.count
                 let last = rows.ts[rows.count - 1]
+                from = last + 1
+                let more = got == chunk
+                if more { next = read(from, buffers[1 - which]) }
                 let checkpoint = FeatureCheckpoint(ts: last, bars: stream.bars, path: stream.path.rawValue, state: stream.checkpoint)
                 t0 = clock.now
                 let keep = saving
@@ -121,12 +139,14 @@ public struct FeatureJob: Sendable {
                 // Candles changed under the computation: its rows stand until the next run, which
                 // resumes before the change (the write dropped the checkpoints after it).
                 if !saved { saving = false }
-                from = last + 1
-                if got < chunk { break }
+                guard more else { break }
+                which = 1 - which
             }
             o.changedDuring = !saving
-        } catch {
+        } catch let error as StoreError {
             o.error = error.message
+        } catch {
+            o.error = "\(error)"
         }
         return o
     }
@@ -150,16 +170,6 @@ public struct FeatureJob: Sendable {
         // From the first bar: checkpoints of another path or build go (none: nothing to write).
         if newest != nil { try store.dropFeatureCheckpoints(symbol: symbol, timeframe: tf) }
         return (FeatureStream(chunk: chunk, path: path), nil)
-    }
-
-    /// Appends up to a chunk of the series' candles from `from` on to `stream` (read into
-    /// `buffer`, the pair's one chunk-sized batch); how many.
-    static func readChunk(
-        _ store: any CandleStore, _ symbol: Symbol, _ tf: Timeframe, from: Int64, into stream: FeatureStream, buffer: CandleBatch
-    ) throws -> Int {
-        let got = try store.readPrices(symbol: symbol, timeframe: tf, from: from, into: buffer)
-        if got > 0 { stream.append(buffer, count: got) }
-        return got
     }
 
     static func seconds(_ d: Duration) -> Double {

@@ -118,7 +118,8 @@ actor RunManager: Service {
         let settings = try await launcher.settings(job.flags)
         let work: Setup.FeatureWork
         do { work = try Setup.features(settings, hide: { presenter.output.hide($0) }) } catch { throw APIError.setup(error) }
-        let featureJob = FeatureJob(store: StoreQueue(work.store), concurrency: work.concurrency, emit: presenter.emit)
+        let featureJob = FeatureJob(
+            store: StoreQueue(work.store), reader: StoreQueue(work.reader), concurrency: work.concurrency, emit: presenter.emit)
         let (pairs, started) = (work.pairs, UTCTime.now())
         current?.task = Task {
             let summary = await featureJob.run(pairs, standalone: true)

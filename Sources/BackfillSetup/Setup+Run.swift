@@ -74,6 +74,8 @@ extension Setup {
     /// What a features job (`backfill features`, a schedule's features job) works on.
     public struct FeatureWork {
         public let store: any CandleStore
+        /// A second connection to the same database, for the job's reads (they overlap its writes).
+        public let reader: any CandleStore
         /// The selected symbols × timeframes.
         public let pairs: [PairKey]
         /// Pairs computed at once.
@@ -90,7 +92,7 @@ extension Setup {
         hide([url.password].compactMap { $0 })
         let store = try openStore(url, settings)
         let pairs = try symbols(store, settings).flatMap { s in timeframes.map { PairKey(s.symbol, $0) } }
-        return FeatureWork(store: store, pairs: pairs, concurrency: concurrency)
+        return FeatureWork(store: store, reader: try openStore(url, settings), pairs: pairs, concurrency: concurrency)
     }
 
     /// `features.concurrency`, else one pair per core.

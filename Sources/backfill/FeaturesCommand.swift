@@ -45,8 +45,10 @@ struct Features: AsyncParsableCommand, PresentingCommand {
         let work: Setup.FeatureWork
         do { work = try Setup.features(settings, hide: { presenter.output.hide($0) }) } catch { throw CLIFailure.setup(error) }
         work.store.connectionEvents = { presenter.emit(.database($0)) }
+        work.reader.connectionEvents = { presenter.emit(.database($0)) }
         let job = FeatureJob(
-            store: StoreQueue(work.store), concurrency: work.concurrency, force: force, chunk: chunk, emit: presenter.emit)
+            store: StoreQueue(work.store), reader: StoreQueue(work.reader), concurrency: work.concurrency, force: force, chunk: chunk,
+            emit: presenter.emit)
         let summary = await job.run(work.pairs, standalone: true)
         if !summary.failedSymbols.isEmpty { throw CLIFailure(message: "", exitCode: 1) }
     }
