@@ -69,7 +69,7 @@ let package = Package(
             path: "Sources/BackfillStore", swiftSettings: swiftSettings),
         .target(
             name: "BackfillFeatures",
-            dependencies: ["BackfillCore", "BackfillKernels", "BackfillStore"],
+            dependencies: ["BackfillCore", "BackfillKernels"],
             path: "Sources/BackfillFeatures", swiftSettings: swiftSettings),
         .target(
             name: "BackfillOrchestrator",

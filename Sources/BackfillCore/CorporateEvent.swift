@@ -1,7 +1,21 @@
 /// A split, a dividend or an earnings report: what a provider reports and what the store keeps
 /// (with the symbol and the provider, `StoredEvent`). Dates are 00:00 UTC, epoch ms.
 public struct CorporateEvent: Sendable, Equatable {
-    public enum Kind: String, Sendable, CaseIterable { case split, dividend, earnings }
+    public enum Kind: String, Sendable, CaseIterable {
+        case split, dividend, earnings
+
+        /// The kinds a comma-separated list names (`export events --kinds`, the API's `?kinds=`).
+        public static func set(parsing text: String) throws(InputError) -> Set<Kind> {
+            var kinds: Set<Kind> = []
+            for k in text.split(separator: ",", omittingEmptySubsequences: false) {
+                guard let kind = Kind(rawValue: String(k)) else {
+                    throw .invalid("unknown kind '\(k)'; valid: \(allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                kinds.insert(kind)
+            }
+            return kinds
+        }
+    }
     public var kind: Kind
     /// Execution (split), ex-dividend or report (earnings) date.
     public var exDate: Int64

@@ -4,7 +4,7 @@ internal import BackfillKernels
 /// A series' v1 features a chunk at a time: the same bits as one pass over the whole series
 /// (`bf_features_v1_stream`), in memory that does not grow with the series.
 ///
-/// Append up to ``room`` bars, ``compute()``, write the returned rows, and go on; the stream keeps
+/// Append up to ``chunk`` bars, ``compute()``, write the returned rows, and go on; the stream keeps
 /// the last bars the next chunk's windows reach back to. Its ``checkpoint`` bytes, stored after a
 /// chunk, let a later process resume after that chunk's last bar (``init(chunk:checkpoint:history:)``).
 /// The columns are allocated once, so from the second chunk on the kernels write warm pages. Used
@@ -68,12 +68,7 @@ public final class FeatureStream: @unchecked Sendable {
     public var path: FeatureKernels.Path { FeatureKernels.Path(c: state.path) ?? .scalar }
     /// The stream's state as bytes (after ``compute()``: resumes after the last computed bar).
     public var checkpoint: [UInt8] { withUnsafeBytes(of: state) { Array($0) } }
-    /// How many more bars this chunk takes.
-    public var room: Int {
-        computed ? chunk : chunk - pending
-    }
-
-    /// Appends bars `[from, from + count)` of `batch` (count <= ``room``).
+    /// Appends bars `[from, from + count)` of `batch` (at most ``chunk`` a chunk).
     public func append(_ batch: CandleBatch, from: Int = 0, count: Int) {
         if computed { keepHistory() }
         precondition(count <= chunk - pending)

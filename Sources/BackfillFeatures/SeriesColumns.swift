@@ -1,7 +1,7 @@
 public import BackfillCore
-public import BackfillStore
 
-/// A whole stored series as contiguous columns (what the kernels read).
+/// A whole series as contiguous columns (what the kernels read; the tests' and benchmarks' one
+/// call over a series, which ``FeatureStream`` must equal).
 public struct SeriesColumns: Sendable {
     public var ts: [Int64] = []
     public var open: [Double] = []
@@ -13,20 +13,6 @@ public struct SeriesColumns: Sendable {
     public init() {}
 
     public var count: Int { ts.count }
-
-    /// Reads every stored candle of a series in time order.
-    public static func read(_ store: any CandleStore, symbol: Symbol, timeframe: Timeframe) throws -> SeriesColumns {
-        var s = SeriesColumns()
-        try store.readCandles(symbol: symbol, timeframe: timeframe, start: .min, end: .max, batchSize: 65_536) { b in
-            s.ts.append(contentsOf: UnsafeBufferPointer(start: b.ts, count: b.count))
-            s.open.append(contentsOf: UnsafeBufferPointer(start: b.open, count: b.count))
-            s.high.append(contentsOf: UnsafeBufferPointer(start: b.high, count: b.count))
-            s.low.append(contentsOf: UnsafeBufferPointer(start: b.low, count: b.count))
-            s.close.append(contentsOf: UnsafeBufferPointer(start: b.close, count: b.count))
-            s.volume.append(contentsOf: UnsafeBufferPointer(start: b.volume, count: b.count))
-        }
-        return s
-    }
 
     /// Computes the v1 features of the whole series.
     public func features(path: FeatureKernels.Path? = nil) -> FeatureBatch {

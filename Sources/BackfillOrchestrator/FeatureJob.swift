@@ -91,10 +91,10 @@ public struct FeatureJob: Sendable {
             o.read += Self.seconds(clock.now - t0)
             var from = after.map { $0 + 1 } ?? .min
             var saving = true
-            // Two chunk buffers: the next chunk is read (on the reader's connection) while this
-            // one is written, so the store's read and write overlap.
-            let buffers = [CandleBatch(capacity: chunk), CandleBatch(capacity: chunk)]
-            var which = 0
+            // The next chunk is read (on the reader's connection) while this one is written, so
+            // the store's read and write overlap; the stream copies a chunk in before the next
+            // read reuses the buffer.
+            let buffer = CandleBatch(capacity: chunk)
             let reader = self.reader ?? store
             func read(_ start: Int64, _ buffer: CandleBatch) -> Task<(Int64, Int, Double), any Error> {
                 Task {
@@ -108,13 +108,13 @@ public struct FeatureJob: Sendable {
                     return (revision, got, Self.seconds(ContinuousClock.now - t))
                 }
             }
-            var next = read(from, buffers[0])
+            var next = read(from, buffer)
             defer { next.cancel() }
             while true {
                 let (revision, got, readSeconds) = try await next.value
                 o.read += readSeconds
                 guard got > 0 else { break }
-                stream.append(buffers[which], count: got)
+                stream.append(buffer, count: got)
                 t0 = clock.now
                 let rows = stream.compute()
                 o.compute += Self.seconds(clock.now - t0)
@@ -122,7 +122,7 @@ public struct FeatureJob: Sendable {
                 let last = rows.ts[rows.count - 1]
                 from = last + 1
                 let more = got == chunk
-                if more { next = read(from, buffers[1 - which]) }
+                if more { next = read(from, buffer) }
                 let checkpoint = FeatureCheckpoint(ts: last, bars: stream.bars, path: stream.path.rawValue, state: stream.checkpoint)
                 t0 = clock.now
                 let keep = saving
@@ -140,7 +140,6 @@ public struct FeatureJob: Sendable {
                 // resumes before the change (the write dropped the checkpoints after it).
                 if !saved { saving = false }
                 guard more else { break }
-                which = 1 - which
             }
             o.changedDuring = !saving
         } catch let error as StoreError {

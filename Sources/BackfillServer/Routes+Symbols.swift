@@ -84,12 +84,8 @@ extension API {
         let symbol = try Self.symbol(context.parameters.get("symbol") ?? "", field: "path symbol")
         var kinds = Set(CorporateEvent.Kind.allCases)
         if let text = Query(request).string("kinds") {
-            kinds = []
-            for k in text.split(separator: ",", omittingEmptySubsequences: false) {
-                guard let kind = CorporateEvent.Kind(rawValue: String(k)) else {
-                    throw APIError.invalid("query 'kinds': unknown kind '\(k)'; valid: split, dividend, earnings")
-                }
-                kinds.insert(kind)
+            do throws(InputError) { kinds = try CorporateEvent.Kind.set(parsing: text) } catch {
+                throw APIError.invalid("query 'kinds': \(error.message)")
             }
         }
         let (record, events) = try await state.pool.run { store in (try Self.record(store, symbol), try store.events(symbol: symbol)) }

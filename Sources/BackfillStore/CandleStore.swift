@@ -80,12 +80,6 @@ public struct FeatureCheckpoint: Sendable, Equatable {
         self.path = path
         self.state = state
     }
-
-    /// `state` as lowercase hex (how the stores keep it).
-    var hexState: String { Hex.encode(state) }
-
-    /// Bytes from ``hexState``'s form; nil when it is not hex.
-    static func bytes(hex: String) -> [UInt8]? { Hex.decode(hex) }
 }
 
 public struct WriteCounts: Sendable, Equatable {

@@ -31,21 +31,14 @@ extension Export {
 
         func run() async throws {
             guard symbol == nil || symbols == nil else { throw CLIFailure.usage("give --symbol or --symbols, not both") }
-            guard let fmt = ExportOptions.Format(rawValue: format) else {
-                throw CLIFailure.usage(
-                    "unknown --format '\(format)'; valid: \(ExportOptions.Format.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
+            let fmt = try ExportOptions.Format.parse(format)
             if fmt == .parquet && output == nil {
                 throw CLIFailure.usage("--format parquet is written to a file: give --output FILE; stdout is refused")
             }
             var wanted = Set(CorporateEvent.Kind.allCases)
             if let kinds {
-                wanted = []
-                for k in kinds.split(separator: ",", omittingEmptySubsequences: false).map(String.init) {
-                    guard let kind = CorporateEvent.Kind(rawValue: k) else {
-                        throw CLIFailure.usage("unknown kind '\(k)' in --kinds; valid: split, dividend, earnings")
-                    }
-                    wanted.insert(kind)
+                do throws(InputError) { wanted = try CorporateEvent.Kind.set(parsing: kinds) } catch {
+                    throw CLIFailure.usage("--kinds: \(error.message)")
                 }
             }
             let named = try Self.named(symbol, symbols)

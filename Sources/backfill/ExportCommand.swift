@@ -92,6 +92,14 @@ struct ExportOptions: ParsableArguments {
 
     enum Format: String, CaseIterable {
         case csv, jsonl, parquet
+
+        /// `--format`'s value, or the one-line usage error naming the valid ones.
+        static func parse(_ text: String) throws(CLIFailure) -> Format {
+            guard let f = Format(rawValue: text) else {
+                throw .usage("unknown --format '\(text)'; valid: \(allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return f
+        }
     }
 
     /// The parsed request.
@@ -167,9 +175,7 @@ struct ExportOptions: ParsableArguments {
             throw .usage(error.message)
         }
         guard from < to else { throw .usage("--start must be before --end") }
-        guard let fmt = Format(rawValue: format) else {
-            throw .usage("unknown --format '\(format)'; valid: \(Format.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
+        let fmt = try Format.parse(format)
         if output != nil && outputDir != nil { throw .usage("give --output or --output-dir, not both") }
         if fmt == .parquet && output == nil && outputDir == nil {
             throw .usage("--format parquet is written to a file: give --output FILE (or --output-dir DIR); stdout is refused")

@@ -399,10 +399,7 @@ public final class PostgresStore: CandleStore {
             }
             batch.count = 0
             for i in 0..<r.rows {
-                batch.append(
-                    ts: r.int(i, 0), open: r.double(i, 1), high: r.double(i, 2), low: r.double(i, 3),
-                    close: r.double(i, 4), volume: r.double(i, 5), vwap: r.isNull(i, 6) ? .nan : r.double(i, 6),
-                    trades: r.isNull(i, 7) ? -1 : r.int(i, 7))
+                Self.appendCandle(r, i, to: batch)
             }
             if batch.count > 0 { try body(batch) }
             guard r.rows == batchSize else { return }
@@ -427,6 +424,13 @@ public final class PostgresStore: CandleStore {
             batch.count = r.rows
             return r.rows
         }
+    }
+
+    /// Row `i` of a `SELECT ts, open, high, low, close, volume, vwap, trades`, appended.
+    private static func appendCandle(_ r: PGResult, _ i: Int, to batch: CandleBatch) {
+        batch.append(
+            ts: r.int(i, 0), open: r.double(i, 1), high: r.double(i, 2), low: r.double(i, 3), close: r.double(i, 4),
+            volume: r.double(i, 5), vwap: r.isNull(i, 6) ? .nan : r.double(i, 6), trades: r.isNull(i, 7) ? -1 : r.int(i, 7))
     }
 
     public func timestamps(symbol: Symbol, timeframe: Timeframe, start: Int64, end: Int64) throws(StoreError) -> [Int64] {
@@ -522,7 +526,7 @@ public final class PostgresStore: CandleStore {
             let r = try conn.execute(
                 "SELECT ts, bars, path, state FROM feature_checkpoints WHERE series_id = $1 ORDER BY ts DESC LIMIT 1",
                 [String(id)])
-            guard r.rows > 0, let bytes = FeatureCheckpoint.bytes(hex: r.text(0, 3) ?? "") else { return nil }
+            guard r.rows > 0, let bytes = Hex.decode(r.text(0, 3) ?? "") else { return nil }
             return FeatureCheckpoint(ts: r.int(0, 0), bars: Int(r.int(0, 1)), path: r.text(0, 2) ?? "", state: bytes)
         }
     }
@@ -543,7 +547,7 @@ public final class PostgresStore: CandleStore {
                     """
                     INSERT INTO feature_checkpoints (series_id, ts, bars, path, state) VALUES ($1, $2, $3, $4, $5)
                     ON CONFLICT (series_id, ts) DO UPDATE SET bars = EXCLUDED.bars, path = EXCLUDED.path, state = EXCLUDED.state
-                    """, [String(id), String(cp.ts), String(cp.bars), cp.path, cp.hexState])
+                    """, [String(id), String(cp.ts), String(cp.bars), cp.path, Hex.encode(cp.state)])
                 return true
             }
         }
@@ -570,10 +574,7 @@ public final class PostgresStore: CandleStore {
                     SELECT * FROM candles WHERE series_id = $1 AND ts <= $2 ORDER BY ts DESC LIMIT $3) AS last ORDER BY ts
                 """, [String(id), String(through), String(count)])
             for i in 0..<r.rows {
-                batch.append(
-                    ts: r.int(i, 0), open: r.double(i, 1), high: r.double(i, 2), low: r.double(i, 3),
-                    close: r.double(i, 4), volume: r.double(i, 5), vwap: r.isNull(i, 6) ? .nan : r.double(i, 6),
-                    trades: r.isNull(i, 7) ? -1 : r.int(i, 7))
+                Self.appendCandle(r, i, to: batch)
             }
             return batch
         }

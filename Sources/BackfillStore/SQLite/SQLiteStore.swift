@@ -275,9 +275,7 @@ public final class SQLiteStore: CandleStore {
         defer { s.reset() }
         let batch = CandleBatch(capacity: batchSize)
         while try s.step() {
-            batch.append(
-                ts: s.int(0), open: s.double(1), high: s.double(2), low: s.double(3), close: s.double(4),
-                volume: s.double(5), vwap: s.isNull(6) ? .nan : s.double(6), trades: s.isNull(7) ? -1 : s.int(7))
+            Self.appendCandle(s, to: batch)
             if batch.count == batch.capacity {
                 try body(batch)
                 batch.count = 0
@@ -306,6 +304,13 @@ public final class SQLiteStore: CandleStore {
         }
         batch.count = n
         return n
+    }
+
+    /// The current row of a `SELECT ts, open, high, low, close, volume, vwap, trades`, appended.
+    private static func appendCandle(_ s: SQLiteStatement, to batch: CandleBatch) {
+        batch.append(
+            ts: s.int(0), open: s.double(1), high: s.double(2), low: s.double(3), close: s.double(4),
+            volume: s.double(5), vwap: s.isNull(6) ? .nan : s.double(6), trades: s.isNull(7) ? -1 : s.int(7))
     }
 
     public func timestamps(symbol: Symbol, timeframe: Timeframe, start: Int64, end: Int64) throws(StoreError) -> [Int64] {
@@ -411,7 +416,7 @@ public final class SQLiteStore: CandleStore {
             "SELECT ts, bars, path, state FROM feature_checkpoints WHERE series_id = ?1 ORDER BY ts DESC LIMIT 1")
         s.bind(1, id)
         defer { s.reset() }
-        guard try s.step(), let bytes = FeatureCheckpoint.bytes(hex: s.text(3) ?? "") else { return nil }
+        guard try s.step(), let bytes = Hex.decode(s.text(3) ?? "") else { return nil }
         return FeatureCheckpoint(ts: s.int(0), bars: Int(s.int(1)), path: s.text(2) ?? "", state: bytes)
     }
 
@@ -438,7 +443,7 @@ public final class SQLiteStore: CandleStore {
             put.bind(2, cp.ts)
             put.bind(3, Int64(cp.bars))
             put.bind(4, cp.path)
-            put.bind(5, cp.hexState)
+            put.bind(5, Hex.encode(cp.state))
             try put.run()
             return true
         }
@@ -466,9 +471,7 @@ public final class SQLiteStore: CandleStore {
         s.bind(3, Int64(count))
         defer { s.reset() }
         while try s.step() {
-            batch.append(
-                ts: s.int(0), open: s.double(1), high: s.double(2), low: s.double(3), close: s.double(4),
-                volume: s.double(5), vwap: s.isNull(6) ? .nan : s.double(6), trades: s.isNull(7) ? -1 : s.int(7))
+            Self.appendCandle(s, to: batch)
         }
         return batch
     }
