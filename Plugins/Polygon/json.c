@@ -142,8 +142,9 @@ static int skip(cursor *c, int depth) {
 
 typedef int (*item_fn)(cursor *c, void *state);
 
-/* Walks a top-level object; `results` items go to item(); known top-level strings to out. */
-static int walk(const char *body, size_t length, pg_response *out, item_fn item, void *state) {
+/* Walks a top-level object; `results` items go to item(); known top-level strings to out. When
+ * `results` is an object rather than an array (the ticker events endpoint), `holder` reads it. */
+static int walk(const char *body, size_t length, pg_response *out, item_fn item, item_fn holder, void *state) {
     memset(out, 0, sizeof *out);
     cursor c = {body, body + length};
     ws(&c);
@@ -163,7 +164,10 @@ static int walk(const char *body, size_t length, pg_response *out, item_fn item,
         c.p++;
         ws(&c);
         if (c.p >= c.end) return -1;
-        if (strcmp(key, "results") == 0 && *c.p == '[') {
+        if (strcmp(key, "results") == 0 && *c.p == '{' && holder) {
+            int r = holder(&c, state);
+            if (r != 0) return r;
+        } else if (strcmp(key, "results") == 0 && *c.p == '[') {
             c.p++;
             ws(&c);
             if (c.p < c.end && *c.p == ']') {
@@ -339,7 +343,7 @@ static int bar_item(cursor *c, void *state) {
 
 int pg_parse_aggs(const char *body, size_t length, pg_response *out, pg_bar_fn on_bar, void *context) {
     bar_state s = {on_bar, context};
-    return walk(body, length, out, bar_item, &s);
+    return walk(body, length, out, bar_item, NULL, &s);
 }
 
 static int event_field(cursor *c, const char *key, void *target) {
@@ -355,7 +359,10 @@ static int event_field(cursor *c, const char *key, void *target) {
         {"date", e->date, sizeof e->date},
         {"time", e->time, sizeof e->time},
         {"fiscal_period", e->fiscal_period, sizeof e->fiscal_period},
+        {"type", e->type, sizeof e->type},
     };
+    /* a ticker change's new ticker: {"ticker_change": {"ticker": "META"}} */
+    if (strcmp(key, "ticker_change") == 0 && c->p < c->end && *c->p == '{') return object(c, event_field, e);
     for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++) {
         if (strcmp(key, strings[i].name) == 0 && c->p < c->end && *c->p == '"') {
             return str(c, strings[i].slot, strings[i].cap) < 0 ? -1 : 0;
@@ -385,6 +392,7 @@ static int event_field(cursor *c, const char *key, void *target) {
 typedef struct event_state {
     pg_event_fn fn;
     void *context;
+    size_t *count;
 } event_state;
 
 static int event_item(cursor *c, void *state) {
@@ -396,6 +404,54 @@ static int event_item(cursor *c, void *state) {
 }
 
 int pg_parse_events(const char *body, size_t length, pg_response *out, pg_event_fn on_item, void *context) {
-    event_state s = {on_item, context};
-    return walk(body, length, out, event_item, &s);
+    event_state s = {on_item, context, NULL};
+    return walk(body, length, out, event_item, NULL, &s);
+}
+
+/* The ticker events' `results` object: its `events` array's items go to the callback; the
+ * other keys (name, composite_figi, cik) are skipped. */
+static int ticker_holder(cursor *c, void *state) {
+    event_state *s = state;
+    c->p++;
+    for (;;) {
+        char key[32];
+        ws(c);
+        if (c->p < c->end && *c->p == '}') { c->p++; return 0; }
+        if (str(c, key, sizeof key) < 0) return -1;
+        ws(c);
+        if (c->p >= c->end || *c->p != ':') return -1;
+        c->p++;
+        ws(c);
+        if (strcmp(key, "events") == 0 && c->p < c->end && *c->p == '[') {
+            c->p++;
+            ws(c);
+            if (c->p < c->end && *c->p == ']') {
+                c->p++;
+            } else {
+                for (;;) {
+                    ws(c);
+                    int r = event_item(c, s);
+                    if (r != 0) return r;
+                    (*s->count)++;
+                    ws(c);
+                    if (c->p >= c->end) return -1;
+                    if (*c->p == ',') { c->p++; continue; }
+                    if (*c->p == ']') { c->p++; break; }
+                    return -1;
+                }
+            }
+        } else if (skip(c, 2) != 0) {
+            return -1;
+        }
+        ws(c);
+        if (c->p >= c->end) return -1;
+        if (*c->p == ',') { c->p++; continue; }
+        if (*c->p == '}') { c->p++; return 0; }
+        return -1;
+    }
+}
+
+int pg_parse_ticker_events(const char *body, size_t length, pg_response *out, pg_event_fn on_item, void *context) {
+    event_state s = {on_item, context, &out->results};
+    return walk(body, length, out, event_item, ticker_holder, &s);
 }

@@ -71,6 +71,9 @@ static const char *env_or(const char *name, const char *fallback) {
 
 /* UTC calendar date of epoch ms, as YYYY-MM-DD. */
 static void iso_date(int64_t ms, char out[16]) {
+    /* clamped to years 0001..9999 (a ticker change request spans INT64_MIN..INT64_MAX) */
+    if (ms < -62135596800000LL) ms = -62135596800000LL;
+    if (ms > 253402214400000LL) ms = 253402214400000LL;
     int64_t days = ms >= 0 ? ms / 86400000 : -((-ms + 86399999) / 86400000);
     int64_t z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097, doe = z - era * 146097;
     int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365, doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
@@ -328,8 +331,9 @@ static int32_t report_time(const char *hhmmss) {
 
 static int on_event(void *context, const pg_event_item *e) {
     event_state *s = context;
-    /* Items for another ticker (an API that ignored the filter) are never attributed to ours. */
-    if (e->ticker[0] && strcmp(e->ticker, s->ticker) != 0) return 0;
+    /* Items for another ticker (an API that ignored the filter) are never attributed to ours; a
+     * ticker event's `ticker` is the new ticker. */
+    if (s->kind != BF_EVENT_TICKER_CHANGE && e->ticker[0] && strcmp(e->ticker, s->ticker) != 0) return 0;
     bf_event ev;
     memset(&ev, 0, sizeof ev);
     ev.struct_size = sizeof ev;
@@ -356,6 +360,14 @@ static int on_event(void *context, const pg_event_item *e) {
         ev.record_date_ms = parse_date(e->record_date);
         ev.declaration_date_ms = parse_date(e->declaration_date);
         bf_write_message(ev.currency, sizeof ev.currency, e->currency);
+    } else if (s->kind == BF_EVENT_TICKER_CHANGE) {
+        if (strcmp(e->type, "ticker_change") != 0) return 0; /* another event type: not asked for */
+        ev.ex_date_ms = parse_date(e->date);
+        if (ev.ex_date_ms == INT64_MIN || !e->ticker[0] || strlen(e->ticker) >= sizeof ev.ticker) {
+            s->malformed++;
+            return 0;
+        }
+        bf_write_message(ev.ticker, sizeof ev.ticker, e->ticker);
     } else {
         ev.ex_date_ms = parse_date(e->date);
         if (ev.ex_date_ms == INT64_MIN) {
@@ -380,17 +392,22 @@ static int on_event(void *context, const pg_event_item *e) {
 }
 
 /* The cursor's letter for a kind, and the next wanted kind after `kind` (0: none). */
-static char kind_letter(int kind) { return kind == BF_EVENT_SPLIT ? 's' : kind == BF_EVENT_DIVIDEND ? 'd' : 'e'; }
+static char kind_letter(int kind) {
+    return kind == BF_EVENT_SPLIT ? 's' : kind == BF_EVENT_DIVIDEND ? 'd' : kind == BF_EVENT_EARNINGS ? 'e' : 't';
+}
 static int next_kind(uint32_t kinds, int after) {
-    for (int k = after + 1; k <= BF_EVENT_EARNINGS; k++)
+    for (int k = after + 1; k <= BF_EVENT_TICKER_CHANGE; k++)
         if ((kinds >> k) & 1) return k;
     return 0;
 }
 
-/* Splits (/v3/reference/splits), dividends (/v3/reference/dividends) and earnings (Benzinga's
+/* Splits (/v3/reference/splits), dividends (/v3/reference/dividends), earnings (Benzinga's
  * partner data, /benzinga/v1/earnings: a plan without that add-on answers 403, which is
- * BF_NOT_ENTITLED), each kind's pages in turn. Cursor: "" → the first wanted kind's first page;
- * "s:<path>", "d:<path>", "e:<path>" → that kind's next_url; "d:", "e:" → that kind's first page. */
+ * BF_NOT_ENTITLED) and ticker changes (/vX/reference/tickers/{ticker}/events?types=ticker_change:
+ * the whole chain in one answer, whatever the range; stocks and ETFs only, other classes have none; a 404 is no chain),
+ * each kind's pages in turn. Cursor: "" → the first wanted kind's first page; "s:<path>",
+ * "d:<path>", "e:<path>", "t:<path>" → that kind's next_url; "d:", "e:", "t:" → that kind's
+ * first page. */
 static bf_status fetch_events(bf_instance *in, const bf_event_request *rq, bf_event_sink *sink, bf_page_result *r) {
     r->count = 0;
     bf_write_message(r->next_cursor, r->next_cursor_capacity, "");
@@ -399,9 +416,15 @@ static bf_status fetch_events(bf_instance *in, const bf_event_request *rq, bf_ev
         bf_write_message(r->message, r->message_capacity, "invalid events request");
         return BF_BAD_REQUEST;
     }
-    uint32_t kinds = rq->kinds & ((1u << BF_EVENT_SPLIT) | (1u << BF_EVENT_DIVIDEND) | (1u << BF_EVENT_EARNINGS));
+    uint32_t kinds = rq->kinds & ((1u << BF_EVENT_SPLIT) | (1u << BF_EVENT_DIVIDEND) | (1u << BF_EVENT_EARNINGS) |
+                                  (1u << BF_EVENT_TICKER_CHANGE));
+    if (rq->asset_class != BF_ASSET_STOCK && rq->asset_class != BF_ASSET_ETF) kinds &= ~(1u << BF_EVENT_TICKER_CHANGE);
     const char *cur = rq->cursor ? rq->cursor : "";
-    int kind = *cur == 's' ? BF_EVENT_SPLIT : *cur == 'd' ? BF_EVENT_DIVIDEND : *cur == 'e' ? BF_EVENT_EARNINGS : next_kind(kinds, 0);
+    int kind = *cur == 's'   ? BF_EVENT_SPLIT
+               : *cur == 'd' ? BF_EVENT_DIVIDEND
+               : *cur == 'e' ? BF_EVENT_EARNINGS
+               : *cur == 't' ? BF_EVENT_TICKER_CHANGE
+                             : next_kind(kinds, 0);
     if (kind == 0 || !((kinds >> kind) & 1)) return BF_OK;
     char path[4096], a[16], b[16];
     iso_date(rq->start_ms, a);
@@ -416,16 +439,20 @@ static bf_status fetch_events(bf_instance *in, const bf_event_request *rq, bf_ev
         snprintf(path, sizeof path,
                  "/v3/reference/dividends?ticker=%s&ex_dividend_date.gte=%s&ex_dividend_date.lt=%s&order=asc&sort=ex_dividend_date&limit=1000",
                  ticker, a, b);
-    } else {
+    } else if (kind == BF_EVENT_EARNINGS) {
         snprintf(path, sizeof path, "/benzinga/v1/earnings?ticker=%s&date.gte=%s&date.lt=%s&sort=date.asc&limit=1000", ticker, a,
                  b);
+    } else {
+        snprintf(path, sizeof path, "/vX/reference/tickers/%s/events?types=ticker_change", ticker);
     }
     long code = 0;
     bf_status st = http_get(in, path, &code, r);
     if (st != BF_OK) return st;
+    if (kind == BF_EVENT_TICKER_CHANGE && code == 404) return BF_OK; /* a ticker Polygon has no events for: no chain */
     pg_response resp;
     event_state s = {sink, ticker, kind, rq->start_ms, rq->end_ms, 0, 0};
-    int parsed = pg_parse_events(in->body ? in->body : "", in->body_len, &resp, on_event, &s);
+    int parsed = kind == BF_EVENT_TICKER_CHANGE ? pg_parse_ticker_events(in->body ? in->body : "", in->body_len, &resp, on_event, &s)
+                                                : pg_parse_events(in->body ? in->body : "", in->body_len, &resp, on_event, &s);
     if (code < 200 || code > 299 || (parsed == 0 && strcmp(resp.status, "OK") != 0 && resp.status[0])) {
         st = failure(in, code, &resp, r);
         free(resp.next_url);
@@ -562,8 +589,8 @@ const bf_provider_descriptor *bf_provider_entry(uint32_t host_abi_version, const
     descriptor.abi_version = BF_ABI_VERSION;
     descriptor.name = "polygon";
     descriptor.version = PG_VERSION;
-    descriptor.description = "Polygon.io / Massive REST aggregates, splits, dividends and Benzinga earnings (HTTPS, libcurl)";
-    descriptor.capabilities = BF_CAP_CANDLES | BF_CAP_SPLITS | BF_CAP_DIVIDENDS | BF_CAP_EARNINGS;
+    descriptor.description = "Polygon.io / Massive REST aggregates, splits, dividends, ticker changes and Benzinga earnings (HTTPS, libcurl)";
+    descriptor.capabilities = BF_CAP_CANDLES | BF_CAP_SPLITS | BF_CAP_DIVIDENDS | BF_CAP_EARNINGS | BF_CAP_TICKER_CHANGES;
     descriptor.timeframes = BF_TF_ALL;
     descriptor.daily_stamp = BF_DAILY_STAMP_NEW_YORK_MIDNIGHT;
     descriptor.four_hour_anchor = BF_ANCHOR_4H_NEW_YORK_MIDNIGHT;

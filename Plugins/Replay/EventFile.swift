@@ -4,12 +4,15 @@ import BackfillPluginSDK
 /// (`ex_dividend_date,cash_amount` then any of `currency,pay_date,record_date,declaration_date`)
 /// and `earnings.csv` (`date` then any of `time,fiscal_year,fiscal_period,eps_estimate,
 /// eps_actual,revenue_estimate,revenue_actual,currency`; `time` is before_open, after_close,
-/// during_market or empty; an empty figure is unknown). These files are small; they are read whole.
+/// during_market or empty; an empty figure is unknown) and `ticker_changes.csv` (`date,ticker`:
+/// from `date` on the security traded as `ticker`, one row per ticker it had). These files are
+/// small; they are read whole.
 enum EventFile {
     enum Kind {
-        case splits, dividends, earnings
+        case splits, dividends, earnings, tickerChanges
         var required: [String] {
             switch self {
+            case .tickerChanges: ["date", "ticker"]
             case .splits: ["execution_date", "split_from", "split_to"]
             case .dividends: ["ex_dividend_date", "cash_amount"]
             case .earnings: ["date"]
@@ -17,7 +20,7 @@ enum EventFile {
         }
         var optional: [String] {
             switch self {
-            case .splits: []
+            case .splits, .tickerChanges: []
             case .dividends: ["currency", "pay_date", "record_date", "declaration_date"]
             case .earnings:
                 ["time", "fiscal_year", "fiscal_period", "eps_estimate", "eps_actual", "revenue_estimate", "revenue_actual", "currency"]
@@ -116,6 +119,13 @@ enum EventFile {
                     bad(e.why)
                     continue
                 }
+            case .tickerChanges:
+                let ticker = fields[1]
+                guard !ticker.isEmpty, ticker.utf8.count <= 31, !ticker.contains(where: \.isWhitespace) else {
+                    bad("ticker must be 1 to 31 characters without spaces")
+                    continue
+                }
+                if !emit(.tickerChange(date: date, ticker: ticker)) { return rejected }
             }
         }
         return rejected

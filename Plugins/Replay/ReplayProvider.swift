@@ -19,7 +19,7 @@ final class ReplayProvider: ProviderPlugin, @unchecked Sendable {
     static let info = ProviderInfo(
         name: "replay", version: "1.0.0",
         description: "Replays candles and corporate events from CSV files (offline, reproducible)",
-        capabilities: [.candles, .splits, .dividends, .earnings, .threadSafe],
+        capabilities: [.candles, .splits, .dividends, .earnings, .tickerChanges, .threadSafe],
         defaultRate: 0, maxPageRows: 1_000_000,
         options: [
             ProviderOption("root", help: "the folder of replay files (what --replay-dir sets)"),
@@ -79,6 +79,14 @@ final class ReplayProvider: ProviderPlugin, @unchecked Sendable {
         return file
     }
 
+    /// The folder a symbol's candles are read from: the request's ticker when a folder of that
+    /// name exists (the host asks for FB's bars under the ticker FB when META's chain says so),
+    /// else the symbol's.
+    func folder(_ symbol: String, _ ticker: String?) -> String {
+        guard let ticker, ticker != symbol, Self.safe(ticker), FileSystem.isDirectory("\(root)/\(ticker)") else { return symbol }
+        return ticker
+    }
+
     func fetchCandles(_ query: CandleQuery, into page: inout CandlePage) throws(PluginFailure) -> PageOutcome {
         guard Self.safe(query.symbol) else { throw .badRequest("invalid symbol '\(query.symbol)'") }
         guard query.timeframe >= 0, Int(query.timeframe) < FaultPlan.timeframeNames.count else {
@@ -86,9 +94,10 @@ final class ReplayProvider: ProviderPlugin, @unchecked Sendable {
         }
         try faults.before(symbol: query.symbol, timeframe: query.timeframe)
         let tf = FaultPlan.timeframeNames[Int(query.timeframe)]
-        let path = "\(root)/\(query.symbol)/\(tf).csv"
+        let folder = self.folder(query.symbol, query.ticker)
+        let path = "\(root)/\(folder)/\(tf).csv"
         guard let file = try file(at: path) else {
-            throw .noData("no replay file for \(query.symbol) \(tf) (\(path))")
+            throw .noData("no replay file for \(folder) \(tf) (\(path))")
         }
         // Cursor: "<offset>:<last ts>:<hidden mask>"; empty on the first page.
         var offset: Int
@@ -158,6 +167,11 @@ final class ReplayProvider: ProviderPlugin, @unchecked Sendable {
         if query.wantsEarnings {
             rejected += try EventFile.read(
                 path: "\(root)/\(query.symbol)/earnings.csv", kind: .earnings, start: query.start, end: query.end, emit: emit)
+        }
+        if query.wantsTickerChanges {
+            rejected += try EventFile.read(
+                path: "\(root)/\(query.symbol)/ticker_changes.csv", kind: .tickerChanges, start: query.start, end: query.end,
+                emit: emit)
         }
         return PageOutcome(nextCursor: "", rejected: rejected)
     }

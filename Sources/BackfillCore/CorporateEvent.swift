@@ -1,8 +1,10 @@
-/// A split, a dividend or an earnings report: what a provider reports and what the store keeps
+/// A split, a dividend, an earnings report or a ticker change: what a provider reports and what the store keeps
 /// (with the symbol and the provider, `StoredEvent`). Dates are 00:00 UTC, epoch ms.
 public struct CorporateEvent: Sendable, Equatable {
     public enum Kind: String, Sendable, CaseIterable {
         case split, dividend, earnings
+        /// From `exDate` on the security trades as `ticker` (a rename such as FB to META).
+        case tickerChange = "ticker_change"
 
         /// The kinds a comma-separated list names (`export events --kinds`, the API's `?kinds=`).
         public static func set(parsing text: String) throws(InputError) -> Set<Kind> {
@@ -17,7 +19,7 @@ public struct CorporateEvent: Sendable, Equatable {
         }
     }
     public var kind: Kind
-    /// Execution (split), ex-dividend or report (earnings) date.
+    /// Execution (split), ex-dividend, report (earnings) or first-trading (ticker change) date.
     public var exDate: Int64
     /// A split of `splitFrom` shares into `splitTo` (0 for a dividend).
     public var splitFrom: Double
@@ -30,6 +32,9 @@ public struct CorporateEvent: Sendable, Equatable {
     public var declarationDate: Int64?
     /// An earnings report's details (kind `earnings`; nil otherwise).
     public var earnings: Earnings?
+    /// The ticker in effect from `exDate` (kind `tickerChange`, in the provider's notation; nil
+    /// otherwise).
+    public var ticker: String?
 
     /// What an earnings report said, as far as the provider gives it (NaN: not given).
     public struct Earnings: Sendable, Equatable {
@@ -74,7 +79,7 @@ public struct CorporateEvent: Sendable, Equatable {
     public init(
         kind: Kind, exDate: Int64, splitFrom: Double = 0, splitTo: Double = 0, cashAmount: Double = 0,
         currency: String = "", payDate: Int64? = nil, recordDate: Int64? = nil, declarationDate: Int64? = nil,
-        earnings: Earnings? = nil
+        earnings: Earnings? = nil, ticker: String? = nil
     ) {
         self.kind = kind
         self.exDate = exDate
@@ -86,5 +91,6 @@ public struct CorporateEvent: Sendable, Equatable {
         self.recordDate = recordDate
         self.declarationDate = declarationDate
         self.earnings = earnings
+        self.ticker = ticker
     }
 }

@@ -1,10 +1,11 @@
-internal import BackfillCore
+public import BackfillCore
 public import BackfillPluginHost
 public import BackfillStore
 
 /// Fetches splits, dividends and earnings reports for symbols through a provider (rate-limited
 /// and retried like candles, through the same ``ProviderCaller``) and upserts them into the
-/// corporate-events table. `backfill events` and the run's events stage both use it.
+/// corporate-events table. `backfill events` and the run's events stage both use it; the run's
+/// ticker step asks it for symbols' ticker chains (``tickerChain(_:)``).
 ///
 /// Earnings (a provider with the earnings capability, ABI 1.2) are asked for in requests of their
 /// own, after the splits and dividends: a plan without them (not entitled) is a note on the
@@ -35,9 +36,10 @@ public struct EventFetcher: Sendable {
         var outcomes: [EventOutcome] = []
         for record in symbols {
             guard !Task.isCancelled else { break }
-            let o = await fetch(
-                record, start: start, end: end, splits: caps.contains(.splits), dividends: caps.contains(.dividends),
-                earnings: caps.contains(.earnings))
+            var kinds: Set<CorporateEvent.Kind> = []
+            if caps.contains(.splits) { kinds.insert(.split) }
+            if caps.contains(.dividends) { kinds.insert(.dividend) }
+            let o = await fetch(record, start: start, end: end, kinds: kinds, earnings: caps.contains(.earnings))
             caller.emit(.eventsFetched(o))
             outcomes.append(o)
         }
@@ -45,17 +47,17 @@ public struct EventFetcher: Sendable {
         return outcomes
     }
 
-    private func fetch(_ record: SymbolRecord, start: Int64, end: Int64, splits: Bool, dividends: Bool, earnings: Bool) async
+    private func fetch(_ record: SymbolRecord, start: Int64, end: Int64, kinds: Set<CorporateEvent.Kind>, earnings: Bool) async
         -> EventOutcome
     {
         var o = EventOutcome(symbol: record.symbol)
         var events: [StoredEvent] = []
-        if splits || dividends {
-            let failure = await pages(record, start, end, splits: splits, dividends: dividends, earnings: false, &o, &events)
+        if !kinds.isEmpty {
+            let failure = await pages(record, start, end, kinds, &o.requests, &events)
             if let failure { o.error = failure.description }
         }
         if earnings && o.error == nil && !Task.isCancelled {
-            let failure = await pages(record, start, end, splits: false, dividends: false, earnings: true, &o, &events)
+            let failure = await pages(record, start, end, [.earnings], &o.requests, &events)
             if let failure {
                 if failure.kind == .notEntitled {
                     o.earningsNotEntitled = failure.message
@@ -76,22 +78,72 @@ public struct EventFetcher: Sendable {
         return o
     }
 
+    /// Asks the provider (one with ticker changes) for the ticker chain of every stock and ETF
+    /// symbol whose stored chain it reported `maxAge` ms ago or more (0: all), storing each and
+    /// emitting a ``RunEvent/tickerChain(_:)`` per symbol; a stop ends it after the request in
+    /// flight.
+    public func checkTickers(_ symbols: [SymbolRecord], maxAge: Int64) async -> [TickerCheck] {
+        guard instance.provider.capabilities.contains(.tickerChanges) else { return [] }
+        let (provider, now) = (instance.provider.name, UTCTime.now())
+        var out: [TickerCheck] = []
+        for record in symbols where record.assetClass == .stock || record.assetClass == .etf {
+            guard !Task.isCancelled else { break }
+            let symbol = record.symbol
+            if maxAge > 0, let at = (try? await store.run { try $0.tickerChainCheckedAt(symbol: symbol, provider: provider) }) ?? nil,
+                now - at < maxAge
+            {
+                continue
+            }
+            let (chain, requests, error) = await tickerChain(record)
+            if chain == nil && error == nil { break }  // stopped
+            let check = TickerCheck(symbol: symbol, chain: chain ?? TickerChain([]), requests: requests, error: error)
+            caller.emit(.tickerChain(check))
+            out.append(check)
+        }
+        return out
+    }
+
+    /// Asks the provider for the symbol's chain of tickers (every ticker change it knows of, over
+    /// all time) and stores it in place of the one stored. Only for stocks and ETFs (the listed
+    /// securities renames happen to; a request for another class would cost a rate-limit slot
+    /// for nothing).
+    ///
+    /// - Returns: the chain and the requests made; nil (and the error) when the provider failed,
+    ///   leaving the stored chain as it was; nil and no error after a stop.
+    public func tickerChain(_ record: SymbolRecord) async -> (chain: TickerChain?, requests: Int, error: String?) {
+        var requests = 0
+        var events: [StoredEvent] = []
+        if let failure = await pages(record, Int64.min, Int64.max, [.tickerChange], &requests, &events) {
+            return (nil, requests, failure.description)
+        }
+        if Task.isCancelled { return (nil, requests, nil) }
+        let changes = events.map(\.event)
+        let (symbol, provider, now) = (record.symbol, instance.provider.name, UTCTime.now())
+        do {
+            try await store.run { try $0.replaceTickerChain(symbol: symbol, provider: provider, changes: changes, checkedAt: now) }
+        } catch {
+            return (nil, requests, "storage: \(error.message)")
+        }
+        return (TickerChain(changes), requests, nil)
+    }
+
     /// Every page of one request group into `events`; the failure that ended it (a stop ends it
     /// without one).
     private func pages(
-        _ record: SymbolRecord, _ start: Int64, _ end: Int64, splits: Bool, dividends: Bool, earnings: Bool, _ o: inout EventOutcome,
+        _ record: SymbolRecord, _ start: Int64, _ end: Int64, _ kinds: Set<CorporateEvent.Kind>, _ requests: inout Int,
         _ events: inout [StoredEvent]
     ) async -> ProviderError? {
         var cursor: String?
         let instance = self.instance
+        let what = kinds == [.earnings] ? "earnings" : kinds == [.tickerChange] ? "ticker changes" : "events"
         while true {
             let from = cursor
-            let call = await caller.call("\(record.symbol) \(earnings ? "earnings" : "events")") { () async throws(ProviderError) in
+            let call = await caller.call("\(record.symbol) \(what)") { () async throws(ProviderError) in
                 try await instance.fetchEvents(
-                    symbol: record.symbol, ticker: record.ticker, assetClass: record.assetClass, splits: splits,
-                    dividends: dividends, earnings: earnings, start: start, end: end, cursor: from)
+                    symbol: record.symbol, ticker: record.ticker, assetClass: record.assetClass, kinds: kinds, start: start, end: end,
+                    cursor: from)
             }
-            o.requests += call.requests
+            requests += call.requests
             switch call.result {
             case .success(let (page, next))?:
                 events += page.map { StoredEvent(symbol: record.symbol, provider: instance.provider.name, event: $0) }

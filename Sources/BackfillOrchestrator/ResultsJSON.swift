@@ -76,6 +76,7 @@ public enum ResultsJSON {
             ("gaps_remaining", .array(report.gapsRemaining.map(gap))),
             ("matrix", matrix(report)),
         ]
+        if !report.tickerChecks.isEmpty { document.append(("ticker_chains", .array(report.tickerChecks.map { .object($0.json) }))) }
         if !report.events.isEmpty { document.append(("events", .array(report.events.map(events)))) }
         if let f = report.features { document.append(("features", features(f))) }
         document.append(("errors", .array(report.errors.map { .string($0) })))

@@ -65,6 +65,10 @@ extension RunEngine {
     /// Fetches ranges of bar keys page by page through the provider caller (rate-limited,
     /// retried), validates each page and stores it with its coverage in one transaction.
     ///
+    /// A range is cut at the symbol's ticker changes: before a rename, the provider is asked for
+    /// the ticker of the time (FB's bars for META before 2022-06-11), stored under the symbol, and
+    /// the coverage records the ticker.
+    ///
     /// A stop ends it after the page in flight has been stored; the pair is then `stopped`.
     func fetchRanges(
         _ record: SymbolRecord, _ tf: Timeframe, _ ranges: [(Int64, Int64)], stage: RunStage, into report: inout PairReport
@@ -72,10 +76,11 @@ extension RunEngine {
         let batch = plan.instance.makeBatch(capacity: pageLimit)
         let key = PairKey(record.symbol, tf)
         let (instance, limit) = (plan.instance, pageLimit)
-        for (keysFrom, keysTo) in ranges {
+        let chain = await tickerChain(record.symbol)
+        for (keysFrom, keysTo, renamed) in ranges.flatMap({ chain.segments($0.0, $0.1) }) {
             let (a, b) = ExpectedBars.requestRange(tf, keysFrom, keysTo)
             let request = CandleRequest(
-                symbol: record.symbol, ticker: record.ticker, assetClass: record.assetClass, timeframe: tf, start: a, end: b)
+                symbol: record.symbol, ticker: renamed ?? record.ticker, assetClass: record.assetClass, timeframe: tf, start: a, end: b)
             var cursor: String?
             var pageFrom = a
             var lastTs: Int64?
@@ -93,11 +98,11 @@ extension RunEngine {
                     page = p
                 case .failure(let error)? where error.kind == .noData:
                     report.noData = true
-                    await saveCoverage(pageFrom, b, .empty, nil, key, &report)
+                    await saveCoverage(pageFrom, b, .empty, nil, renamed, key, &report)
                     break pages
                 case .failure(let error)? where !call.stopped:
                     fail(error, &report)
-                    await saveCoverage(pageFrom, b, .failed, error.description, key, &report)
+                    await saveCoverage(pageFrom, b, .failed, error.description, renamed, key, &report)
                     break pages
                 case .failure?, nil:
                     // Stopped while waiting for a slot or a retry: nothing answered, nothing to record.
@@ -117,7 +122,8 @@ extension RunEngine {
                 let coverage =
                     settled(pageTo) > pageFrom
                     ? CoverageRecord(
-                        start: pageFrom, end: settled(pageTo), provider: providerName, outcome: .fetched, recordedAt: UTCTime.now())
+                        start: pageFrom, end: settled(pageTo), provider: providerName, outcome: .fetched, recordedAt: UTCTime.now(),
+                        ticker: renamed)
                     : nil
                 do {
                     let symbol = record.symbol
@@ -175,13 +181,15 @@ extension RunEngine {
     func settled(_ end: Int64) -> Int64 { options.settleFrom.map { min(end, $0) } ?? end }
 
     private func saveCoverage(
-        _ a: Int64, _ b: Int64, _ outcome: CoverageRecord.Outcome, _ detail: String?, _ key: PairKey, _ report: inout PairReport
+        _ a: Int64, _ b: Int64, _ outcome: CoverageRecord.Outcome, _ detail: String?, _ ticker: String?, _ key: PairKey,
+        _ report: inout PairReport
     ) async {
         guard a < b else { return }
         // An answer (fetched or empty) counts only up to the settle window; a failure is kept whole.
         let end = outcome == .failed ? b : settled(b)
         guard end > a else { return }
-        let record = CoverageRecord(start: a, end: end, provider: providerName, outcome: outcome, recordedAt: UTCTime.now(), detail: detail)
+        let record = CoverageRecord(
+            start: a, end: end, provider: providerName, outcome: outcome, recordedAt: UTCTime.now(), detail: detail, ticker: ticker)
         do {
             try await store.run { try $0.recordCoverage(record, symbol: key.symbol, timeframe: key.timeframe) }
         } catch {

@@ -39,6 +39,8 @@ public final class RunEngine: Sendable {
     let caller: ProviderCaller
     /// Requests and candles of the whole run so far, for the page events' totals.
     private let totals = Mutex(Totals())
+    /// The ticker chain of each symbol the run fetched (``tickerChain(_:)``).
+    let chains = Mutex<[Symbol: TickerChain]>([:])
     struct Totals {
         var requests = 0
         var candles = 0
@@ -109,6 +111,7 @@ public final class RunEngine: Sendable {
         try await takeLock()
         var state = RunState(pairs: options.pairs)
         await begin(&state)
+        if !stop.isRequested { await tickerStage(&state) }
         if options.distributed { await distributedFetchStage(&state) } else { await fetchStage(&state) }
         if !stop.isRequested { await gapStage(&state) }
         if !stop.isRequested { await refillStage(&state) }

@@ -20,6 +20,8 @@ public enum RunEvent: Sendable {
     case rowsRejected(RowsRejected)
     /// The database connection was lost, or is back (the store retries; docs/operations.md).
     case database(ConnectionEvent)
+    /// A symbol's chain of tickers, as the provider reported it before the fetch.
+    case tickerChain(TickerCheck)
     case eventsStarted(EventsStarted)
     case eventsFetched(EventOutcome)
     case eventsFinished([EventOutcome])

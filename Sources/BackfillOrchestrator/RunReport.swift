@@ -16,6 +16,8 @@ public struct RunReport: Sendable {
     public var provider = ""
     /// Why the run stopped early (nil: it ran to the end).
     public var stopReason: RunStop.Reason?
+    /// The symbols whose ticker chain the run asked the provider for (before the fetch).
+    public var tickerChecks: [TickerCheck] = []
     /// The events stage's outcomes (empty when it did not run).
     public var events: [EventOutcome] = []
     /// The features stage's totals (nil when it did not run).

@@ -103,9 +103,7 @@ enum ChildMessage: Sendable {
             w.string(r.symbol.text)
             w.optional(r.ticker)
             w.i64(Int64(r.assetClass.abiValue))
-            w.byte(r.splits ? 1 : 0)
-            w.byte(r.dividends ? 1 : 0)
-            w.byte(r.earnings ? 1 : 0)
+            w.u32(CorporateEvent.Kind.abiBits(r.kinds))
             w.i64(r.start)
             w.i64(r.end)
             w.optional(r.cursor)
@@ -128,6 +126,7 @@ enum ChildMessage: Sendable {
             } else {
                 w.byte(0)
             }
+            w.optional(e.ticker)
         case .eventsDone(let call, let result):
             w.byte(12)
             w.u64(call)
@@ -182,9 +181,8 @@ enum ChildMessage: Sendable {
         case 10:
             let call = try r.u64()
             let request = EventRequest(
-                symbol: try r.symbol(), ticker: try r.optional(), assetClass: try r.assetClass(), splits: try r.byte() == 1,
-                dividends: try r.byte() == 1, earnings: try r.byte() == 1, start: try r.i64(), end: try r.i64(),
-                cursor: try r.optional())
+                symbol: try r.symbol(), ticker: try r.optional(), assetClass: try r.assetClass(),
+                kinds: CorporateEvent.Kind.set(abiBits: try r.u32()), start: try r.i64(), end: try r.i64(), cursor: try r.optional())
             return .fetchEvents(call: call, request: request)
         case 11:
             let call = try r.u64()
@@ -204,7 +202,7 @@ enum ChildMessage: Sendable {
                 call: call,
                 CorporateEvent(
                     kind: kind, exDate: exDate, splitFrom: from, splitTo: to, cashAmount: cash, currency: currency, payDate: pay,
-                    recordDate: record, declarationDate: declared, earnings: earnings))
+                    recordDate: record, declarationDate: declared, earnings: earnings, ticker: try r.optional()))
         case 12:
             let call = try r.u64()
             if try r.byte() == 0 { return .eventsDone(call: call, .success(try r.optional())) }

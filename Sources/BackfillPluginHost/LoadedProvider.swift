@@ -68,6 +68,10 @@ public final class LoadedProvider: @unchecked Sendable {
         public static let threadSafe = Capabilities(rawValue: 1 << 3)
         /// ABI 1.2: earnings reports through fetch_events.
         public static let earnings = Capabilities(rawValue: 1 << 4)
+        /// ABI 1.3: ticker changes (renames) through fetch_events.
+        public static let tickerChanges = Capabilities(rawValue: 1 << 5)
+        /// Whatever fetch_events serves.
+        public static let events: Capabilities = [.splits, .dividends, .earnings, .tickerChanges]
 
         public var description: String {
             var parts: [String] = []
@@ -75,6 +79,7 @@ public final class LoadedProvider: @unchecked Sendable {
             if contains(.splits) { parts.append("splits") }
             if contains(.dividends) { parts.append("dividends") }
             if contains(.earnings) { parts.append("earnings") }
+            if contains(.tickerChanges) { parts.append("ticker-changes") }
             if contains(.threadSafe) { parts.append("thread-safe") }
             return parts.joined(separator: ",")
         }

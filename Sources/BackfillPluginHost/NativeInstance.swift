@@ -132,10 +132,7 @@ final class NativeInstance: InstanceBackend, @unchecked Sendable {
         var cursorOut = [CChar](repeating: 0, count: 4096)
         var message = [CChar](repeating: 0, count: 1024)
         var retryAfter: Int64 = -1
-        var kinds: UInt32 = 0
-        if r.splits { kinds |= 1 << UInt32(BF_EVENT_SPLIT) }
-        if r.dividends { kinds |= 1 << UInt32(BF_EVENT_DIVIDEND) }
-        if r.earnings { kinds |= 1 << UInt32(BF_EVENT_EARNINGS) }
+        let kinds = CorporateEvent.Kind.abiBits(r.kinds)
         let status: Int32 = r.symbol.text.withCString { sym in
             withOptionalCString(r.ticker) { tick in
                 withOptionalCString(r.cursor) { cur in
@@ -189,7 +186,14 @@ private let eventCallback: @convention(c) (UnsafeMutableRawPointer?, UnsafePoint
     case Int32(BF_EVENT_SPLIT): kind = .split
     case Int32(BF_EVENT_DIVIDEND): kind = .dividend
     case Int32(BF_EVENT_EARNINGS) where Int(e.struct_size) >= ABILayout.end(of: \bf_event.revenue_actual): kind = .earnings
-    default: return Int32(BF_BAD_REQUEST)  // a kind this host does not know, or earnings without their fields
+    case Int32(BF_EVENT_TICKER_CHANGE) where Int(e.struct_size) >= ABILayout.end(of: \bf_event.ticker): kind = .tickerChange
+    default: return Int32(BF_BAD_REQUEST)  // a kind this host does not know, or one without its fields
+    }
+    var ticker: String?
+    if kind == .tickerChange {
+        let t = withUnsafeBytes(of: e.ticker) { raw in String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self) }
+        guard !t.isEmpty else { return Int32(BF_BAD_REQUEST) }
+        ticker = t
     }
     var earnings: CorporateEvent.Earnings?
     if kind == .earnings {
@@ -211,7 +215,7 @@ private let eventCallback: @convention(c) (UnsafeMutableRawPointer?, UnsafePoint
             splitFrom: e.split_from, splitTo: e.split_to, cashAmount: e.cash_amount,
             currency: Int(e.struct_size) >= ABILayout.end(of: \bf_event.currency) ? currency : "",
             payDate: date(e.pay_date_ms), recordDate: date(e.record_date_ms),
-            declarationDate: date(e.declaration_date_ms), earnings: earnings))
+            declarationDate: date(e.declaration_date_ms), earnings: earnings, ticker: ticker))
     return Int32(BF_OK)
 }
 

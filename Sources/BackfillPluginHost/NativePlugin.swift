@@ -72,8 +72,8 @@ final class NativePlugin: @unchecked Sendable {
             throw .invalidDescriptor(path, "default_rate must be a finite number >= 0")
         }
         let capabilities = LoadedProvider.Capabilities(rawValue: desc.capabilities)
-        if !capabilities.isDisjoint(with: [.splits, .dividends, .earnings]) && desc.fetch_events == nil {
-            throw .invalidDescriptor(path, "declares splits/dividends/earnings but has no fetch_events")
+        if !capabilities.isDisjoint(with: .events) && desc.fetch_events == nil {
+            throw .invalidDescriptor(path, "declares splits/dividends/earnings/ticker changes but has no fetch_events")
         }
         metadata = ProviderMetadata(
             path: path, name: name, version: desc.version.map { String(cString: $0) } ?? "?",

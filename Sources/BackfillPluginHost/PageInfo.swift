@@ -21,9 +21,7 @@ struct EventRequest: Sendable {
     var symbol: Symbol
     var ticker: String?
     var assetClass: AssetClass
-    var splits: Bool
-    var dividends: Bool
-    var earnings: Bool
+    var kinds: Set<CorporateEvent.Kind>
     var start: Int64
     var end: Int64
     var cursor: String?

@@ -34,17 +34,17 @@ public final class ProviderInstance: Sendable {
         try await backend.fetchPage(request, cursor: cursor, into: batch, pageLimit: pageLimit).get()
     }
 
-    /// Fetches one page of corporate events for `symbol` with ex dates in [start, end).
+    /// Fetches one page of corporate events of `kinds` for `symbol` with ex dates in [start, end)
+    /// (a ticker change request asks for nothing else, over all time).
     ///
     /// - Returns: the events and the next page's cursor (nil when done).
     /// - Throws: ``ProviderError``; `.badRequest` when the provider serves no events.
     public func fetchEvents(
-        symbol: Symbol, ticker: String?, assetClass: AssetClass, splits: Bool, dividends: Bool, earnings: Bool = false,
-        start: Int64, end: Int64, cursor: String?
+        symbol: Symbol, ticker: String?, assetClass: AssetClass, kinds: Set<CorporateEvent.Kind>, start: Int64, end: Int64,
+        cursor: String?
     ) async throws(ProviderError) -> (events: [CorporateEvent], nextCursor: String?) {
         let request = EventRequest(
-            symbol: symbol, ticker: ticker, assetClass: assetClass, splits: splits, dividends: dividends, earnings: earnings,
-            start: start, end: end, cursor: cursor)
+            symbol: symbol, ticker: ticker, assetClass: assetClass, kinds: kinds, start: start, end: end, cursor: cursor)
         let page = try await backend.fetchEvents(request).get()
         return (page.events, page.nextCursor)
     }

@@ -55,7 +55,7 @@ public enum PluginExport {
         d.pointee.create = createThunk
         d.pointee.destroy = destroyThunk
         d.pointee.fetch_candles = fetchCandlesThunk
-        if !info.capabilities.isDisjoint(with: [.splits, .dividends, .earnings]) {
+        if !info.capabilities.isDisjoint(with: [.splits, .dividends, .earnings, .tickerChanges]) {
             d.pointee.fetch_events = fetchEventsThunk
         }
         if !info.options.isEmpty {
@@ -179,6 +179,7 @@ public enum PluginExport {
                 wantsSplits: r.kinds & (1 << UInt32(BF_EVENT_SPLIT)) != 0,
                 wantsDividends: r.kinds & (1 << UInt32(BF_EVENT_DIVIDEND)) != 0,
                 wantsEarnings: r.kinds & (1 << UInt32(BF_EVENT_EARNINGS)) != 0,
+                wantsTickerChanges: r.kinds & (1 << UInt32(BF_EVENT_TICKER_CHANGE)) != 0,
                 start: r.start_ms, end: r.end_ms, cursor: string(r.cursor) ?? "")
             var emitted: UInt32 = 0
             let status = finish(result) { () throws(PluginFailure) in
@@ -201,9 +202,7 @@ public enum PluginExport {
                         e.pay_date_ms = pay ?? Int64.min
                         e.record_date_ms = record ?? Int64.min
                         e.declaration_date_ms = declared ?? Int64.min
-                        withUnsafeMutableBytes(of: &e.currency) { raw in
-                            for (i, byte) in currency.utf8.prefix(7).enumerated() { raw[i] = byte }
-                        }
+                        fill(&e.currency, currency)
                     case .earnings(let date, let x):
                         e.kind = Int32(BF_EVENT_EARNINGS)
                         e.ex_date_ms = date
@@ -213,12 +212,12 @@ public enum PluginExport {
                         e.eps_actual = x.epsActual
                         e.revenue_estimate = x.revenueEstimate
                         e.revenue_actual = x.revenueActual
-                        withUnsafeMutableBytes(of: &e.fiscal_period) { raw in
-                            for (i, byte) in x.fiscalPeriod.utf8.prefix(7).enumerated() { raw[i] = byte }
-                        }
-                        withUnsafeMutableBytes(of: &e.currency) { raw in
-                            for (i, byte) in x.currency.utf8.prefix(7).enumerated() { raw[i] = byte }
-                        }
+                        fill(&e.fiscal_period, x.fiscalPeriod)
+                        fill(&e.currency, x.currency)
+                    case .tickerChange(let date, let ticker):
+                        e.kind = Int32(BF_EVENT_TICKER_CHANGE)
+                        e.ex_date_ms = date
+                        fill(&e.ticker, ticker)
                     }
                     emitted += 1
                     return emit(sink.pointee.context, &e) == Int32(BF_OK)
@@ -227,4 +226,11 @@ public enum PluginExport {
             result?.pointee.count = emitted
             return status
         }
+}
+
+/// Writes `text` into a fixed-size C char array of the ABI, truncated to leave its NUL.
+private func fill<Field>(_ field: inout Field, _ text: String) {
+    withUnsafeMutableBytes(of: &field) { raw in
+        for (i, byte) in text.utf8.prefix(raw.count - 1).enumerated() { raw[i] = byte }
+    }
 }

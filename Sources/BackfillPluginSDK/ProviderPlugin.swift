@@ -66,6 +66,8 @@ public struct ProviderInfo: Sendable {
         public static let threadSafe = Capabilities(rawValue: 1 << 3)
         /// Earnings reports through ``ProviderPlugin/fetchEvents(_:emit:)`` (ABI 1.2).
         public static let earnings = Capabilities(rawValue: 1 << 4)
+        /// Ticker changes (renames) through ``ProviderPlugin/fetchEvents(_:emit:)`` (ABI 1.3).
+        public static let tickerChanges = Capabilities(rawValue: 1 << 5)
     }
 
     public var name: String
@@ -209,12 +211,14 @@ public struct EventQuery: Sendable {
     public var wantsSplits: Bool
     public var wantsDividends: Bool
     public var wantsEarnings: Bool
+    /// The symbol's whole chain of tickers (ABI 1.3; asked alone, over all time).
+    public var wantsTickerChanges: Bool
     public var start: Int64
     public var end: Int64
     public var cursor: String
 }
 
-/// A split, a dividend or an earnings report.
+/// A split, a dividend, an earnings report or a ticker change.
 public enum CorporateEvent: Sendable {
     /// `from` old shares became `to` new ones on `executionDate` (ms at 00:00 UTC).
     case split(executionDate: Int64, from: Double, to: Double)
@@ -222,6 +226,9 @@ public enum CorporateEvent: Sendable {
     case dividend(exDate: Int64, cash: Double, currency: String, payDate: Int64?, recordDate: Int64?, declarationDate: Int64?)
     /// A report on `date` (ms at 00:00 UTC of the exchange's date); unknown figures NaN.
     case earnings(date: Int64, report: EarningsReport)
+    /// From `date` (ms at 00:00 UTC) the security trades as `ticker` (at most 31 bytes): one of
+    /// these per ticker it ever had, its first listing's included.
+    case tickerChange(date: Int64, ticker: String)
 }
 
 /// What an earnings report said (ABI 1.2's fields of `bf_event`).

@@ -55,6 +55,15 @@ public final class ConsoleObserver: RunObserver {
             case .restored(let seconds):
                 warning("the database connection is back after \(Format.duration(seconds)); the operation in flight was sent again")
             }
+        case .tickerChain(let c):
+            // Quiet for a symbol never renamed: most are, every week.
+            if let error = c.error {
+                warning("\(c.symbol): ticker changes: \(error); the stored chain is used")
+            } else if c.links.count > 1, let newest = c.links.last {
+                line(
+                    "\(c.symbol): renamed (\(c.chainText)); bars before \(UTCTime.isoDate(newest.from)) are fetched under the ticker of their time"
+                )
+            }
         case .eventsStarted(let e):
             if e.standalone { stage("CORPORATE EVENTS (\(e.provider))") }
             if !e.supported { line("provider '\(e.provider)' serves no corporate events") }

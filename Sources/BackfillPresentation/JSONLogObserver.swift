@@ -144,6 +144,8 @@ public final class JSONLogObserver: RunObserver {
             case .restored(let seconds):
                 return [("info", "database_connection_restored", [("seconds", .number((seconds * 1000).rounded() / 1000))])]
             }
+        case .tickerChain(let c):
+            return [(c.error == nil ? "info" : "warning", "ticker_chain", c.json)]
         case .eventsStarted(let e):
             return [
                 (

@@ -377,10 +377,10 @@ enum OpenAPI {
                     "name": "kinds",
                     "in": "query",
                     "required": false,
-                    "description": "Comma-separated kinds (default all).",
+                    "description": "Comma-separated kinds: split, dividend, earnings, ticker_change (default all).",
                     "schema": {
                       "type": "string",
-                      "pattern": "^(split|dividend|earnings)(,(split|dividend|earnings))*$"
+                      "pattern": "^(split|dividend|earnings|ticker_change)(,(split|dividend|earnings|ticker_change))*$"
                     }
                   }
                 ],
@@ -2195,7 +2195,8 @@ enum OpenAPI {
                   "eps_actual",
                   "revenue_estimate",
                   "revenue_actual",
-                  "currency"
+                  "currency",
+                  "ticker"
                 ],
                 "properties": {
                   "symbol": {
@@ -2206,13 +2207,14 @@ enum OpenAPI {
                     "enum": [
                       "split",
                       "dividend",
-                      "earnings"
+                      "earnings",
+                      "ticker_change"
                     ]
                   },
                   "date": {
                     "type": "string",
                     "format": "date",
-                    "description": "The execution, ex-dividend or report date."
+                    "description": "The execution, ex-dividend, report or (ticker change) first trading date."
                   },
                   "split_from": {
                     "type": [
@@ -2310,6 +2312,13 @@ enum OpenAPI {
                       "string",
                       "null"
                     ]
+                  },
+                  "ticker": {
+                    "type": [
+                      "string",
+                      "null"
+                    ],
+                    "description": "A ticker change's new ticker (in the provider's notation): the security trades under it from `date`."
                   }
                 }
               }

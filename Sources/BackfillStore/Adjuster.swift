@@ -30,8 +30,8 @@ public struct Adjuster {
                 }
                 guard let close = previous, close > e.cashAmount else { continue }
                 events.append((e.exDate, 1 - e.cashAmount / close, 1))
-            case .earnings:
-                continue  // a report moves no price
+            case .earnings, .tickerChange:
+                continue  // a report or a rename moves no price
             }
         }
         events.sort { $0.0 < $1.0 }

@@ -39,8 +39,14 @@ public struct CoverageRecord: Sendable, Equatable {
     public var recordedAt: Int64
     /// Short detail for failures (status and message, never a secret).
     public var detail: String?
+    /// The ticker the range was asked for under when it was not the symbol's own (an earlier
+    /// ticker of a renamed symbol); nil for the symbol's own.
+    public var ticker: String?
 
-    public init(start: Int64, end: Int64, provider: String, outcome: Outcome, recordedAt: Int64, detail: String? = nil) {
+    public init(
+        start: Int64, end: Int64, provider: String, outcome: Outcome, recordedAt: Int64, detail: String? = nil, ticker: String? = nil
+    ) {
+        self.ticker = ticker
         self.start = start
         self.end = end
         self.provider = provider
@@ -95,7 +101,7 @@ public struct WriteCounts: Sendable, Equatable {
     }
 }
 
-/// A stored split or dividend: the event, for which symbol, from which provider. Reads of the
+/// A stored corporate event: the event, for which symbol, from which provider. Reads of the
 /// event's fields go straight through (`stored.exDate`).
 @dynamicMemberLookup
 public struct StoredEvent: Sendable, Equatable {
@@ -122,7 +128,7 @@ public struct StoredEvent: Sendable, Equatable {
             e.payDate.map(String.init), e.recordDate.map(String.init), e.declarationDate.map(String.init), provider,
             x?.time.rawValue, x.flatMap { $0.fiscalYear == 0 ? nil : String($0.fiscalYear) }, x?.fiscalPeriod,
             x.flatMap { number($0.epsEstimate) }, x.flatMap { number($0.epsActual) }, x.flatMap { number($0.revenueEstimate) },
-            x.flatMap { number($0.revenueActual) },
+            x.flatMap { number($0.revenueActual) }, e.ticker,
         ]
     }
 
@@ -143,7 +149,8 @@ public struct StoredEvent: Sendable, Equatable {
             symbol: symbol, provider: text(9) ?? "",
             event: CorporateEvent(
                 kind: kind, exDate: int(1), splitFrom: double(2), splitTo: double(3), cashAmount: double(4), currency: text(5) ?? "",
-                payDate: date(6), recordDate: date(7), declarationDate: date(8), earnings: earnings))
+                payDate: date(6), recordDate: date(7), declarationDate: date(8), earnings: earnings,
+                ticker: kind == .tickerChange ? text(17) : nil))
     }
 }
 
@@ -234,6 +241,12 @@ public protocol CandleStore: ServiceStore {
     func upsertEvents(_ events: [StoredEvent]) throws(StoreError) -> Int
     /// Stored events of a symbol, by date.
     func events(symbol: Symbol) throws(StoreError) -> [StoredEvent]
+    /// Replaces the symbol's stored ticker changes with `changes` (kind `tickerChange`) as
+    /// `provider` reported them at `checkedAt` (ms), in one transaction: a chain the provider
+    /// revised leaves no stale link behind.
+    func replaceTickerChain(symbol: Symbol, provider: String, changes: [CorporateEvent], checkedAt: Int64) throws(StoreError)
+    /// When `provider` last reported the symbol's ticker chain (nil: never).
+    func tickerChainCheckedAt(symbol: Symbol, provider: String) throws(StoreError) -> Int64?
 
     // Runs
     /// Records the start of a run (status `running`); returns its id.

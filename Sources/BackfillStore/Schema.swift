@@ -7,7 +7,7 @@ internal import BackfillCore
 /// docs/performance.md). The `candles_view` view shows symbol and timeframe names for people.
 enum Schema {
     /// The version this program writes. A database at a higher version is refused.
-    static let currentVersion = 6
+    static let currentVersion = 7
 
     enum Dialect { case sqlite, postgres }
 
@@ -173,14 +173,29 @@ enum Schema {
         ].map { "ALTER TABLE corporate_events ADD COLUMN \($0.0) \($0.1)" }
     }
 
+    /// Ticker changes (renames): a ticker change event's new ticker; the ticker each coverage
+    /// range was fetched under (NULL: the symbol itself); when a provider last reported a
+    /// symbol's chain (`backfill run` asks again after a week).
+    static func version7(_ d: Dialect) -> [String] {
+        let int = d == .sqlite ? "INTEGER" : "BIGINT"
+        return [
+            "ALTER TABLE corporate_events ADD COLUMN ticker TEXT",
+            "ALTER TABLE coverage ADD COLUMN ticker TEXT",
+            """
+            CREATE TABLE ticker_checks (
+                symbol TEXT NOT NULL, provider TEXT NOT NULL, checked_at \(int) NOT NULL, PRIMARY KEY (symbol, provider))
+            """,
+        ]
+    }
+
     /// The columns of a stored event after `symbol`, in the order of ``StoredEvent/rowValues``.
     static let eventColumns = [
         "kind", "ex_date", "split_from", "split_to", "cash_amount", "currency", "pay_date", "record_date", "declaration_date",
         "provider", "report_time", "fiscal_year", "fiscal_period", "eps_estimate", "eps_actual", "revenue_estimate",
-        "revenue_actual",
+        "revenue_actual", "ticker",
     ]
 
-    /// The upsert of one event: symbol then ``eventColumns`` as parameters 1...18; `true` in
+    /// The upsert of one event: symbol then ``eventColumns`` as parameters 1...19; `true` in
     /// its one row when the event was new.
     static func eventUpsert(_ d: Dialect) -> String {
         let p = (1...(eventColumns.count + 1)).map { d == .sqlite ? "?\($0)" : "$\($0)" }
@@ -209,7 +224,10 @@ enum Schema {
 
     /// Migrations by the version they produce.
     static func migrations(_ d: Dialect, monthly: Bool = false) -> [(version: Int, statements: [String])] {
-        [(1, version1(d, monthly: monthly)), (2, version2(d)), (3, version3(d)), (4, version4(d)), (5, version5(d)), (6, version6(d))]
+        [
+            (1, version1(d, monthly: monthly)), (2, version2(d)), (3, version3(d)), (4, version4(d)), (5, version5(d)), (6, version6(d)),
+            (7, version7(d)),
+        ]
     }
 
     /// The message for a database written by a newer Backfill.

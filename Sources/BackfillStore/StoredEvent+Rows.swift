@@ -7,6 +7,7 @@ extension StoredEvent {
     public static let rowColumns = [
         "symbol", "kind", "date", "split_from", "split_to", "cash_amount", "pay_date", "record_date", "declaration_date", "provider",
         "report_time", "fiscal_year", "fiscal_period", "eps_estimate", "eps_actual", "revenue_estimate", "revenue_actual", "currency",
+        "ticker",
     ]
     /// The numeric columns (the rest are text; dates `YYYY-MM-DD`).
     public static let numericColumns: Set<String> = [
@@ -25,7 +26,7 @@ extension StoredEvent {
             x.flatMap { $0.fiscalYear > 0 ? String($0.fiscalYear) : nil },
             x.flatMap { $0.fiscalPeriod.isEmpty ? nil : $0.fiscalPeriod }, x.flatMap { number($0.epsEstimate) },
             x.flatMap { number($0.epsActual) }, x.flatMap { number($0.revenueEstimate) }, x.flatMap { number($0.revenueActual) },
-            e.currency.isEmpty ? nil : e.currency,
+            e.currency.isEmpty ? nil : e.currency, e.ticker,
         ]
     }
 

@@ -8,22 +8,22 @@ import BackfillStore
 #endif
 
 extension Export {
-    /// `backfill export events`: stored splits, dividends and earnings reports.
+    /// `backfill export events`: stored splits, dividends, earnings reports and ticker changes.
     struct EventRows: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "events",
-            abstract: "Write stored splits, dividends and earnings reports by date: CSV, JSON lines or Parquet.",
+            abstract: "Write stored splits, dividends, earnings reports and ticker changes by date: CSV, JSON lines or Parquet.",
             discussion: """
-                One row per event: symbol, kind (split, dividend, earnings), date (the execution, ex or report \
-                date), the split's from/to, the dividend's cash and dates, the provider, the report's time \
+                One row per event: symbol, kind (split, dividend, earnings, ticker_change), date (the execution, \
+                ex, report or first trading date), the split's from/to, the dividend's cash and dates, the provider, the report's time \
                 (before_open, after_close, during_market, unknown), fiscal year and period, EPS and revenue \
-                estimate and actual, and the currency; a field that does not apply or is not known is empty \
+                estimate and actual, the currency, and a ticker change's new ticker; a field that does not apply or is not known is empty \
                 (null in JSON lines and Parquet). docs/export.md.
                 """)
 
         @Option(help: "The symbol (or --symbols).") var symbol: String?
         @Option(help: "Comma-separated symbols (default: every symbol in the store).") var symbols: String?
-        @Option(help: "Only these kinds: split, dividend, earnings (comma-separated).") var kinds: String?
+        @Option(help: "Only these kinds: split, dividend, earnings, ticker_change (comma-separated).") var kinds: String?
         @Option(help: "csv, jsonl or parquet.") var format: String = "csv"
         @Option(help: "Write this file (put in place whole when the export succeeds) instead of stdout.") var output: String?
         @OptionGroup var db: DatabaseOptions
@@ -77,6 +77,7 @@ extension ParquetFile {
         ("provider", BF_PQ_STRING, false), ("report_time", BF_PQ_STRING, true), ("fiscal_year", BF_PQ_INT64, true),
         ("fiscal_period", BF_PQ_STRING, true), ("eps_estimate", BF_PQ_DOUBLE, true), ("eps_actual", BF_PQ_DOUBLE, true),
         ("revenue_estimate", BF_PQ_DOUBLE, true), ("revenue_actual", BF_PQ_DOUBLE, true), ("currency", BF_PQ_STRING, true),
+        ("ticker", BF_PQ_STRING, true),
     ]
 
     /// Appends one event as one row (events are few; each row carries its own strings).
@@ -84,7 +85,7 @@ extension ParquetFile {
         let split = e.kind == .split, dividend = e.kind == .dividend, x = e.earnings
         let strings: [String?] = [
             e.symbol.text, e.kind.rawValue, e.provider, x?.time.rawValue, x.flatMap { $0.fiscalPeriod.isEmpty ? nil : $0.fiscalPeriod },
-            e.currency.isEmpty ? nil : e.currency,
+            e.currency.isEmpty ? nil : e.currency, e.ticker,
         ]
         let c = strings.map { $0.flatMap { strdup($0) } }
         let empty = strdup("")
@@ -115,7 +116,7 @@ extension ParquetFile {
                     func double(_ k: Int) -> bf_pq_values { bf_pq_values(text: nil, i64: nil, f64: d + k, valid: v + 5 + k) }
                     let row = [
                         text(0), text(1), int(0), double(0), double(1), double(2), int(1), int(2), int(3), text(2), text(3), int(4),
-                        text(4), double(3), double(4), double(5), double(6), text(5),
+                        text(4), double(3), double(4), double(5), double(6), text(5), text(6),
                     ]
                     try append(row, 1)
                 }

@@ -6,11 +6,12 @@ import BackfillPresentation
 import BackfillSettings
 import BackfillStore
 
-/// `backfill events`: splits and dividends from the provider into the corporate-events table
-/// (the same fetcher as the run's events stage).
+/// `backfill events`: splits, dividends, earnings and ticker changes from the provider into the
+/// corporate-events table (the same fetcher as the run's events stage and ticker step).
 struct Events: AsyncParsableCommand, PresentingCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Fetch splits and dividends and store them (export candles --adjusted applies them).",
+        abstract:
+            "Fetch splits, dividends, earnings and ticker changes and store them (export candles --adjusted applies splits and dividends).",
         discussion: "Default range: ex dates from 1990-01-01 to a year from today (declared future dividends).")
 
     @OptionGroup var plugins: PluginOptions
@@ -46,7 +47,11 @@ struct Events: AsyncParsableCommand, PresentingCommand {
             limiter: RateLimiter(rate: configuredRate ?? instance.provider.defaultRate), policy: RetryPolicy(), emit: presenter.emit)
         let fetcher = EventFetcher(instance: instance, store: StoreQueue(store), caller: caller)
         let outcomes = await fetcher.fetch(records, start: a, end: b, standalone: true)
-        if outcomes.contains(where: { $0.error != nil }) { throw CLIFailure(message: "", exitCode: 1) }
+        // Ticker changes, whatever the range: the whole chain of each stock and ETF, asked now.
+        let checks = await fetcher.checkTickers(records, maxAge: 0)
+        if outcomes.contains(where: { $0.error != nil }) || checks.contains(where: { $0.error != nil }) {
+            throw CLIFailure(message: "", exitCode: 1)
+        }
     }
 
     static func range(_ start: String, _ end: String?) throws(CLIFailure) -> (Int64, Int64) {

@@ -36,8 +36,8 @@ struct ChildWireTests {
             .fetchEvents(
                 call: 44,
                 request: EventRequest(
-                    symbol: try Symbol("AAPL"), ticker: nil, assetClass: .stock, splits: true, dividends: false, earnings: true,
-                    start: 0, end: 9, cursor: nil)),
+                    symbol: try Symbol("AAPL"), ticker: nil, assetClass: .stock, kinds: [.split, .earnings], start: 0, end: 9,
+                    cursor: nil)),
             .event(call: 44, event), .eventsDone(call: 44, .success(nil)), .eventsDone(call: 45, .success("p2")),
             .eventsDone(call: 46, .failure(ProviderError(kind: .notEntitled, message: "upgrade"))), .log(level: 2, message: "careful"),
             .loading(index: 3), .started(call: 42),
@@ -53,7 +53,17 @@ struct ChildWireTests {
         guard case .event(_, let r) = try Self.roundTrip(.event(call: 47, report)) else { throw ChildMessage.Malformed() }
         #expect(r == report)
         guard case .fetchEvents(_, let q) = try Self.roundTrip(messages[11]) else { throw ChildMessage.Malformed() }
-        #expect(q.earnings && q.splits && !q.dividends)
+        #expect(q.kinds == [.split, .earnings])
+        let rename = CorporateEvent(kind: .tickerChange, exDate: 1_654_905_600_000, ticker: "META")
+        guard case .event(_, let t) = try Self.roundTrip(.event(call: 48, rename)) else { throw ChildMessage.Malformed() }
+        #expect(t == rename && t.ticker == "META")
+        let chainRequest = ChildMessage.fetchEvents(
+            call: 49,
+            request: EventRequest(
+                symbol: try Symbol("META"), ticker: nil, assetClass: .stock, kinds: [.tickerChange], start: Int64.min, end: Int64.max,
+                cursor: nil))
+        guard case .fetchEvents(_, let c) = try Self.roundTrip(chainRequest) else { throw ChildMessage.Malformed() }
+        #expect(c.kinds == [.tickerChange] && c.start == Int64.min && c.end == Int64.max)
         guard case .fetchCandles(_, _, _, let r, let c) = try Self.roundTrip(messages[8]) else { throw ChildMessage.Malformed() }
         #expect(r.symbol == request.symbol && r.ticker == "X:BTCUSD" && r.timeframe == .h4 && r.start == -5 && c == "next=abc")
     }

@@ -286,7 +286,7 @@ struct ReplayProviderTests {
             "AAPL/dividends.csv", "ex_dividend_date,cash_amount,currency,pay_date\n2020-08-07,0.82,USD,2020-08-13\n2020-11-06,0.205,USD,\n")
         let instance = try provider.makeInstance(configuration: ["root": dir.path])
         let (events, next) = try await instance.fetchEvents(
-            symbol: try Symbol("AAPL"), ticker: nil, assetClass: .stock, splits: true, dividends: true,
+            symbol: try Symbol("AAPL"), ticker: nil, assetClass: .stock, kinds: [.split, .dividend],
             start: Self.ms("2010-01-01"), end: Self.ms("2021-01-01"), cursor: nil)
         #expect(next == nil)
         #expect(events.map(\.kind) == [.split, .split, .dividend, .dividend])
@@ -313,7 +313,7 @@ struct ReplayProviderTests {
             """)
         let instance = try provider.makeInstance(configuration: ["root": dir.path])
         let (events, next) = try await instance.fetchEvents(
-            symbol: try Symbol("AAPL"), ticker: nil, assetClass: .stock, splits: false, dividends: false, earnings: true,
+            symbol: try Symbol("AAPL"), ticker: nil, assetClass: .stock, kinds: [.earnings],
             start: Self.ms("2024-01-01"), end: Self.ms("2025-01-01"), cursor: nil)
         #expect(next == nil)
         #expect(events.map(\.kind) == [.earnings, .earnings, .earnings])  // not the splits, not the two bad rows
@@ -326,6 +326,58 @@ struct ReplayProviderTests {
                     revenueEstimate: 117_910_000_000, revenueActual: 119_575_000_000))
         #expect(events[1].earnings == CorporateEvent.Earnings(fiscalYear: 2024, fiscalPeriod: "Q2", epsEstimate: 1.5))
         #expect(events[2].earnings?.time == .duringMarket && events[2].exDate == Self.ms("2024-11-01"))
+    }
+
+    @Test("ticker changes come from ticker_changes.csv over all time; bad rows are skipped with file and line")
+    func tickerChanges() async throws {
+        let dir = TemporaryDirectory()
+        let path = try dir.write(
+            "META/ticker_changes.csv",
+            """
+            date,ticker
+            2012-05-18,FB
+            2015-01-01,
+            2018-02-30,XX
+            2020-01-01,THIS_TICKER_IS_LONGER_THAN_31_CHARS
+            2022-06-11,META
+
+            """)
+        try dir.write("META/splits.csv", "execution_date,split_from,split_to\n2020-01-02,1,2\n")
+        let instance = try provider.makeInstance(configuration: ["root": dir.path])
+        let (events, next) = try await instance.fetchEvents(
+            symbol: try Symbol("META"), ticker: nil, assetClass: .stock, kinds: [.tickerChange], start: Int64.min, end: Int64.max,
+            cursor: nil)
+        #expect(next == nil)
+        #expect(events.map(\.kind) == [.tickerChange, .tickerChange])  // not the split, not the three bad rows
+        #expect(events.map(\.ticker) == ["FB", "META"])
+        #expect(events.map(\.exDate) == [Self.ms("2012-05-18"), Self.ms("2022-06-11")])
+        let lines = log.lines
+        #expect(lines.contains("warning: \(path):3: ticker must be 1 to 31 characters without spaces; row skipped"), "\(lines)")
+        #expect(lines.contains("warning: \(path):4: unparseable date '2018-02-30'; row skipped"), "\(lines)")
+        #expect(lines.contains("warning: \(path):5: ticker must be 1 to 31 characters without spaces; row skipped"), "\(lines)")
+        // Without the file: no chain, no error.
+        let none = try await instance.fetchEvents(
+            symbol: try Symbol("AAPL"), ticker: nil, assetClass: .stock, kinds: [.tickerChange], start: Int64.min, end: Int64.max,
+            cursor: nil)
+        #expect(none.events.isEmpty)
+    }
+
+    @Test("candles asked for under a ticker come from that ticker's folder when it exists, else the symbol's")
+    func tickerFolder() async throws {
+        let dir = TemporaryDirectory()
+        try dir.write("FB/1d.csv", "ts,open,high,low,close,volume\n86400000,1,2,0.5,1.5,10\n")
+        try dir.write("META/1d.csv", "ts,open,high,low,close,volume\n86400000,7,8,6.5,7.5,10\n")
+        let instance = try provider.makeInstance(configuration: ["root": dir.path])
+        func first(_ ticker: String?) async throws -> Double {
+            let request = CandleRequest(
+                symbol: try Symbol("META"), ticker: ticker, assetClass: .stock, timeframe: .d1, start: 0, end: 1_000_000_000)
+            let batch = CandleBatch(capacity: 10)
+            _ = try await instance.fetchPage(request, cursor: nil, into: batch)
+            return batch.rows.first?.open ?? .nan
+        }
+        #expect(try await first("FB") == 1)
+        #expect(try await first(nil) == 7)
+        #expect(try await first("X:METAUSD") == 7)  // a provider ticker with no folder of its own
     }
 
     @Test("a small range out of a large file reads only part of it (binary search over the map)")

@@ -29,28 +29,31 @@ struct StoreContractTests {
     func schema(_ backend: TestBackend) throws {
         let db = try TestDatabase(backend)
         defer { withExtendedLifetime(db) {} }
-        #expect(try db.open().schemaVersion() == 6)
-        #expect(try db.open().schemaVersion() == 6)
+        #expect(try db.open().schemaVersion() == 7)
+        #expect(try db.open().schemaVersion() == 7)
     }
 
-    @Test("a version 1 database is migrated to version 6 on open: its runs are kept and gain their totals", arguments: backends)
+    @Test("a version 1 database is migrated to version 7 on open: its runs are kept and gain their totals", arguments: backends)
     func migrateFromVersion1(_ backend: TestBackend) throws {
         let db = try TestDatabase(backend)
         defer { withExtendedLifetime(db) {} }
         _ = try db.open()
         // Back to version 1's runs table, with one finished run in it.
         for column in ["pairs", "candles", "gaps", "exit_code", "trigger"] { try db.sql("ALTER TABLE runs DROP COLUMN \(column)") }
-        for table in ["api_keys", "audit_log", "schedules", "jobs", "workers", "rate_limits", "feature_checkpoints"] {
+        for table in ["api_keys", "audit_log", "schedules", "jobs", "workers", "rate_limits", "feature_checkpoints", "ticker_checks"] {
             try db.sql("DROP TABLE \(table)")
         }
         try db.sql("ALTER TABLE series DROP COLUMN revision")
-        for column in ["report_time", "fiscal_year", "fiscal_period", "eps_estimate", "eps_actual", "revenue_estimate", "revenue_actual"] {
+        for column in [
+            "report_time", "fiscal_year", "fiscal_period", "eps_estimate", "eps_actual", "revenue_estimate", "revenue_actual", "ticker",
+        ] {
             try db.sql("ALTER TABLE corporate_events DROP COLUMN \(column)")
         }
+        try db.sql("ALTER TABLE coverage DROP COLUMN ticker")
         try db.sql("UPDATE backfill_meta SET value = '1' WHERE key = 'schema_version'")
         try db.sql("INSERT INTO runs (started_at, finished_at, status, options, summary) VALUES (1, 2, 'complete', '{}', '{}')")
         let store = try db.open()
-        #expect(try store.schemaVersion() == 6)
+        #expect(try store.schemaVersion() == 7)
         #expect(try store.keys().isEmpty && store.schedules().isEmpty)
         let runs = try store.runs(limit: 5)
         #expect(runs.count == 1 && runs[0].status == "complete" && runs[0].finishedAt == 2 && runs[0].exitCode == nil)
@@ -63,13 +66,13 @@ struct StoreContractTests {
         let db = try TestDatabase(backend)
         defer { withExtendedLifetime(db) {} }
         _ = try db.open()
-        try db.sql("UPDATE backfill_meta SET value = '7' WHERE key = 'schema_version'")
+        try db.sql("UPDATE backfill_meta SET value = '8' WHERE key = 'schema_version'")
         do {
             _ = try db.open()
             Issue.record("expected the newer schema to be refused")
         } catch let error as StoreError {
             #expect(error.kind == .schema)
-            #expect(error.message == "the database's schema is version 7, newer than this backfill understands (6); upgrade backfill")
+            #expect(error.message == "the database's schema is version 8, newer than this backfill understands (7); upgrade backfill")
         }
     }
 
@@ -263,6 +266,47 @@ struct StoreContractTests {
         revised.event.earnings?.revenueActual = 1.19575e11
         #expect(try store.upsertEvents([revised]) == 0)
         #expect(try store.events(symbol: s)[0].earnings?.revenueActual == 1.19575e11)
+    }
+
+    @Test(
+        "a ticker chain replaces the stored one whole, beside the other events; its check time and coverage's ticker are kept",
+        arguments: backends)
+    func tickerChain(_ backend: TestBackend) throws {
+        let db = try TestDatabase(backend)
+        defer { withExtendedLifetime(db) {} }
+        let store = try db.open()
+        let s = try Symbol("META")
+        #expect(try store.tickerChainCheckedAt(symbol: s, provider: "polygon") == nil)
+        let split = StoredEvent(symbol: s, provider: "polygon", event: CorporateEvent(kind: .split, exDate: 500, splitFrom: 1, splitTo: 2))
+        _ = try store.upsertEvents([split])
+        let fb = CorporateEvent(kind: .tickerChange, exDate: 100, ticker: "FB")
+        let wrong = CorporateEvent(kind: .tickerChange, exDate: 900, ticker: "META")
+        try store.replaceTickerChain(symbol: s, provider: "polygon", changes: [fb, wrong], checkedAt: 1_000)
+        #expect(try store.events(symbol: s).map(\.ticker) == ["FB", nil, "META"])
+        #expect(try store.tickerChainCheckedAt(symbol: s, provider: "polygon") == 1_000)
+        // The provider revised the rename's date: the old link is gone, the split stays.
+        let right = CorporateEvent(kind: .tickerChange, exDate: 800, ticker: "META")
+        try store.replaceTickerChain(symbol: s, provider: "polygon", changes: [fb, right], checkedAt: 2_000)
+        let stored = try store.events(symbol: s)
+        #expect(stored.map(\.event) == [fb, split.event, right])
+        #expect(stored.allSatisfy { $0.provider == "polygon" })
+        #expect(try store.tickerChainCheckedAt(symbol: s, provider: "polygon") == 2_000)
+        #expect(try store.tickerChainCheckedAt(symbol: s, provider: "replay") == nil)
+        // An empty answer clears the chain but records the check.
+        try store.replaceTickerChain(symbol: s, provider: "replay", changes: [], checkedAt: 3_000)
+        #expect(try store.events(symbol: s).map(\.event) == [split.event])
+        #expect(try store.tickerChainCheckedAt(symbol: s, provider: "replay") == 3_000)
+        // Coverage keeps the ticker a range was fetched under (nil: the symbol's own).
+        let old = CoverageRecord(start: 0, end: 800, provider: "polygon", outcome: .fetched, recordedAt: 5, ticker: "FB")
+        let new = CoverageRecord(start: 800, end: 900, provider: "polygon", outcome: .empty, recordedAt: 6)
+        try store.recordCoverage(old, symbol: s, timeframe: .d1)
+        try store.recordCoverage(new, symbol: s, timeframe: .d1)
+        #expect(try store.coverage(symbol: s, timeframe: .d1, start: .min, end: .max) == [old, new])
+        let batch = CandleBatch(capacity: 1)
+        _ = batch.append(ts: 900, open: 1, high: 2, low: 0.5, close: 1.5, volume: 3)
+        let third = CoverageRecord(start: 900, end: 1000, provider: "polygon", outcome: .fetched, recordedAt: 7, ticker: "X")
+        _ = try store.write(batch, symbol: s, timeframe: .d1, coverage: third)
+        #expect(try store.coverage(symbol: s, timeframe: .d1, start: 900, end: .max) == [third])
     }
 
     @Test("corporate events upsert by (symbol, kind, date)", arguments: backends)

@@ -113,6 +113,7 @@ struct ParquetExportTests {
             2024-10-31,,2024,Q4,1.6,,94360000000,,USD
 
             """)
+        try dir.write("replay/AAPL/ticker_changes.csv", "date,ticker\n1980-12-12,AAPL\n")
         _ = try Run.backfill(["symbols", "add", "AAPL", "--asset-class", "stock", "--database", db])
         #expect(
             try Run.backfill([
@@ -120,10 +121,11 @@ struct ParquetExportTests {
             ]).status == 0)
         let csv = try export(["events", "--symbol", "AAPL"], db).stdout
         let lines = csv.split(separator: "\n").map(String.init)
-        #expect(lines.count == 1 + 7)  // four splits, a dividend, two reports
-        #expect(lines[3] == "AAPL,split,2014-06-09,1,7,,,,,replay,,,,,,,,")
-        #expect(lines[4] == "AAPL,dividend,2020-08-07,,,0.82,2020-08-13,,,replay,,,,,,,,USD")
-        #expect(lines[7] == "AAPL,earnings,2024-10-31,,,,,,,replay,unknown,2024,Q4,1.6,,94360000000,,USD")
+        #expect(lines.count == 1 + 8)  // the listing's ticker (all time), four splits, a dividend, two reports
+        #expect(lines[1] == "AAPL,ticker_change,1980-12-12,,,,,,,replay,,,,,,,,,AAPL")
+        #expect(lines[4] == "AAPL,split,2014-06-09,1,7,,,,,replay,,,,,,,,,")
+        #expect(lines[5] == "AAPL,dividend,2020-08-07,,,0.82,2020-08-13,,,replay,,,,,,,,USD,")
+        #expect(lines[8] == "AAPL,earnings,2024-10-31,,,,,,,replay,unknown,2024,Q4,1.6,,94360000000,,USD,")
         let jsonl = try export(["events", "--symbol", "AAPL", "--format", "jsonl", "--kinds", "earnings"], db).stdout
         #expect(jsonl.split(separator: "\n").count == 2 && jsonl.contains("\"eps_actual\":2.18") && jsonl.contains("\"eps_actual\":null"))
         _ = try export(["events", "--symbol", "AAPL", "--format", "parquet", "--output", dir.path + "/events.parquet"], db)

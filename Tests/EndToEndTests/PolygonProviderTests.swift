@@ -61,9 +61,12 @@ struct PolygonProviderTests {
                 ] + args, env: env)
         }
 
-        func requests() throws -> [[String: Any]] {
+        /// The requests the server saw; a run's ticker chain checks (one per stock symbol, before the
+        /// fetch) only when asked for.
+        func requests(tickerChecks: Bool = false) throws -> [[String: Any]] {
             let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
             return text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+                .filter { tickerChecks || !(($0["path"] as? String)?.hasPrefix("/vX/reference/tickers/") ?? false) }
         }
 
         func sql(_ q: String) throws -> String {
@@ -289,8 +292,38 @@ struct PolygonProviderTests {
         let csv = try h.backfill(["export", "events", "--symbol", "AAPL"])
         #expect(csv.status == 0, "\(csv.stderr)")
         #expect(
-            csv.stdout.contains("\nAAPL,earnings,2024-02-01,,,,,,,polygon,after_close,2024,Q1,2.1,2.18,117910000000,119575000000,USD\n"),
+            csv.stdout.contains("\nAAPL,earnings,2024-02-01,,,,,,,polygon,after_close,2024,Q1,2.1,2.18,117910000000,119575000000,USD,\n"),
             "\(csv.stdout)")
+        try h.expectKeyAbsent([out])
+    }
+
+    @Test(
+        "a rename from the recorded ticker events (FB to META): the run fetches FB's bars before the change and stores them under META"
+    )
+    func tickerChange() throws {
+        let h = try Harness([
+            [
+                "match": "/vX/reference/tickers/META/events?types=ticker_change",
+                "serve": "vX/reference/tickers/META/events&types=ticker_change.json",
+            ],
+            ["match": "/v2/aggs/ticker/FB/range/1/hour/", "generate": ["step_ms": 3_600_000, "mark": true]],
+            ["match": "/v2/aggs/ticker/META/range/1/hour/", "generate": ["step_ms": 3_600_000, "mark": true]],
+        ])
+        try h.add("META", "stock")
+        let out = try h.run(["--timeframes", "1h", "--start", "2022-06-09", "--end", "2022-06-14", "--retries", "0"])
+        #expect(out.stdout.contains("META: renamed (FB from 2012-05-18, META from 2022-06-11)"), "\(out.stdout)\(out.stderr)")
+        let paths = try h.requests(tickerChecks: true).compactMap { $0["path"] as? String }
+        #expect(paths.count == 3, "\(paths)")
+        // The chain first, then FB up to the change (its last hour 06-10 23:00Z), META from it.
+        #expect(paths[0] == "/vX/reference/tickers/META/events?types=ticker_change")
+        #expect(paths[1].hasPrefix("/v2/aggs/ticker/FB/range/1/hour/1654732800000/1654905599999?"), "\(paths[1])")
+        #expect(paths[2].hasPrefix("/v2/aggs/ticker/META/range/1/hour/1654905600000/"), "\(paths[2])")
+        // One series, META: the FB answer's bars (trade count = its request number, 2) before the change.
+        #expect(try h.sql("SELECT DISTINCT symbol FROM candles_view") == "META")
+        #expect(try h.sql("SELECT min(ts), max(ts), count(*) FROM candles WHERE trades = 2") == "1654732800000|1654902000000|48")
+        #expect(try h.sql("SELECT min(ts), count(*) FROM candles WHERE trades = 3") == "1654905600000|72")
+        #expect(try h.sql("SELECT ticker, outcome FROM coverage ORDER BY start_ts") == "FB|fetched\n|fetched")
+        #expect(try h.sql("SELECT ticker, ex_date FROM corporate_events ORDER BY ex_date") == "FB|1337299200000\nMETA|1654905600000")
         try h.expectKeyAbsent([out])
     }
 }

@@ -270,7 +270,8 @@ struct ServerAPITests {
         #expect((earnings["events"] as? [[String: Any]])?.count == 1)
         #expect(try f.request("GET", "/api/v1/symbols/NOPE/events", key: "read").status == 404)
         let bad = try f.request("GET", "/api/v1/symbols/AAPL/events?kinds=ipo", key: "read")
-        #expect(bad.status == 422 && bad.errorMessage == "query 'kinds': unknown kind 'ipo'; valid: split, dividend, earnings")
+        #expect(
+            bad.status == 422 && bad.errorMessage == "query 'kinds': unknown kind 'ipo'; valid: split, dividend, earnings, ticker_change")
         #expect(f.stop() == 0)
     }
 

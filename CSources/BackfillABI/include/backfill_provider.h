@@ -63,7 +63,7 @@ extern "C" {
 #endif
 
 #define BF_ABI_VERSION_MAJOR 1
-#define BF_ABI_VERSION_MINOR 2
+#define BF_ABI_VERSION_MINOR 3
 #define BF_ABI_VERSION ((uint32_t)((BF_ABI_VERSION_MAJOR << 16) | BF_ABI_VERSION_MINOR))
 #define BF_ABI_MAJOR(v) ((uint32_t)(v) >> 16)
 #define BF_ABI_MINOR(v) ((uint32_t)(v)&0xffffu)
@@ -116,6 +116,7 @@ enum {
 #define BF_CAP_DIVIDENDS ((uint64_t)1 << 2)
 #define BF_CAP_THREAD_SAFE ((uint64_t)1 << 3)
 #define BF_CAP_EARNINGS ((uint64_t)1 << 4) /* ABI 1.2: fetch_events delivers BF_EVENT_EARNINGS */
+#define BF_CAP_TICKER_CHANGES ((uint64_t)1 << 5) /* ABI 1.3: fetch_events delivers BF_EVENT_TICKER_CHANGE */
 
 /* ---- How the provider stamps bars (the host's calendar needs to know) ----------------------- */
 enum {
@@ -202,6 +203,7 @@ enum {
     BF_EVENT_SPLIT = 1,
     BF_EVENT_DIVIDEND = 2,
     BF_EVENT_EARNINGS = 3, /* ABI 1.2 */
+    BF_EVENT_TICKER_CHANGE = 4, /* ABI 1.3 */
 };
 
 /* When an earnings report came out, relative to the regular session of its date (ABI 1.2). */
@@ -214,7 +216,7 @@ enum {
 
 typedef struct bf_event {
     uint32_t struct_size;
-    int32_t kind;                /* BF_EVENT_SPLIT or BF_EVENT_DIVIDEND                           */
+    int32_t kind;                /* BF_EVENT_*                                                     */
     int64_t ex_date_ms;          /* execution / ex-dividend date, 00:00 UTC of that date           */
     double split_from;           /* split: `split_from` old shares become `split_to` new ones       */
     double split_to;
@@ -233,12 +235,20 @@ typedef struct bf_event {
     double eps_actual;
     double revenue_estimate;     /* revenue, in `currency`                                         */
     double revenue_actual;
+    /* ABI 1.3: a ticker change (kind BF_EVENT_TICKER_CHANGE): from ex_date_ms (00:00 UTC of the
+     * first day it traded under it) the security trades as `ticker`, in the provider's own
+     * notation, NUL-terminated. A provider reports the whole chain, the first listing's ticker
+     * included (FB from 2012-05-18, META from 2022-06-11). */
+    char ticker[32];
 } bf_event;
 
 typedef struct bf_event_request {
     uint32_t struct_size;
     uint32_t kinds;              /* bits (1 << BF_EVENT_SPLIT), (1 << BF_EVENT_DIVIDEND), and (ABI 1.2,
-                                    only to a provider with BF_CAP_EARNINGS) (1 << BF_EVENT_EARNINGS) */
+                                    only to a provider with BF_CAP_EARNINGS) (1 << BF_EVENT_EARNINGS),
+                                    (ABI 1.3, only to a provider with BF_CAP_TICKER_CHANGES, always
+                                    alone and over all time: start_ms INT64_MIN, end_ms INT64_MAX)
+                                    (1 << BF_EVENT_TICKER_CHANGE) */
     const char *symbol;
     const char *ticker;          /* NULL unless the user set a provider ticker                     */
     bf_asset_class asset_class;
@@ -297,7 +307,8 @@ typedef struct bf_provider_descriptor {
     bf_status (*fetch_candles)(bf_instance *instance, const bf_candle_request *request,
                                bf_candle_sink *sink, bf_page_result *result);
     /* Fetch ONE page of corporate events, delivered through sink->emit; set next_cursor.
-     * NULL when the provider has none of BF_CAP_SPLITS, BF_CAP_DIVIDENDS, BF_CAP_EARNINGS. */
+     * NULL when the provider has none of BF_CAP_SPLITS, BF_CAP_DIVIDENDS, BF_CAP_EARNINGS,
+     * BF_CAP_TICKER_CHANGES. */
     bf_status (*fetch_events)(bf_instance *instance, const bf_event_request *request,
                               bf_event_sink *sink, bf_page_result *result);
 

@@ -15,7 +15,7 @@ typedef struct pg_bar {
 } pg_bar;
 enum { PG_HAS_T = 1, PG_HAS_O = 2, PG_HAS_H = 4, PG_HAS_L = 8, PG_HAS_C = 16, PG_HAS_V = 32, PG_HAS_VW = 64, PG_HAS_N = 128 };
 
-/* One corporate-event item: a split, a dividend, or a Benzinga earnings row. */
+/* One corporate-event item: a split, a dividend, a Benzinga earnings row or a ticker event. */
 typedef struct pg_event_item {
     char execution_date[16], ex_dividend_date[16], pay_date[16], record_date[16], declaration_date[16];
     char currency[8];
@@ -24,6 +24,8 @@ typedef struct pg_event_item {
     /* earnings: date (YYYY-MM-DD), time (HH:MM:SS), fiscal_period, fiscal_year and the figures */
     char date[16], time[16], fiscal_period[8];
     double fiscal_year, estimated_eps, actual_eps, estimated_revenue, actual_revenue;
+    /* ticker events: type ("ticker_change"), date, and the new ticker in `ticker` */
+    char type[24];
     unsigned has; /* PG_EV_* */
 } pg_event_item;
 enum {
@@ -55,6 +57,8 @@ typedef int (*pg_event_fn)(void *context, const pg_event_item *item);
  * it. Never reads past `length`, never recurses deeper than 32 levels. */
 int pg_parse_aggs(const char *body, size_t length, pg_response *out, pg_bar_fn on_bar, void *context);
 int pg_parse_events(const char *body, size_t length, pg_response *out, pg_event_fn on_item, void *context);
+/* /vX/reference/tickers/{id}/events: `results` is an object whose `events` array holds the items. */
+int pg_parse_ticker_events(const char *body, size_t length, pg_response *out, pg_event_fn on_item, void *context);
 
 /* Whether pg_parse_aggs tries its compact-bar reader before the general one (default on). The
  * results are the same either way; tests switch it off to prove that. Not thread-safe. */

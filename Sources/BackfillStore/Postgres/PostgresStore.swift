@@ -342,12 +342,12 @@ public final class PostgresStore: CandleStore {
     private func insertCoverage(_ c: CoverageRecord, _ id: Int64) throws(StoreError) {
         try conn.execute(
             """
-            INSERT INTO coverage (series_id, start_ts, end_ts, provider, outcome, recorded_at, detail)
-            VALUES ($1, $2, $3, $4, $5, $6, $7)
+            INSERT INTO coverage (series_id, start_ts, end_ts, provider, outcome, recorded_at, detail, ticker)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
             ON CONFLICT (series_id, start_ts, end_ts, provider) DO UPDATE SET
-                outcome = EXCLUDED.outcome, recorded_at = EXCLUDED.recorded_at, detail = EXCLUDED.detail
+                outcome = EXCLUDED.outcome, recorded_at = EXCLUDED.recorded_at, detail = EXCLUDED.detail, ticker = EXCLUDED.ticker
             """,
-            [String(id), String(c.start), String(c.end), c.provider, c.outcome.rawValue, String(c.recordedAt), c.detail])
+            [String(id), String(c.start), String(c.end), c.provider, c.outcome.rawValue, String(c.recordedAt), c.detail, c.ticker])
     }
 
     public func recordCoverage(_ record: CoverageRecord, symbol: Symbol, timeframe: Timeframe) throws(StoreError) {
@@ -367,7 +367,7 @@ public final class PostgresStore: CandleStore {
             guard let id = try seriesId(symbol, timeframe, create: false) else { return nil }
             return try conn.execute(
                 """
-                SELECT start_ts, end_ts, provider, outcome, recorded_at, detail FROM coverage
+                SELECT start_ts, end_ts, provider, outcome, recorded_at, detail, ticker FROM coverage
                 WHERE series_id = $1 AND end_ts > $2 AND start_ts < $3 ORDER BY start_ts, end_ts
                 """, [String(id), String(start), String(end)])
         }
@@ -376,7 +376,7 @@ public final class PostgresStore: CandleStore {
             CoverageRecord(
                 start: r.int(i, 0), end: r.int(i, 1), provider: r.text(i, 2) ?? "",
                 outcome: CoverageRecord.Outcome(rawValue: r.text(i, 3) ?? "") ?? .failed, recordedAt: r.int(i, 4),
-                detail: r.text(i, 5))
+                detail: r.text(i, 5), ticker: r.text(i, 6))
         }
     }
 
@@ -620,6 +620,35 @@ public final class PostgresStore: CandleStore {
                 return added
             }
         }
+    }
+
+    public func replaceTickerChain(symbol: Symbol, provider: String, changes: [CorporateEvent], checkedAt: Int64)
+        throws(StoreError)
+    {
+        try withReconnect { () throws(StoreError) in
+            try transaction { () throws(StoreError) in
+                try conn.execute(
+                    "DELETE FROM corporate_events WHERE symbol = $1 AND kind = $2",
+                    [symbol.text, CorporateEvent.Kind.tickerChange.rawValue])
+                for change in changes where change.kind == .tickerChange {
+                    try conn.execute(
+                        Schema.eventUpsert(.postgres),
+                        [symbol.text] + StoredEvent(symbol: symbol, provider: provider, event: change).rowValues)
+                }
+                try conn.execute(
+                    """
+                    INSERT INTO ticker_checks (symbol, provider, checked_at) VALUES ($1, $2, $3)
+                    ON CONFLICT (symbol, provider) DO UPDATE SET checked_at = EXCLUDED.checked_at
+                    """, [symbol.text, provider, String(checkedAt)])
+            }
+        }
+    }
+
+    public func tickerChainCheckedAt(symbol: Symbol, provider: String) throws(StoreError) -> Int64? {
+        let r = try withReconnect { () throws(StoreError) in
+            try conn.execute("SELECT checked_at FROM ticker_checks WHERE symbol = $1 AND provider = $2", [symbol.text, provider])
+        }
+        return r.rows > 0 ? r.int(0, 0) : nil
     }
 
     public func events(symbol: Symbol) throws(StoreError) -> [StoredEvent] {

@@ -214,10 +214,10 @@ public final class SQLiteStore: CandleStore {
     private func insertCoverage(_ c: CoverageRecord, _ id: Int64) throws(StoreError) {
         let s = try db.prepare(
             """
-            INSERT INTO coverage (series_id, start_ts, end_ts, provider, outcome, recorded_at, detail)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+            INSERT INTO coverage (series_id, start_ts, end_ts, provider, outcome, recorded_at, detail, ticker)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
             ON CONFLICT (series_id, start_ts, end_ts, provider) DO UPDATE SET
-                outcome = excluded.outcome, recorded_at = excluded.recorded_at, detail = excluded.detail
+                outcome = excluded.outcome, recorded_at = excluded.recorded_at, detail = excluded.detail, ticker = excluded.ticker
             """)
         s.bind(1, id)
         s.bind(2, c.start)
@@ -226,6 +226,7 @@ public final class SQLiteStore: CandleStore {
         s.bind(5, c.outcome.rawValue)
         s.bind(6, c.recordedAt)
         s.bind(7, c.detail)
+        s.bind(8, c.ticker)
         try s.run()
     }
 
@@ -242,7 +243,7 @@ public final class SQLiteStore: CandleStore {
         guard let id = try seriesId(symbol, timeframe, create: false) else { return [] }
         let s = try db.prepare(
             """
-            SELECT start_ts, end_ts, provider, outcome, recorded_at, detail FROM coverage
+            SELECT start_ts, end_ts, provider, outcome, recorded_at, detail, ticker FROM coverage
             WHERE series_id = ?1 AND end_ts > ?2 AND start_ts < ?3 ORDER BY start_ts, end_ts
             """)
         s.bind(1, id)
@@ -255,7 +256,7 @@ public final class SQLiteStore: CandleStore {
                 CoverageRecord(
                     start: s.int(0), end: s.int(1), provider: s.text(2) ?? "",
                     outcome: CoverageRecord.Outcome(rawValue: s.text(3) ?? "") ?? .failed, recordedAt: s.int(4),
-                    detail: s.text(5)))
+                    detail: s.text(5), ticker: s.text(6)))
         }
         return out
     }
@@ -524,6 +525,42 @@ public final class SQLiteStore: CandleStore {
             }
             return added
         }
+    }
+
+    public func replaceTickerChain(symbol: Symbol, provider: String, changes: [CorporateEvent], checkedAt: Int64)
+        throws(StoreError)
+    {
+        try transaction { () throws(StoreError) in
+            let drop = try db.prepare("DELETE FROM corporate_events WHERE symbol = ?1 AND kind = ?2")
+            drop.bind(1, symbol.text)
+            drop.bind(2, CorporateEvent.Kind.tickerChange.rawValue)
+            try drop.run()
+            let s = try db.prepare(Schema.eventUpsert(.sqlite))
+            for change in changes where change.kind == .tickerChange {
+                s.bind(1, symbol.text)
+                for (k, v) in StoredEvent(symbol: symbol, provider: provider, event: change).rowValues.enumerated() {
+                    s.bind(Int32(k + 2), v)
+                }
+                try s.run()
+            }
+            let check = try db.prepare(
+                """
+                INSERT INTO ticker_checks (symbol, provider, checked_at) VALUES (?1, ?2, ?3)
+                ON CONFLICT (symbol, provider) DO UPDATE SET checked_at = excluded.checked_at
+                """)
+            check.bind(1, symbol.text)
+            check.bind(2, provider)
+            check.bind(3, checkedAt)
+            try check.run()
+        }
+    }
+
+    public func tickerChainCheckedAt(symbol: Symbol, provider: String) throws(StoreError) -> Int64? {
+        let s = try db.prepare("SELECT checked_at FROM ticker_checks WHERE symbol = ?1 AND provider = ?2")
+        s.bind(1, symbol.text)
+        s.bind(2, provider)
+        defer { s.reset() }
+        return try s.step() ? s.int(0) : nil
     }
 
     public func events(symbol: Symbol) throws(StoreError) -> [StoredEvent] {
