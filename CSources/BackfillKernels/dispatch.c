@@ -27,6 +27,12 @@ static const bf_kernel_table avx512_table = {
     bf_ema_avx512,  bf_rsi_avx512, bf_slope_windows_avx512, bf_v1_run_avx512,
 };
 #endif
+#if BF_HAS_NEON_BUILD
+static const bf_kernel_table neon_table = {
+    BF_PATH_NEON, bf_ret_neon, bf_vol_windows_neon, bf_atr_neon,   bf_sma_neon,
+    bf_ema_neon,  bf_rsi_neon, bf_slope_windows_neon, bf_v1_run_neon,
+};
+#endif
 
 const char *bf_kernels_path_name(bf_kernel_path path) {
     switch (path) {
@@ -75,7 +81,10 @@ static int available_mask(void) {
     if (cpu_has_avx2_fma()) mask |= 1 << BF_PATH_AVX2;
     if (cpu_has_avx512()) mask |= 1 << BF_PATH_AVX512;
 #endif
-    /* BF_PATH_NEON: a slot for a path that ships once a test has run it on a CPU that has it. */
+#if BF_HAS_NEON_BUILD
+    /* Advanced SIMD (with double lanes and FMA) is mandatory in ARMv8-A: every AArch64 Linux CPU. */
+    mask |= 1 << BF_PATH_NEON;
+#endif
     atomic_store_explicit(&available_paths, mask, memory_order_release);
     return mask;
 }
@@ -91,6 +100,9 @@ static const bf_kernel_table *table_for(bf_kernel_path path) {
     if (path == BF_PATH_AVX512) return &avx512_table;
     if (path == BF_PATH_AVX2) return &avx2_table;
 #endif
+#if BF_HAS_NEON_BUILD
+    if (path == BF_PATH_NEON) return &neon_table;
+#endif
     return &scalar_table;
 }
 
@@ -105,6 +117,7 @@ static bf_kernel_path choose_path(void) {
         return BF_PATH_SCALAR;
     }
     if (bf_kernels_path_available(BF_PATH_AVX512)) return BF_PATH_AVX512;
+    if (bf_kernels_path_available(BF_PATH_NEON)) return BF_PATH_NEON;
     return bf_kernels_path_available(BF_PATH_AVX2) ? BF_PATH_AVX2 : BF_PATH_SCALAR;
 }
 

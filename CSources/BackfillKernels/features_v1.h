@@ -235,6 +235,7 @@ struct bf_v1_carry {
 size_t bf_v1_run_scalar BF_V1_RUN_PARAMS;
 size_t bf_v1_run_avx2 BF_V1_RUN_PARAMS;
 size_t bf_v1_run_avx512 BF_V1_RUN_PARAMS;
+size_t bf_v1_run_neon BF_V1_RUN_PARAMS;
 
 /* A run's start: fresh state, or the carried one. */
 BF_INLINE void bf_v1_carry_load(const bf_v1_carry *carry, size_t start, bf_v1_state *st, bf_v1_scratch *w) {

@@ -13,16 +13,21 @@
 
 #define BF_INLINE static inline __attribute__((always_inline))
 
-/* Instantiates a function for each path: NAME##_scalar (baseline ISA) and NAME##_avx2 (AVX2 and
- * FMA enabled for this function only; no global flags). */
+/* The paths a build has: on x86, NAME##_scalar (baseline ISA), NAME##_avx2 and NAME##_avx512
+ * (their instruction sets enabled for those functions only; no global flags); on AArch64,
+ * NAME##_scalar and NAME##_neon (Advanced SIMD is part of every AArch64 CPU Linux runs on: the
+ * baseline, no attribute needed). */
 #if defined(__x86_64__) || defined(__i386__)
 #define BF_HAS_AVX2_BUILD 1
+#define BF_HAS_NEON_BUILD 0
 #define BF_TARGET_AVX2 __attribute__((target("avx2,fma")))
 #define BF_TARGET_AVX512 __attribute__((target("avx512f,avx512dq,avx512vl,avx2,fma")))
+#elif defined(__aarch64__)
+#define BF_HAS_AVX2_BUILD 0
+#define BF_HAS_NEON_BUILD 1
 #else
 #define BF_HAS_AVX2_BUILD 0
-#define BF_TARGET_AVX2
-#define BF_TARGET_AVX512
+#define BF_HAS_NEON_BUILD 0
 #endif
 
 /* True range (t >= 1): max(h − l, |c₋₁ − h|, |c₋₁ − l|), compared in that order with strict >. */
@@ -209,28 +214,40 @@ BF_INLINE int bf_valid_bar(double o, double h, double l, double c) {
 /* logret_1 on a vector path: out[i] = log(num[i] / den[i]) (vector_path.h). */
 void bf_log_ratio_avx2(const double *num, const double *den, double *out, size_t n);
 void bf_log_ratio_avx512(const double *num, const double *den, double *out, size_t n);
+void bf_log_ratio_neon(const double *num, const double *den, double *out, size_t n);
 /* vol and slope on a vector path (vector_path.h): per window, not rolling. */
 void bf_vol_windows_avx2(const double *x, size_t n, size_t p, double *out);
 void bf_vol_windows_avx512(const double *x, size_t n, size_t p, double *out);
+void bf_vol_windows_neon(const double *x, size_t n, size_t p, double *out);
 void bf_slope_windows_avx2(const double *c, size_t n, size_t p, double *out);
 void bf_slope_windows_avx512(const double *c, size_t n, size_t p, double *out);
+void bf_slope_windows_neon(const double *c, size_t n, size_t p, double *out);
 
 /* The public entry NAME: one call through the active path's table (kernel_table.h). */
 #define BF_KERNEL_DISPATCH(NAME, PARAMS, ARGS)                                                     \
     void NAME PARAMS { bf_active_kernels()->NAME ARGS; }
 
-/* A kernel whose body takes a trailing `int vector` (1 on the AVX2 and AVX-512 paths). */
+/* The vector paths' variants of a kernel: CALL is its body's call (with `1` for `vector`). */
+#if BF_HAS_AVX2_BUILD
+#define BF_VECTOR_VARIANTS(NAME, PARAMS, CALL)                                                     \
+    BF_TARGET_AVX2 void NAME##_avx2 PARAMS { CALL; }                                               \
+    BF_TARGET_AVX512 void NAME##_avx512 PARAMS { CALL; }
+#elif BF_HAS_NEON_BUILD
+#define BF_VECTOR_VARIANTS(NAME, PARAMS, CALL) void NAME##_neon PARAMS { CALL; }
+#else
+#define BF_VECTOR_VARIANTS(NAME, PARAMS, CALL)
+#endif
+
+/* A kernel whose body takes a trailing `int vector` (1 on the vector paths). */
 #define BF_KERNEL_V(NAME, PARAMS, ARGS, ...)                                                       \
     void NAME##_scalar PARAMS { NAME##_body(__VA_ARGS__, 0); }                                     \
-    BF_TARGET_AVX2 void NAME##_avx2 PARAMS { NAME##_body(__VA_ARGS__, 1); }                        \
-    BF_TARGET_AVX512 void NAME##_avx512 PARAMS { NAME##_body(__VA_ARGS__, 1); }                    \
+    BF_VECTOR_VARIANTS(NAME, PARAMS, NAME##_body(__VA_ARGS__, 1))                                  \
     BF_KERNEL_DISPATCH(NAME, PARAMS, ARGS)
 
 /* A kernel whose one body serves every path (the compiler vectorizes it per target). */
 #define BF_KERNEL(NAME, PARAMS, ARGS)                                                              \
     void NAME##_scalar PARAMS { NAME##_body ARGS; }                                                \
-    BF_TARGET_AVX2 void NAME##_avx2 PARAMS { NAME##_body ARGS; }                                   \
-    BF_TARGET_AVX512 void NAME##_avx512 PARAMS { NAME##_body ARGS; }                               \
+    BF_VECTOR_VARIANTS(NAME, PARAMS, NAME##_body ARGS)                                             \
     BF_KERNEL_DISPATCH(NAME, PARAMS, ARGS)
 
 #endif

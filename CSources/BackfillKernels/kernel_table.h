@@ -31,11 +31,13 @@ typedef struct bf_kernel_table {
 /* The active path's table (chosen on first use: BACKFILL_KERNELS, else the best the CPU runs). */
 const bf_kernel_table *bf_active_kernels(void);
 
-/* Per-path variants, each defined in its kernel's file (the _avx2 and _avx512 ones only on x86). */
+/* Per-path variants, each defined in its kernel's file (the _avx2 and _avx512 ones only on x86,
+ * the _neon ones only on AArch64). */
 #define BF_KERNEL_VARIANTS(NAME, PARAMS)                                                          \
     void NAME##_scalar PARAMS;                                                                     \
     void NAME##_avx2 PARAMS;                                                                       \
-    void NAME##_avx512 PARAMS;
+    void NAME##_avx512 PARAMS;                                                                     \
+    void NAME##_neon PARAMS;
 BF_KERNEL_VARIANTS(bf_ret, (const double *c, size_t n, double *ret, double *logret))
 BF_KERNEL_VARIANTS(bf_atr, (const double *h, const double *l, const double *c, size_t n, size_t p, double *atr, double *natr))
 BF_KERNEL_VARIANTS(bf_sma, (const double *c, size_t n, size_t p, double *out))

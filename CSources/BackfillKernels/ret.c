@@ -16,15 +16,21 @@ BF_INLINE void bf_ret_body(const double *c, size_t n, double *ret, double *logre
 #if BF_HAS_AVX2_BUILD
     else if (vector_log == 1) bf_log_ratio_avx2(c + 1, c, logret + 1, n - 1);
     else bf_log_ratio_avx512(c + 1, c, logret + 1, n - 1);
+#elif BF_HAS_NEON_BUILD
+    else bf_log_ratio_neon(c + 1, c, logret + 1, n - 1);
 #endif
 }
 
 void bf_ret_scalar(const double *c, size_t n, double *ret, double *logret) { bf_ret_body(c, n, ret, logret, 0); }
+#if BF_HAS_AVX2_BUILD
 BF_TARGET_AVX2 void bf_ret_avx2(const double *c, size_t n, double *ret, double *logret) {
     bf_ret_body(c, n, ret, logret, 1);
 }
 BF_TARGET_AVX512 void bf_ret_avx512(const double *c, size_t n, double *ret, double *logret) {
     bf_ret_body(c, n, ret, logret, 2);
 }
+#elif BF_HAS_NEON_BUILD
+void bf_ret_neon(const double *c, size_t n, double *ret, double *logret) { bf_ret_body(c, n, ret, logret, 3); }
+#endif
 
 BF_KERNEL_DISPATCH(bf_ret, (const double *c, size_t n, double *ret, double *logret), (c, n, ret, logret))

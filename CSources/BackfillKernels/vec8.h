@@ -1,7 +1,8 @@
-/* Eight-lane double vectors for the vector paths, written once with clang's ext_vector_type and
- * compiled per path: inside an AVX-512 function a bf_v8 is one zmm register, inside an AVX2+FMA
- * function two ymm registers. Every helper is always_inline, so it takes the instruction set of
- * the function it is inlined into (no vector crosses a call, no global flags).
+/* Double vectors of 8, 4 and 2 lanes for the vector paths, written once with clang's
+ * ext_vector_type and compiled per path (vector_path.h takes one lane count): inside an AVX-512
+ * function a bf_v8 is one zmm register, inside an AVX2+FMA function two ymm registers (a bf_v4
+ * one), on AArch64 a bf_v4 is two q registers (a bf_v2 one). Every helper is always_inline, so it takes the
+ * instruction set of the function it is inlined into (no vector crosses a call, no global flags).
  *
  * Each lane's result depends only on that lane's inputs: a value is the same whichever vector,
  * block or tail it is computed in (the per-kernel entry points and the fused pass agree bit for
@@ -22,8 +23,10 @@
 #pragma clang diagnostic ignored "-Wpsabi"
 typedef double bf_v8 __attribute__((ext_vector_type(8)));
 typedef long bf_v8i __attribute__((ext_vector_type(8)));
-
-#define BF_V8_LANES 8
+typedef double bf_v4 __attribute__((ext_vector_type(4)));
+typedef long bf_v4i __attribute__((ext_vector_type(4)));
+typedef double bf_v2 __attribute__((ext_vector_type(2)));
+typedef long bf_v2i __attribute__((ext_vector_type(2)));
 
 #define BF_RECIP_MIN 1e-150
 #define BF_RECIP_MAX 1e150

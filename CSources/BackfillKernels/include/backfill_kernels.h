@@ -11,12 +11,12 @@
  * price never poisons the rest of a series, unlike TA-Lib). The per-kernel entry points assume
  * valid input; `bf_features_v1` handles the splitting.
  *
- * Paths. Each kernel has a scalar reference and vector builds for AVX2+FMA and AVX-512 (one
- * 8-lane template, vector_path.h), chosen once at run time (CPU and OS check);
- * BACKFILL_KERNELS=scalar|avx2|avx512 forces one. The vector paths agree with the scalar path
- * within 1e-12 (bit for bit on ret_1, sma_20 and ema_20) and with their own per-kernel entry
- * points bit for bit (docs/features.md). The NEON slot ships no code until a test has run it on
- * such a CPU.
+ * Paths. Each kernel has a scalar reference and vector builds: AVX2+FMA and AVX-512 on x86-64,
+ * NEON on AArch64 (one template, vector_path.h), chosen once at run time (CPU and OS check);
+ * BACKFILL_KERNELS=scalar|avx2|avx512|neon forces one. The vector paths agree with the scalar
+ * path within 1e-12 (bit for bit on ret_1, sma_20 and ema_20) and with their own per-kernel entry
+ * points bit for bit (docs/features.md). NEON is tested under qemu-aarch64
+ * (Tests/EndToEndTests/KernelEmulationTests.swift); its speed is unmeasured.
  *
  * Alignment. Output columns on 64-byte boundaries (as FeatureBatch allocates them) keep vector
  * stores inside one cache line; any alignment is correct.
