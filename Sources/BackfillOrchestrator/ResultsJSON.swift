@@ -77,6 +77,7 @@ public enum ResultsJSON {
             ("matrix", matrix(report)),
         ]
         if !report.tickerChecks.isEmpty { document.append(("ticker_chains", .array(report.tickerChecks.map { .object($0.json) }))) }
+        if let findings = report.findings { document.append(("findings", .array(findings.map(\.json)))) }
         if !report.events.isEmpty { document.append(("events", .array(report.events.map(events)))) }
         if let f = report.features { document.append(("features", features(f))) }
         document.append(("errors", .array(report.errors.map { .string($0) })))

@@ -16,6 +16,23 @@ extension RunEngine {
         emit(.stageFinished(.events))
     }
 
+    /// The verify stage: the checks of `backfill verify` over every pair's stored bars in the
+    /// run's range (what was there and what this run stored).
+    func verifyStage(_ state: inout RunState) async {
+        emit(.stageStarted(.verify))
+        let pairs = state.pairs.map { ($0.record.symbol, $0.timeframe) }
+        let (verifier, start, end) = (Verifier(store: store), options.start, options.end)
+        do {
+            let findings = try await verifier.verify(pairs, start: start, end: end)
+            state.report.findings = findings
+            emit(.verified(findings))
+        } catch {
+            state.report.errors.append("verify: \(error.message)")
+            state.report.findings = []
+        }
+        emit(.stageFinished(.verify))
+    }
+
     /// The features stage: the features of every pair whose candles this run inserted or updated.
     func featuresStage(_ state: inout RunState) async {
         emit(.stageStarted(.features))
@@ -86,6 +103,7 @@ extension RunEngine {
         }
         report.errors = pairErrors + report.errors
         s.requests += report.events.reduce(0) { $0 + $1.requests }
+        s.requests += report.tickerChecks.reduce(0) { $0 + $1.requests }
         for g in report.gapsDetected { s.gapsDetected[g.gapClass, default: 0] += 1 }
         s.gapsRemaining = report.gapsRemaining.count
         report.stopReason = stop.reason
@@ -95,7 +113,10 @@ extension RunEngine {
         } else {
             let holes = report.gapsRemaining.contains { $0.gapClass.isHole }
             let failed = report.pairs.contains { $0.failure != nil }
-            let stagesFailed = report.events.contains { $0.error != nil } || report.features?.outcomes.contains { $0.error != nil } == true
+            let stagesFailed =
+                report.events.contains { $0.error != nil } || report.features?.outcomes.contains { $0.error != nil } == true
+                || report.findings?.contains { $0.severity == .error } == true
+                || report.errors.contains { $0.hasPrefix("verify: ") }
             s.status = holes || failed || stagesFailed ? .incomplete : .complete
             s.exitCode = s.status == .complete ? 0 : 1
         }

@@ -117,6 +117,7 @@ public final class RunEngine: Sendable {
         if !stop.isRequested { await refillStage(&state) }
         await recordKnownEmpty(state)
         settlePairs(&state)
+        if !stop.isRequested && options.verify { await verifyStage(&state) }
         if !stop.isRequested && options.events { await eventsStage(&state) }
         if !stop.isRequested && options.features { await featuresStage(&state) }
         if !stop.isRequested, let dir = options.record { await recordStage(&state, dir) }

@@ -22,6 +22,8 @@ public enum RunEvent: Sendable {
     case database(ConnectionEvent)
     /// A symbol's chain of tickers, as the provider reported it before the fetch.
     case tickerChain(TickerCheck)
+    /// The verify stage's findings, by pair and bar (none: every pair passed).
+    case verified([Finding])
     case eventsStarted(EventsStarted)
     case eventsFetched(EventOutcome)
     case eventsFinished([EventOutcome])

@@ -30,6 +30,9 @@ public struct RunOptions: Sendable {
     /// The events stage: splits and dividends of the run's symbols (ex dates from the range's
     /// start to a year after its end, for declared dividends).
     public var events = false
+    /// The verify stage: `backfill verify`'s checks on every pair's stored bars in the range,
+    /// after the refills; an error finding makes the run incomplete.
+    public var verify = false
     /// The features stage: recompute the features of every pair whose candles changed.
     public var features = false
     /// Pairs whose features are computed at once.

@@ -18,6 +18,8 @@ public struct RunReport: Sendable {
     public var stopReason: RunStop.Reason?
     /// The symbols whose ticker chain the run asked the provider for (before the fetch).
     public var tickerChecks: [TickerCheck] = []
+    /// The verify stage's findings (nil when it did not run).
+    public var findings: [Finding]?
     /// The events stage's outcomes (empty when it did not run).
     public var events: [EventOutcome] = []
     /// The features stage's totals (nil when it did not run).

@@ -6,6 +6,8 @@ public enum RunStage: String, Sendable, CaseIterable {
     case gaps
     /// Refetch fetch_failed and suspect gaps.
     case refill
+    /// Check the stored bars (`--verify`, ``Verifier``).
+    case verify
     /// Splits and dividends (`--events`).
     case events
     /// Features of the pairs that changed (`--features`).

@@ -55,6 +55,11 @@ public final class ConsoleObserver: RunObserver {
             case .restored(let seconds):
                 warning("the database connection is back after \(Format.duration(seconds)); the operation in flight was sent again")
             }
+        case .verified(let findings):
+            for x in findings {
+                line("\(x.symbol)/\(x.timeframe) \(UTCTime.iso(x.ts)) \(x.severity.rawValue) \(x.check.rawValue): \(x.message)")
+            }
+            line(findings.isEmpty ? "No findings." : "Findings: \(Finding.countsText(findings))")
         case .tickerChain(let c):
             // Quiet for a symbol never renamed: most are, every week.
             if let error = c.error {
@@ -126,6 +131,7 @@ public final class ConsoleObserver: RunObserver {
         case .refill:
             state.withLock { $0.refilled = false }
             stage("STAGE 3: RETRYING FAILED GAPS")
+        case .verify: stage("STAGE 3a: VERIFYING STORED BARS")
         case .events: stage("STAGE 3b: CORPORATE EVENTS")
         case .features: stage("STAGE 3c: COMPUTING FEATURES")
         }

@@ -1992,6 +1992,9 @@ enum OpenAPI {
                   "events": {
                     "type": "boolean"
                   },
+                  "verify": {
+                    "type": "boolean"
+                  },
                   "features": {
                     "type": "boolean"
                   },

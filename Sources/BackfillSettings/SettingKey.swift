@@ -92,6 +92,9 @@ extension SettingKey {
             "run.wait_lock", .int(0...86_400), default: "0", flag: "--wait-lock", "seconds to wait for another run on the database"),
         SettingKey("run.events", .bool, default: "false", flag: "--events", "also fetch splits and dividends"),
         SettingKey(
+            "run.verify", .bool, default: "false", flag: "--verify",
+            "also check the stored bars after the refills (backfill verify's checks; an error finding is exit code 1)"),
+        SettingKey(
             "run.distributed", .bool, default: "false", flag: "--distributed",
             "fetch through backfill workers sharing the PostgreSQL database's job queue"),
         SettingKey("run.features", .bool, default: "false", flag: "--features", "also compute the features of the pairs that changed"),

@@ -27,7 +27,7 @@ public struct JobFields: Sendable, Equatable {
     static let runFields: [String: String?] = [
         "symbols": "run.symbols", "timeframes": "run.timeframes", "days": "run.days", "concurrency": "run.concurrency",
         "rate": "run.rate", "retries": "run.retries", "settle_hours": "run.settle_hours", "page_size": "run.page_size",
-        "wait_lock": "run.wait_lock", "events": "run.events", "features": "run.features", "results": "run.results",
+        "wait_lock": "run.wait_lock", "events": "run.events", "verify": "run.verify", "features": "run.features", "results": "run.results",
         "provider": "provider.name", "provider_options": nil, "start": nil, "end": nil, "force": nil,
     ]
     static let featureFields: [String: String?] = [

@@ -53,6 +53,7 @@ extension Setup {
             options.gapRetries = try settings.int("run.retries") ?? 2
             options.pageSize = try settings.int("run.page_size") ?? 10_000
             options.events = try settings.bool("run.events")
+            options.verify = try settings.bool("run.verify")
             options.features = try settings.bool("run.features")
             options.resultsPath = try settings.string("run.results") ?? "backfill-results.json"
             options.waitLockSeconds = try settings.int("run.wait_lock") ?? 0

@@ -126,6 +126,8 @@ struct RunFlags: ParsableArguments {
             valueName: "file"))
     var metricsFile: String?
     @Flag(help: "Also fetch the symbols' splits and dividends (a stage after the refills).") var events = false
+    @Flag(help: "Also check the pairs' stored bars after the refills (backfill verify's checks; an error finding is exit code 1).")
+    var verify = false
     @Flag(
         help:
             "Fetch through backfill workers instead of this process: the fetch and refill stages become jobs in the PostgreSQL database's queue; gap detection, the matrix and the results stay here."
@@ -147,6 +149,7 @@ struct RunFlags: ParsableArguments {
         f.set("run.wait_lock", waitLock, flag: "--wait-lock")
         f.set("run.metrics_file", metricsFile, flag: "--metrics-file")
         f.set("run.events", flag: events, flag: "--events")
+        f.set("run.verify", flag: verify, flag: "--verify")
         f.set("run.distributed", flag: distributed, flag: "--distributed")
         f.set("run.features", flag: features, flag: "--features")
     }

@@ -115,7 +115,9 @@ struct RunEngineTests {
         let pages = observer.events.compactMap { e -> RunEvent.Page? in if case .pageFetched(let p) = e { p } else { nil } }
         #expect(pages.map(\.stage) == [.fetch, .refill])
         #expect(pages.last?.candlesDone == pages.reduce(0) { $0 + $1.candles })
-        #expect(pages.last?.requestsDone == report.summary.requests)
+        // The run's requests: the pages' and, before the fetch, each stock's ticker chain.
+        #expect(Set(report.tickerChecks.map(\.symbol.text)) == ["AAPL", "SPY"])
+        #expect(pages.last?.requestsDone == report.summary.requests - report.tickerChecks.reduce(0) { $0 + $1.requests })
         let started = try #require(
             observer.events.compactMap { e -> RunEvent.Started? in if case .runStarted(let s) = e { s } else { nil } }.first)
         #expect(started.pairs == 2 && started.plannedRequests == 2 && started.ranges == 2)

@@ -141,7 +141,8 @@ struct ConsoleOutputTests {
         let lines = out.stdout.split(separator: "\n")
         #expect(lines.count == 1)
         #expect(
-            lines.first?.hasPrefix("backfill run: incomplete; 4 pairs, 168 candles inserted, 2 updated, 2 gaps remaining, 6 requests in ")
+            // 6 for the candles, 2 for SPY's and QQQ's ticker chains (asked before the fetch).
+            lines.first?.hasPrefix("backfill run: incomplete; 4 pairs, 168 candles inserted, 2 updated, 2 gaps remaining, 8 requests in ")
                 == true)
         #expect(lines.first?.hasSuffix("; results in r.json") == true)
     }

@@ -1,0 +1,81 @@
+public import BackfillCore
+
+/// Something `backfill verify` found about stored bars: which check, how bad, where, what.
+public struct Finding: Sendable, Equatable {
+    /// `error`: the data is wrong (the command exits 1); `warning`: probably wrong, worth a look;
+    /// `info`: noted.
+    public enum Severity: String, Sendable, Comparable, CaseIterable {
+        case info, warning, error
+        var rank: Int {
+            switch self {
+            case .info: 0
+            case .warning: 1
+            case .error: 2
+            }
+        }
+        public static func < (a: Severity, b: Severity) -> Bool { a.rank < b.rank }
+    }
+
+    public var check: VerifyCheck
+    public var severity: Severity
+    public var symbol: Symbol
+    public var timeframe: Timeframe
+    /// The bar it is about.
+    public var ts: Int64
+    /// One line, for people.
+    public var message: String
+    /// The figures behind it, by name (the JSON object's extra fields).
+    public var evidence: [(String, JSON)]
+
+    public init(
+        check: VerifyCheck, severity: Severity, symbol: Symbol, timeframe: Timeframe, ts: Int64, message: String,
+        evidence: [(String, JSON)] = []
+    ) {
+        (self.check, self.severity, self.symbol, self.timeframe) = (check, severity, symbol, timeframe)
+        (self.ts, self.message, self.evidence) = (ts, message, evidence)
+    }
+
+    public static func == (a: Finding, b: Finding) -> Bool {
+        a.check == b.check && a.severity == b.severity && a.symbol == b.symbol && a.timeframe == b.timeframe && a.ts == b.ts
+            && a.message == b.message
+    }
+
+    /// "1 error, 0 warnings, 2 info": how many of each severity, worst first.
+    public static func countsText(_ findings: [Finding]) -> String {
+        Severity.allCases.reversed().map { s in
+            let n = findings.filter { $0.severity == s }.count
+            return "\(n) \(s.rawValue)\(n == 1 || s == .info ? "" : "s")"
+        }.joined(separator: ", ")
+    }
+
+    /// As the results document and `verify --json` give it.
+    public var json: JSON {
+        .object(
+            [
+                ("check", .string(check.rawValue)), ("severity", .string(severity.rawValue)), ("symbol", .string(symbol.text)),
+                ("timeframe", .string(timeframe.rawValue)), ("ts", .string(UTCTime.iso(ts))), ("message", .string(message)),
+            ] + evidence)
+    }
+}
+
+/// The checks `backfill verify` runs (docs/verify.md has each rule).
+public enum VerifyCheck: String, Sendable, CaseIterable {
+    /// Every bar's prices finite and positive, high and low containing open and close, volume >= 0.
+    case ohlc
+    /// A close that jumps far beyond the series' recent volatility and comes back within a few
+    /// bars, with no stored split or dividend on its date: a bad print.
+    case ticks
+
+    /// The checks a comma-separated list names (`--checks`).
+    public static func list(parsing text: String) throws(InputError) -> [VerifyCheck] {
+        var out: [VerifyCheck] = []
+        for part in text.split(separator: ",", omittingEmptySubsequences: false) {
+            let name = String(part).trimmingWhitespace()
+            guard let c = VerifyCheck(rawValue: name) else {
+                throw .invalid("unknown check '\(name)'; valid: \(allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            if !out.contains(c) { out.append(c) }
+        }
+        return out
+    }
+}

@@ -1,0 +1,66 @@
+import ArgumentParser
+import BackfillCore
+import BackfillOrchestrator
+import BackfillSettings
+import BackfillStore
+
+/// `backfill verify`: checks of the stored bars themselves (not whether they are there: that is
+/// `gaps`), from the store alone. docs/verify.md.
+struct Verify: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check stored bars for values that are present and wrong (no fetching).",
+        discussion: """
+            Checks: ohlc (finite, positive prices; high and low contain open and close; volume >= 0), ticks (a close \
+            more than 10 times the recent volatility from the one before that comes back within 3 bars, with no stored \
+            split or dividend: a bad print). One line per finding with its severity; exit code 1 when any finding is an \
+            error. docs/verify.md.
+            """)
+
+    @OptionGroup var selection: PairSelection
+    @OptionGroup var range: RangeOptions
+    @Option(help: "Comma-separated checks (default: all): ohlc, ticks.") var checks: String?
+    @Flag(help: "One JSON document instead of text.") var json = false
+    @OptionGroup var db: DatabaseOptions
+    @OptionGroup var config: ConfigOption
+
+    func run() async throws {
+        let wanted: [VerifyCheck]
+        do { wanted = try checks.map { c throws(InputError) in try VerifyCheck.list(parsing: c) } ?? VerifyCheck.allCases } catch {
+            throw CLIFailure.usage("--checks: \(error.message)")
+        }
+        var f = Settings.Flags()
+        selection.flags(&f)
+        range.flags(&f)
+        db.flags(&f)
+        let settings = try await config.load(f)
+        let store = try db.open(settings)
+        let (start, end) = try range.resolve(settings)
+        let symbols = try PairSelection.resolveSymbols(store, settings).map(\.symbol)
+        let timeframes = try selection.timeframeList(settings)
+        let pairs = symbols.flatMap { s in timeframes.map { (s, $0) } }
+        let findings: [Finding]
+        do { findings = try await Verifier(store: StoreQueue(store), checks: wanted).verify(pairs, start: start, end: end) } catch {
+            throw CLIFailure.store(error)
+        }
+        let counts = Finding.Severity.allCases.reversed().map { s in (s, findings.filter { $0.severity == s }.count) }
+        if json {
+            let doc = JSON.object([
+                ("start", .string(UTCTime.iso(start))), ("end", .string(UTCTime.iso(end))),
+                ("checks", .array(wanted.map { .string($0.rawValue) })), ("pairs", .int(Int64(pairs.count))),
+                ("counts", .object(counts.map { ($0.0.rawValue, .int(Int64($0.1))) })), ("findings", .array(findings.map(\.json))),
+            ])
+            print(doc.text())
+        } else {
+            print(
+                "Verifying \(pairs.count) pair(s), \(UTCTime.iso(start)) to \(UTCTime.iso(end)); checks: \(wanted.map(\.rawValue).joined(separator: ", "))"
+            )
+            for (symbol, tf) in pairs {
+                let mine = findings.filter { $0.symbol == symbol && $0.timeframe == tf }
+                if mine.isEmpty { continue }
+                for x in mine { print("\(symbol)/\(tf) \(UTCTime.iso(x.ts)) \(x.severity.rawValue) \(x.check.rawValue): \(x.message)") }
+            }
+            print("Findings: " + Finding.countsText(findings))
+        }
+        if findings.contains(where: { $0.severity == .error }) { throw CLIFailure(message: "", exitCode: 1) }
+    }
+}

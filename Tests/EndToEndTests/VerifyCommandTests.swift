@@ -1,0 +1,139 @@
+import BackfillTestSupport
+import Foundation
+import Testing
+
+/// `backfill verify` on real stored series (nothing planted: no error) and on copies with known
+/// defects (each check finds exactly what was planted).
+@Suite("CLI: verify")
+struct VerifyCommandTests {
+    static let replay = Fixtures.fixturesDir + "/replay"
+
+    struct Workspace {
+        let dir = TemporaryDirectory("backfill-verify")
+        var db: String { "sqlite:\(dir.path)/db.sqlite" }
+        func backfill(_ args: [String]) throws -> ProcessOutput { try Run.backfill(args + ["--database", db]) }
+        func sql(_ q: String) throws -> String {
+            try Run.program("/usr/bin/env", ["sqlite3", dir.path + "/db.sqlite", q]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        /// Stores `symbol`'s bars from `replay` over [start, end).
+        func store(_ symbol: String, _ assetClass: String, _ timeframes: String, _ start: String, _ end: String, replay: String) throws {
+            #expect(try backfill(["symbols", "add", symbol, "--asset-class", assetClass]).status == 0)
+            let run = try backfill([
+                "run", "--replay-dir", replay, "--symbols", symbol, "--timeframes", timeframes, "--start", start, "--end", end,
+                "--results", dir.path + "/r.json",
+            ])
+            #expect(run.stdout.contains("MASTER BACKFILL"), "\(run.stderr)")
+        }
+    }
+
+    @Test("real series with nothing planted: SPY daily and hourly, AAPL daily with its splits, BTC-PERP minutes give no error")
+    func realData() throws {
+        let w = Workspace()
+        try w.store("SPY", "etf", "1d,1h", "2000-01-01", "2021-04-01", replay: Self.replay)
+        try w.store("AAPL", "stock", "1d", "2000-01-01", "2021-04-01", replay: Self.replay)
+        try w.store("BTCPERP", "crypto", "1m", "2021-12-31", "2022-02-02", replay: Self.replay)
+        #expect(try w.backfill(["events", "--replay-dir", Self.replay, "--symbols", "AAPL"]).status == 0)
+        let out = try w.backfill(["verify", "--start", "2000-01-01", "--end", "2022-02-02", "--timeframes", "1m,1h,1d"])
+        #expect(out.status == 0, "\(out.stdout)\(out.stderr)")
+        #expect(
+            out.stdout.hasPrefix("Verifying 9 pair(s), 2000-01-01T00:00:00Z to 2022-02-02T00:00:00Z; checks: ohlc, ticks\n"),
+            "\(out.stdout)")
+        #expect(out.stdout.hasSuffix("Findings: 0 errors, 0 warnings, 0 info\n"), "\(out.stdout)")
+    }
+
+    @Test("a planted bad print is found at its bar, exactly once; a planted broken bar by ohlc; --json; exit 1")
+    func plantedDefects() throws {
+        let w = Workspace()
+        // SPY's daily bars with one close half again too high for one day (high raised with it).
+        let rows = try String(contentsOfFile: Self.replay + "/SPY/1d.csv", encoding: .utf8).split(separator: "\n").map(String.init)
+        let day = "1560470400000"  // 2019-06-14
+        let planted = rows.map { line -> String in
+            guard line.hasPrefix(day + ",") else { return line }
+            var f = line.split(separator: ",").map(String.init)
+            let close = (Double(f[4]) ?? 0) * 1.5
+            f[4] = String(close)
+            f[2] = String(close)
+            return f.joined(separator: ",")
+        }
+        try w.dir.write("replay/SPY/1d.csv", planted.joined(separator: "\n") + "\n")
+        try w.store("SPY", "etf", "1d", "2019-01-01", "2020-01-01", replay: w.dir.path + "/replay")
+        let out = try w.backfill(["verify", "--start", "2019-01-01", "--end", "2020-01-01", "--timeframes", "1d"])
+        #expect(out.status == 1)
+        let lines = out.stdout.split(separator: "\n").filter { $0.hasPrefix("SPY/1d ") }
+        #expect(lines.count == 1, "\(out.stdout)")
+        #expect(lines.first?.hasPrefix("SPY/1d 2019-06-14T00:00:00Z error ticks: close ") == true, "\(out.stdout)")
+        #expect(lines.first?.contains("and back to ") == true && out.stdout.contains("on the next bar"), "\(out.stdout)")
+        #expect(out.stdout.hasSuffix("Findings: 1 error, 0 warnings, 0 info\n"))
+
+        // The same date with a split stored on it: explained, not a finding.
+        try w.dir.write("replay/SPY/splits.csv", "execution_date,split_from,split_to\n2019-06-14,2,3\n")
+        #expect(try w.backfill(["events", "--replay-dir", w.dir.path + "/replay", "--symbols", "SPY"]).status == 0)
+        let explained = try w.backfill(["verify", "--start", "2019-01-01", "--end", "2020-01-01", "--timeframes", "1d"])
+        #expect(explained.status == 0 && explained.stdout.hasSuffix("Findings: 0 errors, 0 warnings, 0 info\n"), "\(explained.stdout)")
+
+        // A bar written around ingest's rules: its high below its close.
+        _ = try w.sql("UPDATE candles SET high = low * 0.5 WHERE ts = 1561939200000")  // 2019-07-01
+        let json = try w.backfill(["verify", "--start", "2019-01-01", "--end", "2020-01-01", "--timeframes", "1d", "--json"])
+        #expect(json.status == 1)
+        let doc = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let findings = try #require(doc["findings"] as? [[String: Any]])
+        #expect(findings.count == 1, "\(json.stdout)")
+        #expect(findings.first?["check"] as? String == "ohlc" && findings.first?["ts"] as? String == "2019-07-01T00:00:00Z")
+        #expect(findings.first?["severity"] as? String == "error")
+        #expect((doc["counts"] as? [String: Any])?["error"] as? Int == 1)
+        // Only the ticks check: nothing.
+        #expect(
+            try w.backfill(["verify", "--start", "2019-01-01", "--end", "2020-01-01", "--timeframes", "1d", "--checks", "ticks"]).status
+                == 0)
+    }
+
+    @Test("run --verify: a stage after the refills; its findings in the output and the results document; an error is exit 1")
+    func runVerify() throws {
+        let w = Workspace()
+        let rows = try String(contentsOfFile: Self.replay + "/SPY/1d.csv", encoding: .utf8).split(separator: "\n").map(String.init)
+        // A close a fifth of its value for one day (low lowered with it): a print that came back.
+        let planted = rows.map { line -> String in
+            guard line.hasPrefix("1560470400000,") else { return line }
+            var f = line.split(separator: ",").map(String.init)
+            let close = (Double(f[4]) ?? 0) / 5
+            f[4] = String(close)
+            f[3] = String(close)
+            return f.joined(separator: ",")
+        }
+        try w.dir.write("replay/SPY/1d.csv", planted.joined(separator: "\n") + "\n")
+        #expect(try w.backfill(["symbols", "add", "SPY", "--asset-class", "etf"]).status == 0)
+        let args = [
+            "run", "--replay-dir", w.dir.path + "/replay", "--timeframes", "1d", "--start", "2019-01-01", "--end", "2020-01-01",
+            "--results", w.dir.path + "/r.json", "--verify",
+        ]
+        let out = try w.backfill(args)
+        #expect(out.status == 1, "\(out.stdout)\(out.stderr)")
+        #expect(out.stdout.contains("STAGE 3a: VERIFYING STORED BARS"))
+        #expect(out.stdout.contains("SPY/1d 2019-06-14T00:00:00Z error ticks: close "), "\(out.stdout)")
+        #expect(out.stdout.contains("Findings: 1 error, 0 warnings, 0 info"))
+        let doc = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: w.dir.path + "/r.json"))) as? [String: Any])
+        let findings = try #require(doc["findings"] as? [[String: Any]])
+        #expect(findings.count == 1 && findings.first?["check"] as? String == "ticks")
+        #expect((doc["summary"] as? [String: Any])?["status"] as? String == "incomplete")
+        // The same run on the true bars: no findings, exit 0.
+        let clean = Workspace()
+        #expect(try clean.backfill(["symbols", "add", "SPY", "--asset-class", "etf"]).status == 0)
+        let good = try clean.backfill(
+            [
+                "run", "--replay-dir", Self.replay, "--timeframes", "1d", "--start", "2019-01-01", "--end", "2020-01-01", "--results",
+                clean.dir.path + "/r.json", "--verify",
+            ])
+        #expect(good.status == 0, "\(good.stdout)")
+        #expect(good.stdout.contains("STAGE 3a: VERIFYING STORED BARS\n") && good.stdout.contains("No findings."), "\(good.stdout)")
+    }
+
+    @Test("a bad --checks is a usage error naming the valid checks")
+    func badChecks() throws {
+        let w = Workspace()
+        _ = try w.backfill(["symbols", "add", "SPY", "--asset-class", "etf"])
+        let out = try w.backfill(["verify", "--checks", "ticks,crosstf"])
+        #expect(out.status == 2)
+        #expect(out.stderr == "backfill: error: --checks: unknown check 'crosstf'; valid: ohlc, ticks\n", "\(out.stderr)")
+    }
+}
