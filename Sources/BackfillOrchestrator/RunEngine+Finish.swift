@@ -20,7 +20,7 @@ extension RunEngine {
     /// run's range (what was there and what this run stored).
     func verifyStage(_ state: inout RunState) async {
         emit(.stageStarted(.verify))
-        let pairs = state.pairs.map { ($0.record.symbol, $0.timeframe) }
+        let pairs = state.pairs.map { ($0.record, $0.timeframe) }
         let (verifier, start, end) = (Verifier(store: store), options.start, options.end)
         do {
             let findings = try await verifier.verify(pairs, start: start, end: end)

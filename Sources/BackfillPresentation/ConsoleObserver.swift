@@ -56,9 +56,7 @@ public final class ConsoleObserver: RunObserver {
                 warning("the database connection is back after \(Format.duration(seconds)); the operation in flight was sent again")
             }
         case .verified(let findings):
-            for x in findings {
-                line("\(x.symbol)/\(x.timeframe) \(UTCTime.iso(x.ts)) \(x.severity.rawValue) \(x.check.rawValue): \(x.message)")
-            }
+            for x in findings { line(x.line) }
             line(findings.isEmpty ? "No findings." : "Findings: \(Finding.countsText(findings))")
         case .tickerChain(let c):
             // Quiet for a symbol never renamed: most are, every week.

@@ -12,13 +12,14 @@ struct Verify: AsyncParsableCommand {
         discussion: """
             Checks: ohlc (finite, positive prices; high and low contain open and close; volume >= 0), ticks (a close \
             more than 10 times the recent volatility from the one before that comes back within 3 bars, with no stored \
-            split or dividend: a bad print). One line per finding with its severity; exit code 1 when any finding is an \
-            error. docs/verify.md.
+            split or dividend: a bad print), calendar (across NYSE symbols: a closed day with bars, or an expected session \
+            none has while the sessions around are there). One line per finding with its severity; exit code 1 when any \
+            finding is an error. docs/verify.md.
             """)
 
     @OptionGroup var selection: PairSelection
     @OptionGroup var range: RangeOptions
-    @Option(help: "Comma-separated checks (default: all): ohlc, ticks.") var checks: String?
+    @Option(help: "Comma-separated checks (default: all): ohlc, ticks, calendar.") var checks: String?
     @Flag(help: "One JSON document instead of text.") var json = false
     @OptionGroup var db: DatabaseOptions
     @OptionGroup var config: ConfigOption
@@ -35,7 +36,7 @@ struct Verify: AsyncParsableCommand {
         let settings = try await config.load(f)
         let store = try db.open(settings)
         let (start, end) = try range.resolve(settings)
-        let symbols = try PairSelection.resolveSymbols(store, settings).map(\.symbol)
+        let symbols = try PairSelection.resolveSymbols(store, settings)
         let timeframes = try selection.timeframeList(settings)
         let pairs = symbols.flatMap { s in timeframes.map { (s, $0) } }
         let findings: [Finding]
@@ -54,11 +55,7 @@ struct Verify: AsyncParsableCommand {
             print(
                 "Verifying \(pairs.count) pair(s), \(UTCTime.iso(start)) to \(UTCTime.iso(end)); checks: \(wanted.map(\.rawValue).joined(separator: ", "))"
             )
-            for (symbol, tf) in pairs {
-                let mine = findings.filter { $0.symbol == symbol && $0.timeframe == tf }
-                if mine.isEmpty { continue }
-                for x in mine { print("\(symbol)/\(tf) \(UTCTime.iso(x.ts)) \(x.severity.rawValue) \(x.check.rawValue): \(x.message)") }
-            }
+            for x in findings { print(x.line) }
             print("Findings: " + Finding.countsText(findings))
         }
         if findings.contains(where: { $0.severity == .error }) { throw CLIFailure(message: "", exitCode: 1) }

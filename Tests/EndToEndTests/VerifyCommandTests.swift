@@ -36,7 +36,7 @@ struct VerifyCommandTests {
         let out = try w.backfill(["verify", "--start", "2000-01-01", "--end", "2022-02-02", "--timeframes", "1m,1h,1d"])
         #expect(out.status == 0, "\(out.stdout)\(out.stderr)")
         #expect(
-            out.stdout.hasPrefix("Verifying 9 pair(s), 2000-01-01T00:00:00Z to 2022-02-02T00:00:00Z; checks: ohlc, ticks\n"),
+            out.stdout.hasPrefix("Verifying 9 pair(s), 2000-01-01T00:00:00Z to 2022-02-02T00:00:00Z; checks: ohlc, ticks, calendar\n"),
             "\(out.stdout)")
         #expect(out.stdout.hasSuffix("Findings: 0 errors, 0 warnings, 0 info\n"), "\(out.stdout)")
     }
@@ -128,12 +128,41 @@ struct VerifyCommandTests {
         #expect(good.stdout.contains("STAGE 3a: VERIFYING STORED BARS\n") && good.stdout.contains("No findings."), "\(good.stdout)")
     }
 
+    @Test("calendar: a session hidden from every symbol and bars on a holiday are one finding each, across the symbols")
+    func calendarDrift() throws {
+        let w = Workspace()
+        let rows = try String(contentsOfFile: Self.replay + "/SPY/1d.csv", encoding: .utf8).split(separator: "\n").map(String.init)
+        let hidden = "1560470400000"  // 2019-06-14, a Friday session
+        let july3 = try #require(rows.first { $0.hasPrefix("1562112000000,") })  // 2019-07-03
+        let holiday = "1562198400000" + july3.dropFirst("1562112000000".count)  // its prices on 2019-07-04, Independence Day
+        var planted = rows.filter { !$0.hasPrefix(hidden + ",") }
+        planted.insert(holiday, at: try #require(planted.firstIndex(of: july3)) + 1)
+        for s in ["SPY", "QQQ"] { try w.dir.write("replay/\(s)/1d.csv", planted.joined(separator: "\n") + "\n") }
+        #expect(try w.backfill(["symbols", "add", "SPY", "QQQ", "--asset-class", "etf"]).status == 0)
+        _ = try w.backfill([
+            "run", "--replay-dir", w.dir.path + "/replay", "--timeframes", "1d", "--start", "2019-01-01", "--end", "2020-01-01",
+            "--results", w.dir.path + "/r.json",
+        ])
+        let out = try w.backfill(["verify", "--start", "2019-01-01", "--end", "2020-01-01", "--timeframes", "1d"])
+        #expect(out.status == 0, "warnings only: \(out.stdout)")
+        let lines = out.stdout.split(separator: "\n").filter { $0.hasPrefix("nyse/1d ") }.map(String.init)
+        #expect(
+            lines == [
+                "nyse/1d 2019-06-14T00:00:00Z warning calendar: the NYSE calendar expects a session on 2019-06-14, but none of the 2 symbols with bars on the sessions before and after has one (QQQ, SPY): a closure the calendar does not know?",
+                "nyse/1d 2019-07-04T00:00:00Z warning calendar: 2019-07-04 is closed in the NYSE calendar, but 2 of 2 symbols have a bar on it (QQQ, SPY)",
+            ], "\(out.stdout)")
+        #expect(out.stdout.hasSuffix("Findings: 0 errors, 2 warnings, 0 info\n"))
+        // One symbol alone is that symbol's problem, not the calendar's.
+        let one = try w.backfill(["verify", "--start", "2019-01-01", "--end", "2020-01-01", "--timeframes", "1d", "--symbols", "SPY"])
+        #expect(!one.stdout.contains("calendar:"), "\(one.stdout)")
+    }
+
     @Test("a bad --checks is a usage error naming the valid checks")
     func badChecks() throws {
         let w = Workspace()
         _ = try w.backfill(["symbols", "add", "SPY", "--asset-class", "etf"])
         let out = try w.backfill(["verify", "--checks", "ticks,crosstf"])
         #expect(out.status == 2)
-        #expect(out.stderr == "backfill: error: --checks: unknown check 'crosstf'; valid: ohlc, ticks\n", "\(out.stderr)")
+        #expect(out.stderr == "backfill: error: --checks: unknown check 'crosstf'; valid: ohlc, ticks, calendar\n", "\(out.stderr)")
     }
 }

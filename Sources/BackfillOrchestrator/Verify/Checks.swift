@@ -1,4 +1,6 @@
+internal import BackfillCalendar
 internal import BackfillCore
+internal import BackfillStore
 internal import Foundation
 
 /// One pair's stored bars as columns, ascending, and what the checks need beside them.
@@ -94,5 +96,74 @@ enum TickCheck {
                     ]))
         }
         return out
+    }
+}
+
+/// `calendar`, across the NYSE symbols of one timeframe (one finding per date, not per symbol),
+/// from each series' per-day bar counts:
+/// - a day the calendar calls closed (a weekend, a holiday) on which at least
+///   ``minimumSymbols`` symbols, and at least half of those with bars that week, have bars in
+///   regular hours (13:30-21:00 UTC for intraday bars; any daily bar): the calendar lacks a
+///   session, or the vendor stamped bars on a closed day;
+/// - a session the calendar expects on which none of the symbols that have bars on both the
+///   session before and the session after has one (at least ``minimumSymbols`` of them): a
+///   closure the calendar does not know (NYSE's 2025-01-09, added to the calendar libraries after
+///   the fact), whose missing bars show as holes in the matrix meanwhile.
+/// Warnings: which of the two is wrong, the calendar or the vendor, is for a person to say.
+enum CalendarCheck {
+    static let minimumSymbols = 2
+
+    static func findings(timeframe tf: Timeframe, symbols: [Symbol], days: [Symbol: [DayCount]], start: Int64, end: Int64)
+        -> [Finding]
+    {
+        let fromDay = UTCTime.floorDiv(start, UTCTime.msPerDay), toDay = UTCTime.floorDiv(end - 1, UTCTime.msPerDay) + 1
+        guard fromDay < toDay else { return [] }
+        // Per symbol, the days with a bar (regular hours for intraday).
+        var has: [Symbol: Set<Int64>] = [:]
+        for s in symbols {
+            var set = Set<Int64>()
+            for d in days[s] ?? [] {
+                if tf == .d1 {
+                    set.insert(d.day)
+                } else {
+                    let open = d.day * UTCTime.msPerDay + 13 * 3_600_000 + 30 * 60_000, close = d.day * UTCTime.msPerDay + 21 * 3_600_000
+                    if d.first < close && d.last >= open { set.insert(d.day) }
+                }
+            }
+            has[s] = set
+        }
+        let sessions = MarketCalendar.nyse.sessions(fromDay: fromDay - 10, toDay: toDay + 10).map(\.day)
+        let open = Set(sessions)
+        var out: [Finding] = []
+        for day in fromDay..<toDay where !open.contains(day) {
+            let with = symbols.filter { has[$0]?.contains(day) == true }
+            guard with.count >= minimumSymbols else { continue }
+            let week = symbols.filter { s in ((day - 3)...(day + 3)).contains { has[s]?.contains($0) == true } }
+            guard with.count * 2 >= week.count else { continue }
+            out.append(
+                Finding(
+                    check: .calendar, severity: .warning, symbol: nil, timeframe: tf, ts: day * UTCTime.msPerDay,
+                    message:
+                        "\(UTCTime.isoDate(day * UTCTime.msPerDay)) is closed in the NYSE calendar, but \(with.count) of \(week.count) symbols have \(tf == .d1 ? "a bar" : "regular-hours bars") on it (\(list(with)))",
+                    evidence: [("symbols", .array(with.map { .string($0.text) })), ("of", .int(Int64(week.count)))]))
+        }
+        for (i, day) in sessions.enumerated() where day >= fromDay && day < toDay && i > 0 && i + 1 < sessions.count {
+            let (before, after) = (sessions[i - 1], sessions[i + 1])
+            let around = symbols.filter { has[$0]?.contains(before) == true && has[$0]?.contains(after) == true }
+            guard around.count >= minimumSymbols, !around.contains(where: { has[$0]?.contains(day) == true }) else { continue }
+            out.append(
+                Finding(
+                    check: .calendar, severity: .warning, symbol: nil, timeframe: tf, ts: day * UTCTime.msPerDay,
+                    message:
+                        "the NYSE calendar expects a session on \(UTCTime.isoDate(day * UTCTime.msPerDay)), but none of the \(around.count) symbols with bars on the sessions before and after has one (\(list(around))): a closure the calendar does not know?",
+                    evidence: [("symbols", .array(around.map { .string($0.text) }))]))
+        }
+        return out.sorted { $0.ts < $1.ts }
+    }
+
+    /// The first few names, then how many more.
+    static func list(_ symbols: [Symbol]) -> String {
+        let names = symbols.prefix(5).map(\.text).joined(separator: ", ")
+        return symbols.count > 5 ? "\(names) and \(symbols.count - 5) more" : names
     }
 }

@@ -18,7 +18,8 @@ public struct Finding: Sendable, Equatable {
 
     public var check: VerifyCheck
     public var severity: Severity
-    public var symbol: Symbol
+    /// The symbol (nil for a finding across the symbols of a calendar).
+    public var symbol: Symbol?
     public var timeframe: Timeframe
     /// The bar it is about.
     public var ts: Int64
@@ -28,7 +29,7 @@ public struct Finding: Sendable, Equatable {
     public var evidence: [(String, JSON)]
 
     public init(
-        check: VerifyCheck, severity: Severity, symbol: Symbol, timeframe: Timeframe, ts: Int64, message: String,
+        check: VerifyCheck, severity: Severity, symbol: Symbol?, timeframe: Timeframe, ts: Int64, message: String,
         evidence: [(String, JSON)] = []
     ) {
         (self.check, self.severity, self.symbol, self.timeframe) = (check, severity, symbol, timeframe)
@@ -39,6 +40,12 @@ public struct Finding: Sendable, Equatable {
         a.check == b.check && a.severity == b.severity && a.symbol == b.symbol && a.timeframe == b.timeframe && a.ts == b.ts
             && a.message == b.message
     }
+
+    /// What it is about, for a line of text: `SPY/1d`, or `nyse/1d` across a calendar's symbols.
+    public var subject: String { "\(symbol?.text ?? "nyse")/\(timeframe)" }
+
+    /// `SPY/1d 2019-06-14T00:00:00Z error ticks: close ...`: how the CLI and a run print it.
+    public var line: String { "\(subject) \(UTCTime.iso(ts)) \(severity.rawValue) \(check.rawValue): \(message)" }
 
     /// "1 error, 0 warnings, 2 info": how many of each severity, worst first.
     public static func countsText(_ findings: [Finding]) -> String {
@@ -52,7 +59,8 @@ public struct Finding: Sendable, Equatable {
     public var json: JSON {
         .object(
             [
-                ("check", .string(check.rawValue)), ("severity", .string(severity.rawValue)), ("symbol", .string(symbol.text)),
+                ("check", .string(check.rawValue)), ("severity", .string(severity.rawValue)),
+                ("symbol", symbol.map { .string($0.text) } ?? .null),
                 ("timeframe", .string(timeframe.rawValue)), ("ts", .string(UTCTime.iso(ts))), ("message", .string(message)),
             ] + evidence)
     }
@@ -65,6 +73,10 @@ public enum VerifyCheck: String, Sendable, CaseIterable {
     /// A close that jumps far beyond the series' recent volatility and comes back within a few
     /// bars, with no stored split or dividend on its date: a bad print.
     case ticks
+    /// Across the NYSE symbols of a timeframe: a day the calendar calls closed with regular-hours
+    /// bars from several symbols, or a session it expects that every symbol lacks while the
+    /// sessions around are there (a closure the calendar does not know).
+    case calendar
 
     /// The checks a comma-separated list names (`--checks`).
     public static func list(parsing text: String) throws(InputError) -> [VerifyCheck] {

@@ -1,3 +1,4 @@
+internal import BackfillCalendar
 public import BackfillCore
 internal import BackfillFeatures
 public import BackfillStore
@@ -19,10 +20,11 @@ public struct Verifier: Sendable {
     static let warmUp = 21
 
     /// The findings of every pair, in the order asked, each pair's by bar.
-    public func verify(_ pairs: [(Symbol, Timeframe)], start: Int64, end: Int64) async throws(StoreError) -> [Finding] {
+    public func verify(_ pairs: [(SymbolRecord, Timeframe)], start: Int64, end: Int64) async throws(StoreError) -> [Finding] {
         var out: [Finding] = []
         var dates: [Symbol: [Int64]] = [:]
-        for (symbol, tf) in pairs {
+        for (record, tf) in pairs where checks.contains(.ohlc) || checks.contains(.ticks) {
+            let symbol = record.symbol
             if dates[symbol] == nil {
                 let events = try await store.run { try $0.events(symbol: symbol) }
                 dates[symbol] = events.filter { $0.kind == .split || $0.kind == .dividend }.map(\.exDate).sorted()
@@ -30,6 +32,19 @@ public struct Verifier: Sendable {
             var input = try await read(symbol, tf, start, end)
             input.eventDates = dates[symbol] ?? []
             out += findings(input)
+        }
+        if checks.contains(.calendar) {
+            for tf in Timeframe.allCases where tf != .w1 {
+                let nyse = pairs.filter { $0.1 == tf && MarketCalendar($0.0.assetClass) == .nyse }.map(\.0.symbol)
+                guard nyse.count >= CalendarCheck.minimumSymbols else { continue }
+                var days: [Symbol: [DayCount]] = [:]
+                for symbol in nyse {
+                    days[symbol] = try await store.run {
+                        try $0.dayCounts(symbol: symbol, timeframe: tf, start: start, end: end, step: 60_000)
+                    }
+                }
+                out += CalendarCheck.findings(timeframe: tf, symbols: nyse, days: days, start: start, end: end)
+            }
         }
         return out
     }
@@ -40,6 +55,7 @@ public struct Verifier: Sendable {
             switch check {
             case .ohlc: out += OHLCCheck.findings(input)
             case .ticks: out += TickCheck.findings(input)
+            case .calendar: break  // across symbols, in verify(_:start:end:)
             }
         }
         return out.sorted { ($0.ts, $0.check.rawValue) < ($1.ts, $1.check.rawValue) }
