@@ -6,6 +6,18 @@ public enum RowProblem: String, Sendable, CaseIterable {
     case negative = "negative price or volume"
     case outOfOrder = "timestamp not after the previous row"
     case outOfRange = "timestamp outside the requested range"
+
+    /// What is wrong with a bar's values, if anything: ingest's rules, in its order (non-finite,
+    /// negative, high below low, open or close outside [low, high]); `backfill verify`'s `ohlc`
+    /// check applies the same.
+    @inline(__always)
+    public static func of(open o: Double, high h: Double, low l: Double, close c: Double, volume v: Double) -> RowProblem? {
+        if !(o.isFinite && h.isFinite && l.isFinite && c.isFinite && v.isFinite) { return .nonFinite }
+        if o < 0 || h < 0 || l < 0 || c < 0 || v < 0 { return .negative }
+        if h < l { return .highBelowLow }
+        if o < l || o > h || c < l || c > h { return .outsideBar }
+        return nil
+    }
 }
 
 /// What validation removed from a batch.
@@ -46,11 +58,7 @@ extension CandleBatch {
 
     @inline(__always)
     private func problem(at i: Int, start: Int64, end: Int64, last: Int64) -> RowProblem? {
-        let o = open[i], h = high[i], l = low[i], c = close[i], v = volume[i]
-        if !(o.isFinite && h.isFinite && l.isFinite && c.isFinite && v.isFinite) { return .nonFinite }
-        if o < 0 || h < 0 || l < 0 || c < 0 || v < 0 { return .negative }
-        if h < l { return .highBelowLow }
-        if o < l || o > h || c < l || c > h { return .outsideBar }
+        if let bad = RowProblem.of(open: open[i], high: high[i], low: low[i], close: close[i], volume: volume[i]) { return bad }
         let t = ts[i]
         if t < start || t >= end { return .outOfRange }
         if t <= last { return .outOfOrder }

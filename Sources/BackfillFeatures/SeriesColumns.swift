@@ -14,6 +14,17 @@ public struct SeriesColumns: Sendable {
 
     public var count: Int { ts.count }
 
+    /// Appends a batch's rows (its ts and OHLCV columns).
+    public mutating func append(_ batch: CandleBatch) {
+        let n = batch.count
+        ts += UnsafeBufferPointer(start: batch.ts, count: n)
+        open += UnsafeBufferPointer(start: batch.open, count: n)
+        high += UnsafeBufferPointer(start: batch.high, count: n)
+        low += UnsafeBufferPointer(start: batch.low, count: n)
+        close += UnsafeBufferPointer(start: batch.close, count: n)
+        volume += UnsafeBufferPointer(start: batch.volume, count: n)
+    }
+
     /// Computes the v1 features of the whole series.
     public func features(path: FeatureKernels.Path? = nil) -> FeatureBatch {
         let out = FeatureBatch(capacity: count)

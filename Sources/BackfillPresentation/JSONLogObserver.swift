@@ -145,15 +145,8 @@ public final class JSONLogObserver: RunObserver {
                 return [("info", "database_connection_restored", [("seconds", .number((seconds * 1000).rounded() / 1000))])]
             }
         case .verified(let findings):
-            let lines = findings.map { x -> (String, String, [(String, JSON)]) in
-                guard case .object(let fields) = x.json else { return ("info", "finding", []) }
-                return (x.severity == .error ? "error" : x.severity == .warning ? "warning" : "info", "finding", fields)
-            }
-            return lines + [
-                (
-                    "info", "verify_finished",
-                    Finding.Severity.allCases.reversed().map { s in (s.rawValue + "s", int(findings.filter { $0.severity == s }.count)) }
-                )
+            return findings.map { ($0.severity.rawValue, "finding", $0.fields) } + [
+                ("info", "verify_finished", Finding.counts(findings).map { ($0.severity.rawValue + "s", int($0.count)) })
             ]
         case .tickerChain(let c):
             return [(c.error == nil ? "info" : "warning", "ticker_chain", c.json)]

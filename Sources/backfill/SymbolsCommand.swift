@@ -149,8 +149,8 @@ struct Symbols: AsyncParsableCommand {
                 return
             }
             print("stored ranges by ticker (end exclusive):")
+            let pad = { (s: String, n: Int) in s + String(repeating: " ", count: max(1, n - s.count)) }
             for (tf, ticker, c, n) in spans {
-                let pad = { (s: String, n: Int) in s + String(repeating: " ", count: max(1, n - s.count)) }
                 print(
                     "  \(pad(tf.rawValue, 4))\(pad(ticker, 8))\(UTCTime.iso(c.start)) to \(UTCTime.iso(c.end))  (\(Format.count(n, "range")))"
                 )

@@ -43,12 +43,12 @@ struct Verify: AsyncParsableCommand {
         do { findings = try await Verifier(store: StoreQueue(store), checks: wanted).verify(pairs, start: start, end: end) } catch {
             throw CLIFailure.store(error)
         }
-        let counts = Finding.Severity.allCases.reversed().map { s in (s, findings.filter { $0.severity == s }.count) }
         if json {
             let doc = JSON.object([
                 ("start", .string(UTCTime.iso(start))), ("end", .string(UTCTime.iso(end))),
                 ("checks", .array(wanted.map { .string($0.rawValue) })), ("pairs", .int(Int64(pairs.count))),
-                ("counts", .object(counts.map { ($0.0.rawValue, .int(Int64($0.1))) })), ("findings", .array(findings.map(\.json))),
+                ("counts", .object(Finding.counts(findings).map { ($0.severity.rawValue, .int(Int64($0.count))) })),
+                ("findings", .array(findings.map(\.json))),
             ])
             print(doc.text())
         } else {

@@ -1,5 +1,6 @@
 internal import BackfillCalendar
 internal import BackfillCore
+internal import BackfillFeatures
 internal import BackfillStore
 internal import Foundation
 
@@ -7,8 +8,7 @@ internal import Foundation
 struct VerifyInput {
     var symbol: Symbol
     var timeframe: Timeframe
-    var ts: [Int64] = []
-    var open: [Double] = [], high: [Double] = [], low: [Double] = [], close: [Double] = [], volume: [Double] = []
+    var bars: SeriesColumns
     /// vol_20 per bar (the kernels' population std of the last 20 log returns), NaN where undefined.
     var vol: [Double] = []
     /// Bars before this index are the warm-up read before the range: context, never a finding.
@@ -17,29 +17,31 @@ struct VerifyInput {
     var eventDates: [Int64] = []
 }
 
-/// `ohlc`: every bar finite and positive, its high the highest and its low the lowest of its four
-/// prices, its volume not negative. Ingest refuses such rows; this finds the ones written around it
+/// `ohlc`: ingest's rules on a bar's values (``RowProblem/of(open:high:low:close:volume:)``), and
+/// no zero price. Ingest refuses the rows those rules name; this finds the ones written around it
 /// (by hand, by another tool, before a rule existed).
 enum OHLCCheck {
     static func findings(_ d: VerifyInput) -> [Finding] {
         var out: [Finding] = []
-        for t in d.first..<d.ts.count {
-            let (o, h, l, c, v) = (d.open[t], d.high[t], d.low[t], d.close[t], d.volume[t])
+        let b = d.bars
+        for t in d.first..<b.count {
+            let (o, h, l, c, v) = (b.open[t], b.high[t], b.low[t], b.close[t], b.volume[t])
             var why: String?
-            if ![o, h, l, c, v].allSatisfy(\.isFinite) {
-                why = "a price or the volume is not a finite number"
-            } else if !(o > 0 && h > 0 && l > 0 && c > 0) {
-                why = "a price is not positive"
-            } else if h < max(o, c, l) || l > min(o, c, h) {
+            switch RowProblem.of(open: o, high: h, low: l, close: c, volume: v) {
+            case .nonFinite?: why = "a price or the volume is not a finite number"
+            case .negative? where min(o, h, l, c) < 0: why = "a price is not positive"
+            case .negative?: why = "volume \(NumberFormat.decimal(v)) is negative"
+            case .highBelowLow?, .outsideBar?:
                 why =
                     "high \(NumberFormat.decimal(h)) and low \(NumberFormat.decimal(l)) do not contain open \(NumberFormat.decimal(o)) and close \(NumberFormat.decimal(c))"
-            } else if v < 0 {
-                why = "volume \(NumberFormat.decimal(v)) is negative"
+            default:
+                // Ingest stores a zero price; the kernels (and every price ratio) cannot use one.
+                if min(o, h, l, c) == 0 { why = "a price is not positive" }
             }
             if let why {
                 out.append(
                     Finding(
-                        check: .ohlc, severity: .error, symbol: d.symbol, timeframe: d.timeframe, ts: d.ts[t], message: why,
+                        check: .ohlc, severity: .error, symbol: d.symbol, timeframe: d.timeframe, ts: b.ts[t], message: why,
                         evidence: [
                             ("open", .number(o)), ("high", .number(h)), ("low", .number(l)), ("close", .number(c)), ("volume", .number(v)),
                         ]))
@@ -65,19 +67,19 @@ enum TickCheck {
 
     static func findings(_ d: VerifyInput) -> [Finding] {
         var out: [Finding] = []
-        let n = d.ts.count
+        let (ts, close, n) = (d.bars.ts, d.bars.close, d.bars.count)
         var e = 0  // the first stored event date after the bar before
         for t in max(d.first, 1)..<max(n, 1) where t < n {
             let sigma = d.vol[t - 1]
-            guard sigma.isFinite, d.close[t - 1] > 0, d.close[t] > 0 else { continue }
-            let move = log(d.close[t] / d.close[t - 1])
+            guard sigma.isFinite, close[t - 1] > 0, close[t] > 0 else { continue }
+            let move = log(close[t] / close[t - 1])
             let scale = max(sigma, floor)
             guard abs(move) > k * scale else { continue }
-            while e < d.eventDates.count && d.eventDates[e] <= d.ts[t - 1] { e += 1 }
-            if e < d.eventDates.count && d.eventDates[e] <= d.ts[t] { continue }  // a split or dividend since the bar before
+            while e < d.eventDates.count && d.eventDates[e] <= ts[t - 1] { e += 1 }
+            if e < d.eventDates.count && d.eventDates[e] <= ts[t] { continue }  // a split or dividend since the bar before
             var back: Int?
-            for j in 1...revertBars where t + j < n && d.close[t + j] > 0 {
-                if abs(log(d.close[t + j] / d.close[t - 1])) <= abs(move) * revertShare {
+            for j in 1...revertBars where t + j < n && close[t + j] > 0 {
+                if abs(log(close[t + j] / close[t - 1])) <= abs(move) * revertShare {
                     back = j
                     break
                 }
@@ -86,12 +88,12 @@ enum TickCheck {
             let sigmas = abs(move) / scale
             out.append(
                 Finding(
-                    check: .ticks, severity: .error, symbol: d.symbol, timeframe: d.timeframe, ts: d.ts[t],
+                    check: .ticks, severity: .error, symbol: d.symbol, timeframe: d.timeframe, ts: ts[t],
                     message:
-                        "close \(NumberFormat.decimal(d.close[t])) is \(NumberFormat.decimal((sigmas * 10).rounded() / 10))σ from the close before (\(NumberFormat.decimal(d.close[t - 1]))) and back to \(NumberFormat.decimal(d.close[t + back])) \(back == 1 ? "on the next bar" : "\(back) bars later"), with no split or dividend stored on its date",
+                        "close \(NumberFormat.decimal(close[t])) is \(NumberFormat.decimal((sigmas * 10).rounded() / 10))σ from the close before (\(NumberFormat.decimal(close[t - 1]))) and back to \(NumberFormat.decimal(close[t + back])) \(back == 1 ? "on the next bar" : "\(back) bars later"), with no split or dividend stored on its date",
                     evidence: [
-                        ("close", .number(d.close[t])), ("previous_close", .number(d.close[t - 1])),
-                        ("close_after", .number(d.close[t + back])), ("bars_to_revert", .int(Int64(back))),
+                        ("close", .number(close[t])), ("previous_close", .number(close[t - 1])),
+                        ("close_after", .number(close[t + back])), ("bars_to_revert", .int(Int64(back))),
                         ("log_move", .number(move)), ("vol_20", .number(sigma)), ("sigmas", .number((sigmas * 100).rounded() / 100)),
                     ]))
         }

@@ -4,16 +4,9 @@ public import BackfillCore
 public struct Finding: Sendable, Equatable {
     /// `error`: the data is wrong (the command exits 1); `warning`: probably wrong, worth a look;
     /// `info`: noted.
-    public enum Severity: String, Sendable, Comparable, CaseIterable {
+    /// The raw values are the log levels their lines take (`--log-format json`).
+    public enum Severity: String, Sendable, CaseIterable {
         case info, warning, error
-        var rank: Int {
-            switch self {
-            case .info: 0
-            case .warning: 1
-            case .error: 2
-            }
-        }
-        public static func < (a: Severity, b: Severity) -> Bool { a.rank < b.rank }
     }
 
     public var check: VerifyCheck
@@ -47,23 +40,27 @@ public struct Finding: Sendable, Equatable {
     /// `SPY/1d 2019-06-14T00:00:00Z error ticks: close ...`: how the CLI and a run print it.
     public var line: String { "\(subject) \(UTCTime.iso(ts)) \(severity.rawValue) \(check.rawValue): \(message)" }
 
-    /// "1 error, 0 warnings, 2 info": how many of each severity, worst first.
+    /// How many findings of each severity, worst first.
+    public static func counts(_ findings: [Finding]) -> [(severity: Severity, count: Int)] {
+        Severity.allCases.reversed().map { s in (s, findings.filter { $0.severity == s }.count) }
+    }
+
+    /// "1 error, 0 warnings, 2 info": ``counts(_:)`` for people.
     public static func countsText(_ findings: [Finding]) -> String {
-        Severity.allCases.reversed().map { s in
-            let n = findings.filter { $0.severity == s }.count
-            return "\(n) \(s.rawValue)\(n == 1 || s == .info ? "" : "s")"
-        }.joined(separator: ", ")
+        counts(findings).map { s, n in "\(n) \(s.rawValue)\(n == 1 || s == .info ? "" : "s")" }.joined(separator: ", ")
+    }
+
+    /// The fields of ``json``, in order.
+    public var fields: [(String, JSON)] {
+        [
+            ("check", .string(check.rawValue)), ("severity", .string(severity.rawValue)),
+            ("symbol", symbol.map { .string($0.text) } ?? .null),
+            ("timeframe", .string(timeframe.rawValue)), ("ts", .string(UTCTime.iso(ts))), ("message", .string(message)),
+        ] + evidence
     }
 
     /// As the results document and `verify --json` give it.
-    public var json: JSON {
-        .object(
-            [
-                ("check", .string(check.rawValue)), ("severity", .string(severity.rawValue)),
-                ("symbol", symbol.map { .string($0.text) } ?? .null),
-                ("timeframe", .string(timeframe.rawValue)), ("ts", .string(UTCTime.iso(ts))), ("message", .string(message)),
-            ] + evidence)
-    }
+    public var json: JSON { .object(fields) }
 }
 
 /// The checks `backfill verify` runs (docs/verify.md has each rule).

@@ -64,46 +64,20 @@ public struct Verifier: Sendable {
     /// The pair's bars (warm-up first) and their vol_20.
     func read(_ symbol: Symbol, _ tf: Timeframe, _ start: Int64, _ end: Int64) async throws(StoreError) -> VerifyInput {
         let warm = Self.warmUp
-        let (before, series) = try await store.run { s in
+        let (first, bars) = try await store.run { s in
+            var bars = SeriesColumns()
             let before = try s.lastCandles(symbol: symbol, timeframe: tf, through: start - 1, count: warm)
-            var cols = SeriesColumns()
-            try s.readCandles(symbol: symbol, timeframe: tf, start: start, end: end, batchSize: 65_536) { b in
-                for i in 0..<b.count {
-                    cols.ts.append(b.ts[i])
-                    cols.open.append(b.open[i])
-                    cols.high.append(b.high[i])
-                    cols.low.append(b.low[i])
-                    cols.close.append(b.close[i])
-                    cols.volume.append(b.volume[i])
-                }
-            }
-            return (before.rows, cols)
+            bars.append(before)
+            try s.readCandles(symbol: symbol, timeframe: tf, start: start, end: end, batchSize: 65_536) { bars.append($0) }
+            return (before.count, bars)
         }
-        var cols = SeriesColumns()
-        for r in before {
-            cols.ts.append(r.ts)
-            cols.open.append(r.open)
-            cols.high.append(r.high)
-            cols.low.append(r.low)
-            cols.close.append(r.close)
-            cols.volume.append(r.volume)
-        }
-        cols.ts += series.ts
-        cols.open += series.open
-        cols.high += series.high
-        cols.low += series.low
-        cols.close += series.close
-        cols.volume += series.volume
-        var input = VerifyInput(symbol: symbol, timeframe: tf)
-        input.first = before.count
-        if cols.count > 0 {
-            let features = cols.features()
+        var input = VerifyInput(symbol: symbol, timeframe: tf, bars: bars)
+        input.first = first
+        if bars.count > 0 {
+            let features = bars.features()
             let vol = features.columns[FeatureBatch.names.firstIndex(of: "vol_20") ?? 2]
-            input.vol = Array(UnsafeBufferPointer(start: vol, count: cols.count))
+            input.vol = Array(UnsafeBufferPointer(start: vol, count: bars.count))
         }
-        (input.ts, input.open, input.high, input.low, input.close, input.volume) = (
-            cols.ts, cols.open, cols.high, cols.low, cols.close, cols.volume
-        )
         return input
     }
 }
