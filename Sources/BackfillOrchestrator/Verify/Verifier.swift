@@ -74,9 +74,12 @@ public struct Verifier: Sendable {
         var input = VerifyInput(symbol: symbol, timeframe: tf, bars: bars)
         input.first = first
         if bars.count > 0 {
+            // The batch owns its columns: it must outlive the copy out of them.
             let features = bars.features()
-            let vol = features.columns[FeatureBatch.names.firstIndex(of: "vol_20") ?? 2]
-            input.vol = Array(UnsafeBufferPointer(start: vol, count: bars.count))
+            withExtendedLifetime(features) {
+                let vol = features.columns[FeatureBatch.names.firstIndex(of: "vol_20") ?? 2]
+                input.vol = Array(UnsafeBufferPointer(start: vol, count: bars.count))
+            }
         }
         return input
     }
