@@ -77,6 +77,8 @@ extension RunEngine {
         let key = PairKey(record.symbol, tf)
         let (instance, limit) = (plan.instance, pageLimit)
         let chain = await tickerChain(record.symbol)
+        let runId = currentRunId
+        let source = CandleSource(provider: providerName, runId: runId)
         for (keysFrom, keysTo, renamed) in ranges.flatMap({ chain.segments($0.0, $0.1) }) {
             let (a, b) = ExpectedBars.requestRange(tf, keysFrom, keysTo)
             let request = CandleRequest(
@@ -123,11 +125,13 @@ extension RunEngine {
                     settled(pageTo) > pageFrom
                     ? CoverageRecord(
                         start: pageFrom, end: settled(pageTo), provider: providerName, outcome: .fetched, recordedAt: UTCTime.now(),
-                        ticker: renamed)
+                        ticker: renamed, runId: runId)
                     : nil
                 do {
                     let symbol = record.symbol
-                    let counts = try await store.run { try $0.write(batch, symbol: symbol, timeframe: tf, coverage: coverage) }
+                    let counts = try await store.run {
+                        try $0.write(batch, symbol: symbol, timeframe: tf, coverage: coverage, source: source)
+                    }
                     report.candles += batch.count
                     report.inserted += counts.inserted
                     report.updated += counts.updated
@@ -189,7 +193,8 @@ extension RunEngine {
         let end = outcome == .failed ? b : settled(b)
         guard end > a else { return }
         let record = CoverageRecord(
-            start: a, end: end, provider: providerName, outcome: outcome, recordedAt: UTCTime.now(), detail: detail, ticker: ticker)
+            start: a, end: end, provider: providerName, outcome: outcome, recordedAt: UTCTime.now(), detail: detail, ticker: ticker,
+            runId: currentRunId)
         do {
             try await store.run { try $0.recordCoverage(record, symbol: key.symbol, timeframe: key.timeframe) }
         } catch {

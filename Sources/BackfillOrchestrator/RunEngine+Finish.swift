@@ -16,15 +16,28 @@ extension RunEngine {
         emit(.stageFinished(.events))
     }
 
+    /// Always, after the refills: the stored bars this run's fetches changed (kept in
+    /// `revisions`, also by workers of a distributed run) become `revisions` findings.
+    func revisionStage(_ state: inout RunState) async {
+        guard let id = state.report.runId else { return }
+        let found = (try? await store.run { try $0.revisions(start: .min, end: .max, runId: id) }) ?? []
+        guard !found.isEmpty else { return }
+        let findings = RevisionCheck.findings(found)
+        state.report.findings = findings
+        emit(.verified(findings))
+    }
+
     /// The verify stage: the checks of `backfill verify` over every pair's stored bars in the
-    /// run's range (what was there and what this run stored).
+    /// run's range (what was there and what this run stored); this run's revisions are already
+    /// reported (``revisionStage(_:)``).
     func verifyStage(_ state: inout RunState) async {
         emit(.stageStarted(.verify))
         let pairs = state.pairs.map { ($0.record, $0.timeframe) }
-        let (verifier, start, end) = (Verifier(store: store), options.start, options.end)
+        let verifier = Verifier(store: store, checks: VerifyCheck.allCases.filter { $0 != .revisions })
+        let (start, end) = (options.start, options.end)
         do {
             let findings = try await verifier.verify(pairs, start: start, end: end)
-            state.report.findings = findings
+            state.report.findings = (state.report.findings ?? []) + findings
             emit(.verified(findings))
         } catch {
             state.report.errors.append("verify: \(error.message)")

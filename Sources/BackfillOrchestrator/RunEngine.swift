@@ -41,6 +41,10 @@ public final class RunEngine: Sendable {
     private let totals = Mutex(Totals())
     /// The ticker chain of each symbol the run fetched (``tickerChain(_:)``).
     let chains = Mutex<[Symbol: TickerChain]>([:])
+    /// The run the engine's writes belong to (the runs row; a worker's, its job's run): recorded
+    /// with the coverage and the revisions they make.
+    let runId = Mutex<Int64?>(nil)
+    var currentRunId: Int64? { runId.withLock { $0 } }
     struct Totals {
         var requests = 0
         var candles = 0
@@ -117,6 +121,7 @@ public final class RunEngine: Sendable {
         if !stop.isRequested { await refillStage(&state) }
         await recordKnownEmpty(state)
         settlePairs(&state)
+        await revisionStage(&state)
         if !stop.isRequested && options.verify { await verifyStage(&state) }
         if !stop.isRequested && options.events { await eventsStage(&state) }
         if !stop.isRequested && options.features { await featuresStage(&state) }
@@ -162,6 +167,7 @@ public final class RunEngine: Sendable {
         var r = RunReport()
         let trigger = plan.trigger
         r.runId = try? await store.run { try $0.beginRun(startedAt: now, options: recordedText, trigger: trigger) }
+        runId.withLock { [id = r.runId] in $0 = id }
         r.summary.startedAt = now
         r.symbols = options.symbols.map(\.symbol)
         r.timeframes = options.timeframes

@@ -124,6 +124,7 @@ public final class Worker: Sendable {
         let plan = RunPlan(
             options: runOptions, instance: instance, providerConfiguration: providerConfiguration, store: store, database: database)
         let engine = RunEngine(plan: plan, observers: observers, limiter: limiter)
+        engine.runId.withLock { $0 = job.runId }
         state.withLock { $0.current = engine }
         defer { state.withLock { $0.current = nil } }
         if state.withLock({ $0.stops >= 2 }) { engine.requestStop(.terminate) }

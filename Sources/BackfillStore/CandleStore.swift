@@ -42,11 +42,19 @@ public struct CoverageRecord: Sendable, Equatable {
     /// The ticker the range was asked for under when it was not the symbol's own (an earlier
     /// ticker of a renamed symbol); nil for the symbol's own.
     public var ticker: String?
+    /// The run that recorded it (nil: written outside a run, or before schema 8).
+    public var runId: Int64?
+    /// The provider's id of the request that answered (the last page's, for a range several
+    /// pages filled), when the provider gives one (Polygon's `request_id`).
+    public var requestId: String?
 
     public init(
-        start: Int64, end: Int64, provider: String, outcome: Outcome, recordedAt: Int64, detail: String? = nil, ticker: String? = nil
+        start: Int64, end: Int64, provider: String, outcome: Outcome, recordedAt: Int64, detail: String? = nil, ticker: String? = nil,
+        runId: Int64? = nil, requestId: String? = nil
     ) {
         self.ticker = ticker
+        self.runId = runId
+        self.requestId = requestId
         self.start = start
         self.end = end
         self.provider = provider
@@ -91,13 +99,56 @@ public struct FeatureCheckpoint: Sendable, Equatable {
 public struct WriteCounts: Sendable, Equatable {
     public var inserted: Int
     public var updated: Int
-    public init(inserted: Int = 0, updated: Int = 0) {
+    /// Of the updated rows, those whose stored values changed (each kept in `revisions`).
+    public var revised: Int
+    public init(inserted: Int = 0, updated: Int = 0, revised: Int = 0) {
         self.inserted = inserted
         self.updated = updated
+        self.revised = revised
     }
     public static func += (a: inout WriteCounts, b: WriteCounts) {
         a.inserted += b.inserted
         a.updated += b.updated
+        a.revised += b.revised
+    }
+}
+
+/// Who wrote a batch of candles: recorded with every stored bar the batch changes.
+public struct CandleSource: Sendable, Equatable {
+    public var provider: String
+    public var runId: Int64?
+    public init(provider: String, runId: Int64?) {
+        self.provider = provider
+        self.runId = runId
+    }
+}
+
+/// A stored bar that a later write changed: its values before and after, who changed it, when.
+public struct CandleRevision: Sendable, Equatable {
+    public var symbol: Symbol
+    public var timeframe: Timeframe
+    public var old: Candle
+    public var new: Candle
+    public var provider: String
+    public var runId: Int64?
+    /// Epoch ms UTC.
+    public var recordedAt: Int64
+
+    public var ts: Int64 { new.ts }
+
+    /// A revision from a row of ``Schema/revisionSelect(_:byRun:)``, through the backend's column readers.
+    static func fromRow(
+        text: (Int) -> String?, isNull: (Int) -> Bool, int: (Int) -> Int64, double: (Int) -> Double
+    ) -> CandleRevision? {
+        guard let symbol = try? Symbol(text(0) ?? ""), let tf = Timeframe(rawValue: text(1) ?? "") else { return nil }
+        func candle(_ c: Int) -> Candle {
+            Candle(
+                ts: int(2), open: double(c), high: double(c + 1), low: double(c + 2), close: double(c + 3), volume: double(c + 4),
+                vwap: isNull(c + 5) ? nil : double(c + 5), trades: isNull(c + 6) ? nil : int(c + 6))
+        }
+        return CandleRevision(
+            symbol: symbol, timeframe: tf, old: candle(6), new: candle(13), provider: text(3) ?? "", runId: isNull(4) ? nil : int(4),
+            recordedAt: int(5))
     }
 }
 
@@ -174,9 +225,15 @@ public protocol CandleStore: ServiceStore {
     func deactivate(_ symbols: [Symbol]) throws(StoreError) -> Int
 
     // Candles
-    /// Upserts a batch of validated candles (ascending ts) and, in the same transaction, a coverage record.
-    func write(_ batch: CandleBatch, symbol: Symbol, timeframe: Timeframe, coverage: CoverageRecord?) throws(StoreError)
-        -> WriteCounts
+    /// Upserts a batch of validated candles (ascending ts) and, in the same transaction, a coverage
+    /// record. A stored bar whose values the batch changes keeps its old values in `revisions`,
+    /// recorded as `source`'s (else the coverage's provider and run).
+    func write(
+        _ batch: CandleBatch, symbol: Symbol, timeframe: Timeframe, coverage: CoverageRecord?, source: CandleSource?
+    ) throws(StoreError) -> WriteCounts
+    /// The revisions of bars in [start, end) (of one run's writes when `runId` is given), by
+    /// symbol, timeframe and bar.
+    func revisions(start: Int64, end: Int64, runId: Int64?) throws(StoreError) -> [CandleRevision]
     /// Records coverage alone (e.g. a range the provider answered empty or failed).
     func recordCoverage(_ record: CoverageRecord, symbol: Symbol, timeframe: Timeframe) throws(StoreError)
     /// Coverage records of a series overlapping [start, end), ordered by start.
@@ -276,6 +333,14 @@ public protocol CandleStore: ServiceStore {
 }
 
 extension CandleStore {
+    /// ``write(_:symbol:timeframe:coverage:source:)`` whose revisions are the coverage's (or
+    /// nobody's: provider "").
+    public func write(_ batch: CandleBatch, symbol: Symbol, timeframe: Timeframe, coverage: CoverageRecord?) throws(StoreError)
+        -> WriteCounts
+    {
+        try write(batch, symbol: symbol, timeframe: timeframe, coverage: coverage, source: nil)
+    }
+
     /// A lookup costs microseconds in an embedded database: no snapshot needed.
     public func beginSeriesSnapshot() throws(StoreError) {}
     public func endSeriesSnapshot() {}

@@ -7,7 +7,7 @@ internal import BackfillCore
 /// docs/performance.md). The `candles_view` view shows symbol and timeframe names for people.
 enum Schema {
     /// The version this program writes. A database at a higher version is refused.
-    static let currentVersion = 7
+    static let currentVersion = 8
 
     enum Dialect { case sqlite, postgres }
 
@@ -188,6 +188,52 @@ enum Schema {
         ]
     }
 
+    /// Trust (docs/verify.md): a stored bar that a later fetch changed keeps its old values in
+    /// `revisions` (with the new, the provider and the run that changed it); a coverage range
+    /// names the run that recorded it and the provider's request id (Polygon's `request_id`),
+    /// so a bar traces back to the request that stored it (`export candles --provenance`).
+    static func version8(_ d: Dialect) -> [String] {
+        let int = d == .sqlite ? "INTEGER" : "BIGINT"
+        let real = d == .sqlite ? "REAL" : "DOUBLE PRECISION"
+        let bigserial = d == .sqlite ? "INTEGER PRIMARY KEY" : "BIGSERIAL PRIMARY KEY"
+        let values = { (side: String) in
+            candleValues.map { "\(side)_\($0) \($0 == "trades" ? int : real)\($0 == "vwap" || $0 == "trades" ? "" : " NOT NULL")" }
+                .joined(separator: ", ")
+        }
+        return [
+            """
+            CREATE TABLE revisions (
+                id \(bigserial), series_id INTEGER NOT NULL, ts \(int) NOT NULL, provider TEXT NOT NULL, run_id \(int),
+                recorded_at \(int) NOT NULL, \(values("old")), \(values("new")))
+            """,
+            "CREATE INDEX revisions_by_series ON revisions (series_id, ts)",
+            "CREATE INDEX revisions_by_run ON revisions (run_id)",
+            "ALTER TABLE coverage ADD COLUMN run_id \(int)",
+            "ALTER TABLE coverage ADD COLUMN request_id TEXT",
+        ]
+    }
+
+    /// A candle's value columns, in storage order.
+    static let candleValues = ["open", "high", "low", "close", "volume", "vwap", "trades"]
+
+    /// The start of a revision's insert: the key, where it came from, then the stored (`old_`)
+    /// and the fetched (`new_`) values, each in ``candleValues`` order.
+    static let revisionInsert =
+        "INSERT INTO revisions (series_id, ts, provider, run_id, recorded_at, "
+        + (candleValues.map { "old_\($0)" } + candleValues.map { "new_\($0)" }).joined(separator: ", ") + ")"
+
+    /// The revisions of bars in [start, end) (parameters 1 and 2; with `byRun`, of run
+    /// parameter 3 only), with the series' symbol and timeframe, by series and bar.
+    static func revisionSelect(_ d: Dialect, byRun: Bool) -> String {
+        let p = d == .sqlite ? ["?1", "?2", "?3"] : ["$1", "$2", "$3"]
+        let values = (candleValues.map { "r.old_\($0)" } + candleValues.map { "r.new_\($0)" }).joined(separator: ", ")
+        return """
+            SELECT s.symbol, s.timeframe, r.ts, r.provider, r.run_id, r.recorded_at, \(values)
+            FROM revisions r JOIN series s ON s.id = r.series_id WHERE r.ts >= \(p[0]) AND r.ts < \(p[1])\(
+                byRun ? " AND r.run_id = \(p[2])" : "") ORDER BY s.symbol, s.timeframe, r.ts, r.id
+            """
+    }
+
     /// The columns of a stored event after `symbol`, in the order of ``StoredEvent/rowValues``.
     static let eventColumns = [
         "kind", "ex_date", "split_from", "split_to", "cash_amount", "currency", "pay_date", "record_date", "declaration_date",
@@ -226,7 +272,7 @@ enum Schema {
     static func migrations(_ d: Dialect, monthly: Bool = false) -> [(version: Int, statements: [String])] {
         [
             (1, version1(d, monthly: monthly)), (2, version2(d)), (3, version3(d)), (4, version4(d)), (5, version5(d)), (6, version6(d)),
-            (7, version7(d)),
+            (7, version7(d)), (8, version8(d)),
         ]
     }
 

@@ -30,7 +30,8 @@ struct Backfill: AsyncParsableCommand {
             """,
         version: version,
         subcommands: [
-            Run.self, Runs.self, Features.self, Events.self, Symbols.self, Matrix.self, Gaps.self, Verify.self, ReportCommand.self,
+            Run.self, Runs.self, Features.self, Events.self, Symbols.self, Matrix.self, Gaps.self, Verify.self, Revisions.self,
+            ReportCommand.self,
             Export.self,
             CalendarCommand.self,
             Providers.self, Fetch.self, ConfigCommand.self, Keys.self, ScheduleCommand.self, Serve.self, WorkerCommand.self,

@@ -29,18 +29,20 @@ struct StoreContractTests {
     func schema(_ backend: TestBackend) throws {
         let db = try TestDatabase(backend)
         defer { withExtendedLifetime(db) {} }
-        #expect(try db.open().schemaVersion() == 7)
-        #expect(try db.open().schemaVersion() == 7)
+        #expect(try db.open().schemaVersion() == 8)
+        #expect(try db.open().schemaVersion() == 8)
     }
 
-    @Test("a version 1 database is migrated to version 7 on open: its runs are kept and gain their totals", arguments: backends)
+    @Test("a version 1 database is migrated to version 8 on open: its runs are kept and gain their totals", arguments: backends)
     func migrateFromVersion1(_ backend: TestBackend) throws {
         let db = try TestDatabase(backend)
         defer { withExtendedLifetime(db) {} }
         _ = try db.open()
         // Back to version 1's runs table, with one finished run in it.
         for column in ["pairs", "candles", "gaps", "exit_code", "trigger"] { try db.sql("ALTER TABLE runs DROP COLUMN \(column)") }
-        for table in ["api_keys", "audit_log", "schedules", "jobs", "workers", "rate_limits", "feature_checkpoints", "ticker_checks"] {
+        for table in [
+            "api_keys", "audit_log", "schedules", "jobs", "workers", "rate_limits", "feature_checkpoints", "ticker_checks", "revisions",
+        ] {
             try db.sql("DROP TABLE \(table)")
         }
         try db.sql("ALTER TABLE series DROP COLUMN revision")
@@ -49,11 +51,11 @@ struct StoreContractTests {
         ] {
             try db.sql("ALTER TABLE corporate_events DROP COLUMN \(column)")
         }
-        try db.sql("ALTER TABLE coverage DROP COLUMN ticker")
+        for column in ["ticker", "run_id", "request_id"] { try db.sql("ALTER TABLE coverage DROP COLUMN \(column)") }
         try db.sql("UPDATE backfill_meta SET value = '1' WHERE key = 'schema_version'")
         try db.sql("INSERT INTO runs (started_at, finished_at, status, options, summary) VALUES (1, 2, 'complete', '{}', '{}')")
         let store = try db.open()
-        #expect(try store.schemaVersion() == 7)
+        #expect(try store.schemaVersion() == 8)
         #expect(try store.keys().isEmpty && store.schedules().isEmpty)
         let runs = try store.runs(limit: 5)
         #expect(runs.count == 1 && runs[0].status == "complete" && runs[0].finishedAt == 2 && runs[0].exitCode == nil)
@@ -66,13 +68,13 @@ struct StoreContractTests {
         let db = try TestDatabase(backend)
         defer { withExtendedLifetime(db) {} }
         _ = try db.open()
-        try db.sql("UPDATE backfill_meta SET value = '8' WHERE key = 'schema_version'")
+        try db.sql("UPDATE backfill_meta SET value = '9' WHERE key = 'schema_version'")
         do {
             _ = try db.open()
             Issue.record("expected the newer schema to be refused")
         } catch let error as StoreError {
             #expect(error.kind == .schema)
-            #expect(error.message == "the database's schema is version 8, newer than this backfill understands (7); upgrade backfill")
+            #expect(error.message == "the database's schema is version 9, newer than this backfill understands (8); upgrade backfill")
         }
     }
 
@@ -110,7 +112,7 @@ struct StoreContractTests {
         #expect(try store.write(first, symbol: s, timeframe: .m1, coverage: nil) == WriteCounts(inserted: 0, updated: 50))
         // Overlapping batch: 25 old rows with new prices, 25 new rows.
         let second = Self.batch((25..<75).map { (Int64($0) * 60_000, 200 + Double($0)) }, vwap: false)
-        #expect(try store.write(second, symbol: s, timeframe: .m1, coverage: nil) == WriteCounts(inserted: 25, updated: 25))
+        #expect(try store.write(second, symbol: s, timeframe: .m1, coverage: nil) == WriteCounts(inserted: 25, updated: 25, revised: 25))
         let rows = try Self.readAll(store, s, .m1)
         #expect(rows.count == 75)
         #expect(rows.map(\.ts) == (0..<75).map { Int64($0) * 60_000 })
@@ -222,6 +224,55 @@ struct StoreContractTests {
         let good = CoverageRecord(start: 0, end: 10 * 86_400_000, provider: "replay", outcome: .fetched, recordedAt: 2)
         #expect(try store.write(b, symbol: s, timeframe: .d1, coverage: good).inserted == 10)
         #expect(try store.coverage(symbol: s, timeframe: .d1, start: .min, end: .max) == [good])
+    }
+
+    @Test(
+        "a write that changes stored bars keeps their old values as revisions (provider, run); one that changes nothing keeps none",
+        arguments: backends)
+    func revisions(_ backend: TestBackend) throws {
+        let db = try TestDatabase(backend)
+        defer { withExtendedLifetime(db) {} }
+        let store = try db.open()
+        let s = try Symbol("REV")
+        let day = UTCTime.msPerDay
+        let first = Self.batch((0..<10).map { (Int64($0) * day, 100 + Double($0)) }, vwap: false)
+        let run1 = CandleSource(provider: "p", runId: 1)
+        #expect(try store.write(first, symbol: s, timeframe: .d1, coverage: nil, source: run1).revised == 0)
+        // The same values again (a settle-window re-fetch that changes nothing): nothing recorded.
+        #expect(try store.write(first, symbol: s, timeframe: .d1, coverage: nil, source: run1) == WriteCounts(updated: 10))
+        #expect(try store.revisions(start: .min, end: .max, runId: nil).isEmpty)
+        // Bars 3 and 7 revised (a close; a vwap the vendor now gives), bar 10 new; the coverage
+        // record of the write names the run and the request.
+        let second = CandleBatch(capacity: 3)
+        for (i, row) in [first.row(3), first.row(7)].enumerated() {
+            second.append(
+                ts: row.ts, open: row.open, high: row.high, low: row.low, close: i == 0 ? row.close + 0.25 : row.close,
+                volume: row.volume, vwap: i == 1 ? 107.1 : .nan, trades: -1)
+        }
+        second.append(ts: 10 * day, open: 1, high: 2, low: 0.5, close: 1.5, volume: 3, vwap: .nan, trades: -1)
+        let coverage = CoverageRecord(
+            start: 3 * day, end: 11 * day, provider: "p", outcome: .fetched, recordedAt: 5, runId: 2, requestId: "req-42")
+        let counts = try store.write(second, symbol: s, timeframe: .d1, coverage: coverage, source: CandleSource(provider: "p", runId: 2))
+        #expect(counts == WriteCounts(inserted: 1, updated: 2, revised: 2))
+        let revised = try store.revisions(start: .min, end: .max, runId: nil)
+        #expect(revised.map(\.ts) == [3 * day, 7 * day])
+        #expect(revised.allSatisfy { $0.symbol == s && $0.timeframe == .d1 && $0.provider == "p" && $0.runId == 2 && $0.recordedAt > 0 })
+        #expect(revised[0].old == first.row(3) && revised[0].new.close == first.row(3).close + 0.25 && revised[0].new.vwap == nil)
+        #expect(revised[1].old.vwap == nil && revised[1].new.vwap == 107.1 && revised[1].new.close == revised[1].old.close)
+        // The stored rows are the new values.
+        #expect(try Self.readAll(store, s, .d1)[7].vwap == 107.1)
+        // Filters: the bar's time range, the run.
+        #expect(try store.revisions(start: 4 * day, end: 8 * day, runId: nil).map(\.ts) == [7 * day])
+        #expect(try store.revisions(start: .min, end: .max, runId: 1).isEmpty)
+        #expect(try store.revisions(start: .min, end: .max, runId: 2).count == 2)
+        // The coverage keeps its run and request id.
+        let stored = try store.coverage(symbol: s, timeframe: .d1, start: 0, end: 20 * day)
+        #expect(stored.map(\.runId) == [2] && stored.map(\.requestId) == ["req-42"])
+        // A write without a source records the coverage's provider and run.
+        let third = Self.batch([(0, 50)], vwap: false)
+        _ = try store.write(third, symbol: s, timeframe: .d1, coverage: coverage)
+        let last = try store.revisions(start: 0, end: 1, runId: nil)
+        #expect(last.count == 1 && last[0].provider == "p" && last[0].runId == 2 && last[0].old == first.row(0))
     }
 
     @Test("coverage: upserted per range and provider, queried by overlap", arguments: backends)

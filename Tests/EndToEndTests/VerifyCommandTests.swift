@@ -36,7 +36,8 @@ struct VerifyCommandTests {
         let out = try w.backfill(["verify", "--start", "2000-01-01", "--end", "2022-02-02", "--timeframes", "1m,1h,1d"])
         #expect(out.status == 0, "\(out.stdout)\(out.stderr)")
         #expect(
-            out.stdout.hasPrefix("Verifying 9 pair(s), 2000-01-01T00:00:00Z to 2022-02-02T00:00:00Z; checks: ohlc, ticks, calendar\n"),
+            out.stdout.hasPrefix(
+                "Verifying 9 pair(s), 2000-01-01T00:00:00Z to 2022-02-02T00:00:00Z; checks: ohlc, ticks, calendar, revisions\n"),
             "\(out.stdout)")
         #expect(out.stdout.hasSuffix("Findings: 0 errors, 0 warnings, 0 info\n"), "\(out.stdout)")
     }
@@ -161,8 +162,80 @@ struct VerifyCommandTests {
     func badChecks() throws {
         let w = Workspace()
         _ = try w.backfill(["symbols", "add", "SPY", "--asset-class", "etf"])
-        let out = try w.backfill(["verify", "--checks", "ticks,crosstf"])
+        let out = try w.backfill(["verify", "--checks", "ticks,wicks"])
         #expect(out.status == 2)
-        #expect(out.stderr == "backfill: error: --checks: unknown check 'crosstf'; valid: ohlc, ticks, calendar\n", "\(out.stderr)")
+        #expect(
+            out.stderr == "backfill: error: --checks: unknown check 'wicks'; valid: ohlc, ticks, calendar, revisions\n", "\(out.stderr)")
+    }
+
+    @Test(
+        "revisions: a re-fetch that changes stored bars keeps their old values (listed, in the run's findings, recomputed features); one that changes nothing records nothing"
+    )
+    func revisions() throws {
+        let w = Workspace()
+        let rows = try String(contentsOfFile: Self.replay + "/SPY/1d.csv", encoding: .utf8).split(separator: "\n").map(String.init)
+        try w.dir.write("replay/SPY/1d.csv", rows.joined(separator: "\n") + "\n")
+        let replay = w.dir.path + "/replay"
+        let args = [
+            "run", "--replay-dir", replay, "--symbols", "SPY", "--timeframes", "1d", "--start", "2019-01-01", "--end", "2020-01-01",
+            "--force",
+            "--features",
+        ]
+        try w.store("SPY", "etf", "1d", "2019-01-01", "2020-01-01", replay: replay)
+        #expect(try w.backfill(["features", "--symbols", "SPY", "--timeframes", "1d"]).status == 0)
+        let ret = "SELECT printf('%.12f', f.ret_1) FROM features f JOIN series s ON s.id = f.series_id WHERE s.symbol = 'SPY' AND f.ts = "
+        let day = "1560470400000"  // 2019-06-14: its close revised up 1 %, its volume too
+        let before = try w.sql(ret + day)
+
+        // The same bars again: nothing revised.
+        let same = try w.backfill(args + ["--results", w.dir.path + "/same.json"])
+        #expect(same.status == 0 && !same.stdout.contains("revisions:"), "\(same.stdout)")
+        #expect(try w.sql("SELECT count(*) FROM revisions") == "0")
+
+        // The vendor revised one bar since.
+        var close = ""
+        let revised = rows.map { line -> String in
+            guard line.hasPrefix(day + ",") else { return line }
+            var f = line.split(separator: ",").map(String.init)
+            close = f[4]
+            f[4] = String((Double(f[4]) ?? 0) * 1.01)
+            f[2] = String(max(Double(f[2]) ?? 0, Double(f[4]) ?? 0))
+            return f.joined(separator: ",")
+        }
+        try w.dir.write("replay/SPY/1d.csv", revised.joined(separator: "\n") + "\n")
+        let run = try w.backfill(args + ["--results", w.dir.path + "/r2.json"])
+        #expect(run.status == 0, "a revision is a warning: \(run.stdout)\(run.stderr)")
+        #expect(
+            run.stdout.contains(
+                "SPY/1d 2019-06-14T00:00:00Z warning revisions: 1 stored bar changed when fetched again from replay (this one's close \(close) -> "
+            ), "\(run.stdout)")
+        let doc = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: w.dir.path + "/r2.json"))) as? [String: Any])
+        let findings = try #require(doc["findings"] as? [[String: Any]])
+        #expect(findings.count == 1 && findings[0]["check"] as? String == "revisions" && findings[0]["bars"] as? Int == 1)
+        let runId = try #require((doc["summary"] as? [String: Any])?["run_id"] as? Int)
+
+        // The old values are kept; the features from the bar on were recomputed by the run.
+        let list = try w.backfill(["revisions"])
+        let lines = list.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.count == 2 && lines[0].hasPrefix("SPY/1d 2019-06-14T00:00:00Z replay run \(runId) at "), "\(list.stdout)")
+        #expect(lines[0].contains("close \(close) -> ") && !lines[0].contains("volume"), "\(list.stdout)")
+        #expect(lines.last == "Revisions: 1 on 1 pair(s)")
+        #expect(try w.sql(ret + day) != before)
+        let json = try w.backfill(["revisions", "--json", "--run", String(runId)])
+        let listed = try #require(
+            (try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])?["revisions"] as? [[String: Any]])
+        #expect(listed.count == 1 && (listed[0]["old"] as? [String: Any])?["close"] as? Double == Double(close))
+        #expect(try w.backfill(["revisions", "--run", String(runId + 1)]).stdout == "Revisions: 0 on 0 pair(s)\n")
+        #expect(try w.backfill(["revisions", "--start", "2019-07-01"]).stdout == "Revisions: 0 on 0 pair(s)\n")
+
+        // A second identical re-fetch records nothing more; verify reports the pair's revision.
+        let again = try w.backfill(args + ["--results", w.dir.path + "/r3.json"])
+        #expect(again.status == 0 && !again.stdout.contains("revisions:"))
+        #expect(try w.sql("SELECT count(*) FROM revisions") == "1")
+        let verify = try w.backfill([
+            "verify", "--start", "2019-01-01", "--end", "2020-01-01", "--timeframes", "1d", "--checks", "revisions",
+        ])
+        #expect(verify.status == 0 && verify.stdout.contains("SPY/1d 2019-06-14T00:00:00Z warning revisions: 1 stored bar changed"))
     }
 }

@@ -169,3 +169,37 @@ enum CalendarCheck {
         return symbols.count > 5 ? "\(names) and \(symbols.count - 5) more" : names
     }
 }
+
+/// `revisions`: stored bars a later fetch changed (their old values are kept in `revisions`):
+/// one warning per pair, at its first revised bar, with how many bars changed and that bar's
+/// close before and after. A revision is not wrong data — the new values are what the provider
+/// says now — but a bar that moved after it was stored (a partial bar frozen at fetch time, a
+/// vendor's correction) is worth a look, and the features from it on were recomputed.
+enum RevisionCheck {
+    static func findings(_ revisions: [CandleRevision]) -> [Finding] {
+        var out: [Finding] = []
+        var i = 0
+        while i < revisions.count {
+            let first = revisions[i]
+            var j = i
+            var bars = Set<Int64>()
+            while j < revisions.count && revisions[j].symbol == first.symbol && revisions[j].timeframe == first.timeframe {
+                bars.insert(revisions[j].ts)
+                j += 1
+            }
+            let providers = Set(revisions[i..<j].map(\.provider)).sorted().joined(separator: ", ")
+            let n = bars.count
+            out.append(
+                Finding(
+                    check: .revisions, severity: .warning, symbol: first.symbol, timeframe: first.timeframe, ts: first.ts,
+                    message:
+                        "\(n) stored bar\(n == 1 ? "" : "s") changed when fetched again from \(providers.isEmpty ? "an unnamed source" : providers) (this one's close \(NumberFormat.decimal(first.old.close)) -> \(NumberFormat.decimal(first.new.close))); the old values are kept: backfill revisions --symbols \(first.symbol) --timeframes \(first.timeframe)",
+                    evidence: [
+                        ("bars", .int(Int64(n))), ("revisions", .int(Int64(j - i))), ("provider", .string(providers)),
+                        ("old_close", .number(first.old.close)), ("new_close", .number(first.new.close)),
+                    ]))
+            i = j
+        }
+        return out
+    }
+}

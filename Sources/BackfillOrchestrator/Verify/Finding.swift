@@ -74,6 +74,8 @@ public enum VerifyCheck: String, Sendable, CaseIterable {
     /// bars from several symbols, or a session it expects that every symbol lacks while the
     /// sessions around are there (a closure the calendar does not know).
     case calendar
+    /// Stored bars a later fetch changed (their old values are kept): how many, per pair.
+    case revisions
 
     /// The checks a comma-separated list names (`--checks`).
     public static func list(parsing text: String) throws(InputError) -> [VerifyCheck] {

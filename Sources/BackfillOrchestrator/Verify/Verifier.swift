@@ -33,6 +33,11 @@ public struct Verifier: Sendable {
             input.eventDates = dates[symbol] ?? []
             out += findings(input)
         }
+        if checks.contains(.revisions) {
+            let wanted = Set(pairs.map { PairKey($0.0.symbol, $0.1) })
+            let revisions = try await store.run { try $0.revisions(start: start, end: end, runId: nil) }
+            out += RevisionCheck.findings(revisions.filter { wanted.contains(PairKey($0.symbol, $0.timeframe)) })
+        }
         if checks.contains(.calendar) {
             for tf in Timeframe.allCases where tf != .w1 {
                 let nyse = pairs.filter { $0.1 == tf && MarketCalendar($0.0.assetClass) == .nyse }.map(\.0.symbol)
@@ -55,7 +60,7 @@ public struct Verifier: Sendable {
             switch check {
             case .ohlc: out += OHLCCheck.findings(input)
             case .ticks: out += TickCheck.findings(input)
-            case .calendar: break  // across symbols, in verify(_:start:end:)
+            case .calendar, .revisions: break  // across symbols, or from their table, in verify(_:start:end:)
             }
         }
         return out.sorted { ($0.ts, $0.check.rawValue) < ($1.ts, $1.check.rawValue) }

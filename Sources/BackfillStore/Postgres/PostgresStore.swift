@@ -234,24 +234,25 @@ public final class PostgresStore: CandleStore {
         stagingReady = true
     }
 
-    public func write(_ batch: CandleBatch, symbol: Symbol, timeframe: Timeframe, coverage: CoverageRecord?)
-        throws(StoreError) -> WriteCounts
-    {
-        try withReconnect { () throws(StoreError) in
+    public func write(
+        _ batch: CandleBatch, symbol: Symbol, timeframe: Timeframe, coverage: CoverageRecord?, source: CandleSource?
+    ) throws(StoreError) -> WriteCounts {
+        let source = source ?? CandleSource(provider: coverage?.provider ?? "", runId: coverage?.runId)
+        return try withReconnect { () throws(StoreError) in
             try ensureStaging()
             guard let id = try seriesId(symbol, timeframe, create: true) else { return WriteCounts() }
             if partitioned && batch.count > 0 { try ensurePartitions(batch.ts[0], batch.ts[batch.count - 1]) }
             do throws(StoreError) {
-                return try writeOnce(batch, id, coverage, direct: true)
+                return try writeOnce(batch, id, coverage, source, direct: true)
             } catch  where error.code == "23514" && partitioned {
                 // No partition for a row: one was dropped (retention) since this process made it.
                 partitions.removeAll()
                 try ensurePartitions(batch.ts[0], batch.ts[batch.count - 1])
-                return try writeOnce(batch, id, coverage, direct: false)
+                return try writeOnce(batch, id, coverage, source, direct: false)
             } catch {
                 // A row appeared in the range between the check and the COPY: take the upsert path.
                 guard error.code == "23505" else { throw error }
-                return try writeOnce(batch, id, coverage, direct: false)
+                return try writeOnce(batch, id, coverage, source, direct: false)
             }
         }
     }
@@ -282,8 +283,9 @@ public final class PostgresStore: CandleStore {
     ///
     /// When no stored row falls in the batch's time range (the common case: new history), the
     /// batch is copied straight into `candles` with binary COPY; otherwise it goes through the
-    /// staging table and one upsert.
-    private func writeOnce(_ batch: CandleBatch, _ id: Int64, _ coverage: CoverageRecord?, direct: Bool)
+    /// staging table, the stored values of the rows it changes go to `revisions`, and one upsert
+    /// follows.
+    private func writeOnce(_ batch: CandleBatch, _ id: Int64, _ coverage: CoverageRecord?, _ source: CandleSource, direct: Bool)
         throws(StoreError) -> WriteCounts
     {
         try transaction { () throws(StoreError) in
@@ -300,6 +302,17 @@ public final class PostgresStore: CandleStore {
                     try candlesChanged(id, from: batch.ts[0])
                 } else {
                     try copy("COPY candle_stage FROM STDIN (FORMAT binary)")
+                    let old = Schema.candleValues.map { "c.\($0)" }.joined(separator: ", ")
+                    let new = Schema.candleValues.map { "s.\($0)" }.joined(separator: ", ")
+                    let revised = try conn.execute(
+                        """
+                        WITH kept AS (\(Schema.revisionInsert)
+                            SELECT c.series_id, c.ts, $1::text, $2::bigint, $3::bigint, \(old), \(new)
+                            FROM candle_stage s JOIN candles c ON c.series_id = s.series_id AND c.ts = s.ts
+                            WHERE (\(old)) IS DISTINCT FROM (\(new)) RETURNING 1)
+                        SELECT count(*) FROM kept
+                        """, [source.provider, source.runId.map(String.init), String(UTCTime.now())])
+                    counts.revised = Int(revised.int(0, 0))
                     let changed = try conn.execute(
                         """
                         WITH up AS (INSERT INTO candles SELECT * FROM candle_stage
@@ -342,12 +355,16 @@ public final class PostgresStore: CandleStore {
     private func insertCoverage(_ c: CoverageRecord, _ id: Int64) throws(StoreError) {
         try conn.execute(
             """
-            INSERT INTO coverage (series_id, start_ts, end_ts, provider, outcome, recorded_at, detail, ticker)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+            INSERT INTO coverage (series_id, start_ts, end_ts, provider, outcome, recorded_at, detail, ticker, run_id, request_id)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
             ON CONFLICT (series_id, start_ts, end_ts, provider) DO UPDATE SET
-                outcome = EXCLUDED.outcome, recorded_at = EXCLUDED.recorded_at, detail = EXCLUDED.detail, ticker = EXCLUDED.ticker
+                outcome = EXCLUDED.outcome, recorded_at = EXCLUDED.recorded_at, detail = EXCLUDED.detail, ticker = EXCLUDED.ticker,
+                run_id = EXCLUDED.run_id, request_id = EXCLUDED.request_id
             """,
-            [String(id), String(c.start), String(c.end), c.provider, c.outcome.rawValue, String(c.recordedAt), c.detail, c.ticker])
+            [
+                String(id), String(c.start), String(c.end), c.provider, c.outcome.rawValue, String(c.recordedAt), c.detail, c.ticker,
+                c.runId.map(String.init), c.requestId,
+            ])
     }
 
     public func recordCoverage(_ record: CoverageRecord, symbol: Symbol, timeframe: Timeframe) throws(StoreError) {
@@ -367,7 +384,7 @@ public final class PostgresStore: CandleStore {
             guard let id = try seriesId(symbol, timeframe, create: false) else { return nil }
             return try conn.execute(
                 """
-                SELECT start_ts, end_ts, provider, outcome, recorded_at, detail, ticker FROM coverage
+                SELECT start_ts, end_ts, provider, outcome, recorded_at, detail, ticker, run_id, request_id FROM coverage
                 WHERE series_id = $1 AND end_ts > $2 AND start_ts < $3 ORDER BY start_ts, end_ts
                 """, [String(id), String(start), String(end)])
         }
@@ -376,7 +393,17 @@ public final class PostgresStore: CandleStore {
             CoverageRecord(
                 start: r.int(i, 0), end: r.int(i, 1), provider: r.text(i, 2) ?? "",
                 outcome: CoverageRecord.Outcome(rawValue: r.text(i, 3) ?? "") ?? .failed, recordedAt: r.int(i, 4),
-                detail: r.text(i, 5), ticker: r.text(i, 6))
+                detail: r.text(i, 5), ticker: r.text(i, 6), runId: r.isNull(i, 7) ? nil : r.int(i, 7), requestId: r.text(i, 8))
+        }
+    }
+
+    public func revisions(start: Int64, end: Int64, runId: Int64?) throws(StoreError) -> [CandleRevision] {
+        let r = try withReconnect { () throws(StoreError) in
+            try conn.execute(
+                Schema.revisionSelect(.postgres, byRun: runId != nil), [String(start), String(end)] + (runId.map { [String($0)] } ?? []))
+        }
+        return (0..<r.rows).compactMap { i in
+            CandleRevision.fromRow(text: { r.text(i, $0) }, isNull: { r.isNull(i, $0) }, int: { r.int(i, $0) }, double: { r.double(i, $0) })
         }
     }
 

@@ -31,6 +31,14 @@ public final class SQLiteStore: CandleStore {
             OR candles.volume IS NOT excluded.volume OR candles.vwap IS NOT excluded.vwap
             OR candles.trades IS NOT excluded.trades
         """)
+    /// Keeps a stored row's values before the upsert changes them (parameters: series id, ts,
+    /// provider, run id, recorded at, then the new values as the upsert binds them, 6...12).
+    private lazy var captureRevision = try? db.prepare(
+        Schema.revisionInsert + """
+             SELECT series_id, ts, ?3, ?4, ?5, open, high, low, close, volume, vwap, trades, ?6, ?7, ?8, ?9, ?10, ?11, ?12
+            FROM candles WHERE series_id = ?1 AND ts = ?2 AND (open IS NOT ?6 OR high IS NOT ?7 OR low IS NOT ?8
+                OR close IS NOT ?9 OR volume IS NOT ?10 OR vwap IS NOT ?11 OR trades IS NOT ?12)
+            """)
     private lazy var countRange = try? db.prepare(
         "SELECT count(*) FROM candles WHERE series_id = ?1 AND ts >= ?2 AND ts <= ?3")
 
@@ -156,27 +164,44 @@ public final class SQLiteStore: CandleStore {
 
     // MARK: Candles
 
-    public func write(_ batch: CandleBatch, symbol: Symbol, timeframe: Timeframe, coverage: CoverageRecord?)
-        throws(StoreError) -> WriteCounts
-    {
+    public func write(
+        _ batch: CandleBatch, symbol: Symbol, timeframe: Timeframe, coverage: CoverageRecord?, source: CandleSource?
+    ) throws(StoreError) -> WriteCounts {
         try transaction { () throws(StoreError) in
             guard let id = try seriesId(symbol, timeframe, create: true) else { return WriteCounts() }
             var counts = WriteCounts()
             if batch.count > 0 {
-                guard let upsert, let countRange else { throw StoreError(.database, "cannot prepare the candle upsert") }
+                guard let upsert, let countRange, let captureRevision else {
+                    throw StoreError(.database, "cannot prepare the candle upsert")
+                }
                 let first = batch.ts[0], last = batch.ts[batch.count - 1]
                 let before = try count(countRange, id, first, last)
+                let now = UTCTime.now()
                 var firstChanged: Int64?
                 for i in 0..<batch.count {
-                    upsert.bind(1, id)
-                    upsert.bind(2, batch.ts[i])
-                    upsert.bind(3, batch.open[i])
-                    upsert.bind(4, batch.high[i])
-                    upsert.bind(5, batch.low[i])
-                    upsert.bind(6, batch.close[i])
-                    upsert.bind(7, batch.volume[i])
-                    if batch.vwap[i].isNaN { upsert.bindNull(8) } else { upsert.bind(8, batch.vwap[i]) }
-                    if batch.trades[i] < 0 { upsert.bindNull(9) } else { upsert.bind(9, batch.trades[i]) }
+                    /// Binds the row's key and values at `offset` + 1... (the upsert's order).
+                    func bindRow(_ s: SQLiteStatement, values offset: Int32) {
+                        s.bind(1, id)
+                        s.bind(2, batch.ts[i])
+                        s.bind(offset + 1, batch.open[i])
+                        s.bind(offset + 2, batch.high[i])
+                        s.bind(offset + 3, batch.low[i])
+                        s.bind(offset + 4, batch.close[i])
+                        s.bind(offset + 5, batch.volume[i])
+                        if batch.vwap[i].isNaN { s.bindNull(offset + 6) } else { s.bind(offset + 6, batch.vwap[i]) }
+                        if batch.trades[i] < 0 { s.bindNull(offset + 7) } else { s.bind(offset + 7, batch.trades[i]) }
+                    }
+                    if before > 0 {
+                        // Rows already stored in the range: keep what a changed one held.
+                        bindRow(captureRevision, values: 5)
+                        captureRevision.bind(3, source?.provider ?? coverage?.provider ?? "")
+                        captureRevision.bind(4, source?.runId ?? coverage?.runId)
+                        captureRevision.bind(5, now)
+                        _ = try captureRevision.step()
+                        captureRevision.reset()
+                        counts.revised += db.changes
+                    }
+                    bindRow(upsert, values: 2)
                     _ = try upsert.step()
                     sqlite3_reset(upsert.handle)
                     if firstChanged == nil && db.changes > 0 { firstChanged = batch.ts[i] }
@@ -214,10 +239,11 @@ public final class SQLiteStore: CandleStore {
     private func insertCoverage(_ c: CoverageRecord, _ id: Int64) throws(StoreError) {
         let s = try db.prepare(
             """
-            INSERT INTO coverage (series_id, start_ts, end_ts, provider, outcome, recorded_at, detail, ticker)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+            INSERT INTO coverage (series_id, start_ts, end_ts, provider, outcome, recorded_at, detail, ticker, run_id, request_id)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
             ON CONFLICT (series_id, start_ts, end_ts, provider) DO UPDATE SET
-                outcome = excluded.outcome, recorded_at = excluded.recorded_at, detail = excluded.detail, ticker = excluded.ticker
+                outcome = excluded.outcome, recorded_at = excluded.recorded_at, detail = excluded.detail, ticker = excluded.ticker,
+                run_id = excluded.run_id, request_id = excluded.request_id
             """)
         s.bind(1, id)
         s.bind(2, c.start)
@@ -227,7 +253,24 @@ public final class SQLiteStore: CandleStore {
         s.bind(6, c.recordedAt)
         s.bind(7, c.detail)
         s.bind(8, c.ticker)
+        s.bind(9, c.runId)
+        s.bind(10, c.requestId)
         try s.run()
+    }
+
+    public func revisions(start: Int64, end: Int64, runId: Int64?) throws(StoreError) -> [CandleRevision] {
+        let s = try db.prepare(Schema.revisionSelect(.sqlite, byRun: runId != nil))
+        s.bind(1, start)
+        s.bind(2, end)
+        if let runId { s.bind(3, runId) }
+        defer { s.reset() }
+        var out: [CandleRevision] = []
+        while try s.step() {
+            let row = CandleRevision.fromRow(
+                text: { s.text(Int32($0)) }, isNull: { s.isNull(Int32($0)) }, int: { s.int(Int32($0)) }, double: { s.double(Int32($0)) })
+            if let row { out.append(row) }
+        }
+        return out
     }
 
     public func recordCoverage(_ record: CoverageRecord, symbol: Symbol, timeframe: Timeframe) throws(StoreError) {
@@ -243,7 +286,7 @@ public final class SQLiteStore: CandleStore {
         guard let id = try seriesId(symbol, timeframe, create: false) else { return [] }
         let s = try db.prepare(
             """
-            SELECT start_ts, end_ts, provider, outcome, recorded_at, detail, ticker FROM coverage
+            SELECT start_ts, end_ts, provider, outcome, recorded_at, detail, ticker, run_id, request_id FROM coverage
             WHERE series_id = ?1 AND end_ts > ?2 AND start_ts < ?3 ORDER BY start_ts, end_ts
             """)
         s.bind(1, id)
@@ -256,7 +299,7 @@ public final class SQLiteStore: CandleStore {
                 CoverageRecord(
                     start: s.int(0), end: s.int(1), provider: s.text(2) ?? "",
                     outcome: CoverageRecord.Outcome(rawValue: s.text(3) ?? "") ?? .failed, recordedAt: s.int(4),
-                    detail: s.text(5), ticker: s.text(6)))
+                    detail: s.text(5), ticker: s.text(6), runId: s.isNull(7) ? nil : s.int(7), requestId: s.text(8)))
         }
         return out
     }
