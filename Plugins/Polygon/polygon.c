@@ -302,6 +302,7 @@ static bf_status fetch_candles(bf_instance *in, const bf_candle_request *rq, bf_
         return BF_PERMANENT;
     }
     bf_write_message(r->next_cursor, r->next_cursor_capacity, next);
+    if (BF_PAGE_HAS_REQUEST_ID(r)) bf_write_message(r->request_id, r->request_id_capacity, resp.request_id);
     char line[200];
     snprintf(line, sizeof line, "polygon %s %s: %u bars (request_id %s)", ticker, TIMEFRAMES[rq->timeframe].span,
              (unsigned)s.count, resp.request_id[0] ? resp.request_id : "none");

@@ -125,7 +125,7 @@ extension RunEngine {
                     settled(pageTo) > pageFrom
                     ? CoverageRecord(
                         start: pageFrom, end: settled(pageTo), provider: providerName, outcome: .fetched, recordedAt: UTCTime.now(),
-                        ticker: renamed, runId: runId)
+                        ticker: renamed, runId: runId, requestId: page.requestId)
                     : nil
                 do {
                     let symbol = record.symbol

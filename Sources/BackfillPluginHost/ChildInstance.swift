@@ -139,7 +139,7 @@ final class ChildInstance: InstanceBackend, @unchecked Sendable {
                 }
             }
             batch.count = n
-            return .success(PageInfo(count: n, rejected: page.rejected, nextCursor: page.nextCursor))
+            return .success(PageInfo(count: n, rejected: page.rejected, nextCursor: page.nextCursor, requestId: page.requestId))
         }
         return result
     }

@@ -93,6 +93,7 @@ enum ChildMessage: Sendable {
                 w.u32(UInt32(page.count))
                 w.u32(UInt32(clamping: page.rejected))
                 w.optional(page.nextCursor)
+                w.optional(page.requestId)
             case .failure(let e):
                 w.byte(1)
                 w.error(e)
@@ -175,7 +176,9 @@ enum ChildMessage: Sendable {
             let call = try r.u64()
             if try r.byte() == 0 {
                 let count = Int(try r.u32()), rejected = Int(try r.u32())
-                return .candlesDone(call: call, .success(PageInfo(count: count, rejected: rejected, nextCursor: try r.optional())))
+                let next = try r.optional()
+                return .candlesDone(
+                    call: call, .success(PageInfo(count: count, rejected: rejected, nextCursor: next, requestId: try r.optional())))
             }
             return .candlesDone(call: call, .failure(try r.error()))
         case 10:

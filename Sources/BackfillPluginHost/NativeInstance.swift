@@ -81,6 +81,7 @@ final class NativeInstance: InstanceBackend, @unchecked Sendable {
             volume: batch.volume, vwap: batch.vwap, trades: batch.trades)
         var cursorOut = [CChar](repeating: 0, count: 4096)
         var message = [CChar](repeating: 0, count: 1024)
+        var requestId = [CChar](repeating: 0, count: 128)
         let limit = UInt32(clamping: min(pageLimit ?? batch.capacity, batch.capacity))
         var retryAfter: Int64 = -1
         var rejectedRows = 0
@@ -89,22 +90,25 @@ final class NativeInstance: InstanceBackend, @unchecked Sendable {
                 withOptionalCString(cursor) { cursorIn in
                     cursorOut.withUnsafeMutableBufferPointer { cursorBuffer in
                         message.withUnsafeMutableBufferPointer { messageBuffer in
-                            var req = bf_candle_request(
-                                struct_size: UInt32(MemoryLayout<bf_candle_request>.size), page_limit: limit,
-                                symbol: symbol, ticker: ticker, asset_class: request.assetClass.abiValue,
-                                timeframe: request.timeframe.abiIndex, start_ms: request.start, end_ms: request.end,
-                                cursor: cursorIn)
-                            var result = bf_page_result(
-                                struct_size: UInt32(MemoryLayout<bf_page_result>.size), count: 0, rejected: 0,
-                                reserved: 0, retry_after_ms: -1, next_cursor: cursorBuffer.baseAddress,
-                                next_cursor_capacity: cursorBuffer.count, message: messageBuffer.baseAddress,
-                                message_capacity: messageBuffer.count)
-                            guard let fetch = plugin.descriptor.pointee.fetch_candles else { return Int32(BF_PERMANENT) }
-                            let s = fetch(instance, &req, &sink, &result)
-                            batch.count = Int(min(result.count, limit))
-                            retryAfter = result.retry_after_ms
-                            rejectedRows = Int(result.rejected)
-                            return s
+                            requestId.withUnsafeMutableBufferPointer { idBuffer in
+                                var req = bf_candle_request(
+                                    struct_size: UInt32(MemoryLayout<bf_candle_request>.size), page_limit: limit,
+                                    symbol: symbol, ticker: ticker, asset_class: request.assetClass.abiValue,
+                                    timeframe: request.timeframe.abiIndex, start_ms: request.start, end_ms: request.end,
+                                    cursor: cursorIn)
+                                var result = bf_page_result(
+                                    struct_size: UInt32(MemoryLayout<bf_page_result>.size), count: 0, rejected: 0,
+                                    reserved: 0, retry_after_ms: -1, next_cursor: cursorBuffer.baseAddress,
+                                    next_cursor_capacity: cursorBuffer.count, message: messageBuffer.baseAddress,
+                                    message_capacity: messageBuffer.count, request_id: idBuffer.baseAddress,
+                                    request_id_capacity: idBuffer.count)
+                                guard let fetch = plugin.descriptor.pointee.fetch_candles else { return Int32(BF_PERMANENT) }
+                                let s = fetch(instance, &req, &sink, &result)
+                                batch.count = Int(min(result.count, limit))
+                                retryAfter = result.retry_after_ms
+                                rejectedRows = Int(result.rejected)
+                                return s
+                            }
                         }
                     }
                 }
@@ -112,7 +116,10 @@ final class NativeInstance: InstanceBackend, @unchecked Sendable {
         }
         let next = text(cursorOut)
         if status == Int32(BF_OK) {
-            return .success(PageInfo(count: batch.count, rejected: rejectedRows, nextCursor: next.isEmpty ? nil : next))
+            let id = text(requestId)
+            return .success(
+                PageInfo(
+                    count: batch.count, rejected: rejectedRows, nextCursor: next.isEmpty ? nil : next, requestId: id.isEmpty ? nil : id))
         }
         batch.count = 0
         return .failure(ProviderError(status: status, message: text(message), retryAfterMs: retryAfter))
@@ -145,7 +152,8 @@ final class NativeInstance: InstanceBackend, @unchecked Sendable {
                             var result = bf_page_result(
                                 struct_size: UInt32(MemoryLayout<bf_page_result>.size), count: 0, rejected: 0,
                                 reserved: 0, retry_after_ms: -1, next_cursor: cb.baseAddress,
-                                next_cursor_capacity: cb.count, message: mb.baseAddress, message_capacity: mb.count)
+                                next_cursor_capacity: cb.count, message: mb.baseAddress, message_capacity: mb.count, request_id: nil,
+                                request_id_capacity: 0)
                             let s = fetch(instance, &req, &sink, &result)
                             retryAfter = result.retry_after_ms
                             return s

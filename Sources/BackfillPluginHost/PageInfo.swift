@@ -8,6 +8,8 @@ public struct PageInfo: Sendable, Equatable {
     public var rejected: Int
     /// The cursor of the next page; nil when the range is done.
     public var nextCursor: String?
+    /// The vendor's id of the request (ABI 1.4; Polygon's `request_id`), nil when it gave none.
+    public var requestId: String? = nil
 }
 
 /// One page of corporate events and where the next page starts.

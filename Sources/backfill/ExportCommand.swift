@@ -20,7 +20,9 @@ struct Export: AsyncParsableCommand {
                 export → <folder>/<SYMBOL>/<timeframe>.csv → backfill run --replay-dir <folder> round-trips \
                 (--output-dir writes that layout). Parquet (--output FILE or --output-dir DIR) has typed \
                 columns: symbol, timeframe, ts as TIMESTAMP(MILLIS, UTC), open, high, low, close, volume, \
-                vwap (DOUBLE, null when unknown) and trades (INT64, null when unknown); docs/export.md.
+                vwap (DOUBLE, null when unknown) and trades (INT64, null when unknown); docs/export.md. \
+                --provenance adds where each bar came from: provider, run_id, request_id and fetched_at (empty or null \
+                where unknown).
                 """)
 
         @OptionGroup var target: ExportOptions
@@ -31,18 +33,25 @@ struct Export: AsyncParsableCommand {
         var adjusted = false
         @Flag(help: "With --adjusted, also apply dividends: prices before an ex date × (1 − cash / the close before it).")
         var dividends = false
+        @Flag(
+            help:
+                "Add where each bar came from: the provider, run id and request id of the stored range it was fetched in, and when."
+        )
+        var provenance = false
         @OptionGroup var db: DatabaseOptions
         @OptionGroup var config: ConfigOption
 
         func run() async throws {
-            let plan = try target.plan(table: .candles)
+            let plan = try target.plan(table: provenance ? .candlesWithProvenance : .candles)
             if dividends && !adjusted { throw CLIFailure.usage("--dividends goes with --adjusted") }
             let store = try await db.open(config)
             try plan.each { s, tf, sink in
                 let adjuster = adjusted ? try Adjuster(store: store, symbol: s, timeframe: tf, dividends: dividends) : nil
+                let sources =
+                    provenance ? try Provenance(store: store, symbol: s, timeframe: tf, start: plan.from, end: plan.to) : nil
                 try store.readCandles(symbol: s, timeframe: tf, start: plan.from, end: plan.to, batchSize: 8192) { batch in
                     adjuster?.apply(batch)
-                    try sink.candles(batch, s, tf)
+                    try sink.candles(batch, s, tf, provenance: sources)
                 }
             }
         }
@@ -227,16 +236,45 @@ final class ExportSink {
     private func writeHeader() {
         switch table {
         case .candles: text.header()
+        case .candlesWithProvenance: text.write(CandleCSV.header.dropLast() + ",provider,run_id,request_id,fetched_at\n")
         case .features: text.write("ts," + FeatureBatch.names.joined(separator: ",") + "\n")
         case .events: text.write(StoredEvent.rowColumns.joined(separator: ",") + "\n")
         }
     }
 
-    func candles(_ b: CandleBatch, _ s: Symbol, _ tf: Timeframe) throws(CLIFailure) {
-        switch format {
-        case .parquet: try parquet?.append(symbol: s, timeframe: tf, candles: b)
-        case .csv: for i in 0..<b.count { text.row(b, i) }
-        case .jsonl: for i in 0..<b.count { text.jsonRow(b, i, symbol: s, timeframe: tf) }
+    /// A batch of candles; with `provenance`, each row with the stored range it came from.
+    func candles(_ b: CandleBatch, _ s: Symbol, _ tf: Timeframe, provenance: Provenance? = nil) throws(CLIFailure) {
+        guard let provenance else {
+            switch format {
+            case .parquet: try parquet?.append(symbol: s, timeframe: tf, candles: b)
+            case .csv: for i in 0..<b.count { text.row(b, i) }
+            case .jsonl: for i in 0..<b.count { text.jsonRow(b, i, symbol: s, timeframe: tf) }
+            }
+            return try check()
+        }
+        // Runs of rows from one stored range share their provenance (a Parquet append each).
+        var i = 0
+        while i < b.count {
+            let r = provenance.record(at: b.ts[i])
+            var j = i + 1
+            while j < b.count && provenance.record(at: b.ts[j]) == r { j += 1 }
+            let source = r.map { provenance.records[$0] }
+            switch format {
+            case .parquet: try parquet?.append(symbol: s, timeframe: tf, candles: b, rows: i..<j, source: source)
+            case .csv:
+                let tail =
+                    source.map { ",\($0.provider),\($0.runId.map(String.init) ?? ""),\($0.requestId ?? ""),\(UTCTime.iso($0.recordedAt))" }
+                    ?? ",,,,"
+                for k in i..<j { text.write(CandleCSV.line(b, k) + tail + "\n") }
+            case .jsonl:
+                let tail = JSON.object([
+                    ("provider", source.map { .string($0.provider) } ?? .null), ("run_id", source?.runId.map { .int($0) } ?? .null),
+                    ("request_id", source?.requestId.map { .string($0) } ?? .null),
+                    ("fetched_at", source.map { .string(UTCTime.iso($0.recordedAt)) } ?? .null),
+                ]).text().dropFirst()
+                for k in i..<j { text.write(CandleCSV.jsonLine(b, k, symbol: s, timeframe: tf).dropLast(2) + "," + tail + "\n") }
+            }
+            i = j
         }
         try check()
     }

@@ -1,5 +1,6 @@
 import BackfillCore
 import BackfillParquet
+import BackfillStore
 
 #if canImport(Glibc)
     import Glibc
@@ -11,6 +12,8 @@ final class ParquetFile {
     /// What a file holds.
     enum Table {
         case candles, features, events
+        /// Candles with where each came from (`export candles --provenance`).
+        case candlesWithProvenance
     }
 
     private let file: OutputFile
@@ -24,6 +27,11 @@ final class ParquetFile {
             [("symbol", BF_PQ_STRING, false), ("timeframe", BF_PQ_STRING, false), ("ts", BF_PQ_TIMESTAMP_MS, false)]
                 + ["open", "high", "low", "close", "volume"].map { ($0, BF_PQ_DOUBLE, false) }
                 + [("vwap", BF_PQ_DOUBLE, true), ("trades", BF_PQ_INT64, true)]
+        case .candlesWithProvenance:
+            columns(.candles) + [
+                ("provider", BF_PQ_STRING, true), ("run_id", BF_PQ_INT64, true), ("request_id", BF_PQ_STRING, true),
+                ("fetched_at", BF_PQ_TIMESTAMP_MS, true),
+            ]
         case .features:
             [("symbol", BF_PQ_STRING, false), ("timeframe", BF_PQ_STRING, false), ("ts", BF_PQ_TIMESTAMP_MS, false)]
                 + FeatureBatch.names.map { ($0, BF_PQ_DOUBLE, false) }
@@ -53,26 +61,57 @@ final class ParquetFile {
         file.discard()
     }
 
-    /// Appends one series' candles.
-    func append(symbol: Symbol, timeframe: Timeframe, candles b: CandleBatch) throws(CLIFailure) {
-        guard b.count > 0 else { return }
-        let vwapValid = UnsafeMutablePointer<UInt8>.allocate(capacity: 2 * b.count)
-        defer { vwapValid.deallocate() }
-        for i in 0..<b.count {
-            vwapValid[i] = b.vwap[i].isNaN ? 0 : 1
-            vwapValid[b.count + i] = b.trades[i] < 0 ? 0 : 1
+    /// Appends one series' candles (`rows` of the batch, default all); for
+    /// ``Table/candlesWithProvenance``, with the stored range they came from (nil: unknown).
+    func append(
+        symbol: Symbol, timeframe: Timeframe, candles b: CandleBatch, rows: Range<Int>? = nil, source: CoverageRecord? = nil
+    ) throws(CLIFailure) {
+        let rows = rows ?? 0..<b.count
+        let (o, n) = (rows.lowerBound, rows.count)
+        guard n > 0 else { return }
+        let valid = UnsafeMutablePointer<UInt8>.allocate(capacity: 3 * n)
+        defer { valid.deallocate() }
+        for i in 0..<n {
+            valid[i] = b.vwap[o + i].isNaN ? 0 : 1
+            valid[n + i] = b.trades[o + i] < 0 ? 0 : 1
+            valid[2 * n + i] = source == nil ? 0 : 1
+        }
+        var runIds = [Int64](repeating: source?.runId ?? 0, count: table == .candlesWithProvenance ? n : 0)
+        var fetched = [Int64](repeating: source?.recordedAt ?? 0, count: runIds.count)
+        let runValid = [UInt8](repeating: source?.runId == nil ? 0 : 1, count: n)
+        let idValid = [UInt8](repeating: source?.requestId == nil ? 0 : 1, count: n)
+        let provider = strdup(source?.provider ?? ""), requestId = strdup(source?.requestId ?? "")
+        defer {
+            free(provider)
+            free(requestId)
         }
         try withStrings(symbol, timeframe) { s, t throws(CLIFailure) in
             let prices: [UnsafeMutablePointer<Double>] = [b.open, b.high, b.low, b.close, b.volume]
-            let values =
+            var values =
                 [
                     bf_pq_values(text: s, i64: nil, f64: nil, valid: nil), bf_pq_values(text: t, i64: nil, f64: nil, valid: nil),
-                    bf_pq_values(text: nil, i64: b.ts, f64: nil, valid: nil),
-                ] + prices.map { bf_pq_values(text: nil, i64: nil, f64: $0, valid: nil) } + [
-                    bf_pq_values(text: nil, i64: nil, f64: b.vwap, valid: vwapValid),
-                    bf_pq_values(text: nil, i64: b.trades, f64: nil, valid: vwapValid + b.count),
+                    bf_pq_values(text: nil, i64: b.ts + o, f64: nil, valid: nil),
+                ] + prices.map { bf_pq_values(text: nil, i64: nil, f64: $0 + o, valid: nil) } + [
+                    bf_pq_values(text: nil, i64: nil, f64: b.vwap + o, valid: valid),
+                    bf_pq_values(text: nil, i64: b.trades + o, f64: nil, valid: valid + n),
                 ]
-            try append(values, b.count)
+            try runIds.withUnsafeMutableBufferPointer { r throws(CLIFailure) in
+                try fetched.withUnsafeMutableBufferPointer { f throws(CLIFailure) in
+                    try runValid.withUnsafeBufferPointer { rv throws(CLIFailure) in
+                        try idValid.withUnsafeBufferPointer { iv throws(CLIFailure) in
+                            if table == .candlesWithProvenance {
+                                values += [
+                                    bf_pq_values(text: provider, i64: nil, f64: nil, valid: valid + 2 * n),
+                                    bf_pq_values(text: nil, i64: r.baseAddress, f64: nil, valid: rv.baseAddress),
+                                    bf_pq_values(text: requestId, i64: nil, f64: nil, valid: iv.baseAddress),
+                                    bf_pq_values(text: nil, i64: f.baseAddress, f64: nil, valid: valid + 2 * n),
+                                ]
+                            }
+                            try append(values, n)
+                        }
+                    }
+                }
+            }
         }
     }
 

@@ -31,7 +31,7 @@ struct ChildWireTests {
             .createFailed(ProviderError(kind: .badRequest, message: "root missing")), .mapBatch(id: 7, capacity: 50_000),
             .unmapBatch(id: 7), .fetchCandles(call: 42, batch: 7, pageLimit: 1000, request: request, cursor: nil),
             .fetchCandles(call: 43, batch: 7, pageLimit: 1000, request: request, cursor: "next=abc"),
-            .candlesDone(call: 42, .success(PageInfo(count: 1000, rejected: 2, nextCursor: "c"))),
+            .candlesDone(call: 42, .success(PageInfo(count: 1000, rejected: 2, nextCursor: "c", requestId: "a5c3fcaf"))),
             .candlesDone(call: 43, .failure(ProviderError(kind: .rateLimited, message: "slow down", retryAfterMs: 1500))),
             .fetchEvents(
                 call: 44,

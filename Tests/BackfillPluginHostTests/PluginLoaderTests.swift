@@ -40,7 +40,7 @@ struct PluginLoaderTests {
         let r = registry([dir.path], mode)
         #expect(r.failures.isEmpty)
         let p = try r.provider(named: "replay")
-        #expect(p.abiVersion == "1.3")
+        #expect(p.abiVersion == "1.4")
         #expect(p.options.map(\.name) == ["root", "page_size", "faults"])
         #expect(p.timeframes == Timeframe.allCases)
         #expect(p.capabilities.contains([.candles, .splits, .dividends, .threadSafe]))
@@ -104,7 +104,7 @@ struct PluginLoaderTests {
         let dir = TemporaryDirectory()
         try Run.compilePlugin(source: Self.variants, output: dir.path + "/libv.so", defines: [])
         let p = try registry([dir.path], mode).provider(named: "variant")
-        #expect(p.abiVersion == "1.3")
+        #expect(p.abiVersion == "1.4")
         #expect(
             p.options == [
                 LoadedProvider.OptionSpec(name: "token", defaultValue: nil, secret: true, help: "a secret"),

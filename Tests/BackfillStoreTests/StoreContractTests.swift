@@ -549,3 +549,18 @@ struct FeatureStoreContractTests {
         }
     }
 }
+
+@Suite("Provenance")
+struct ProvenanceTests {
+    @Test("a bar belongs to the newest fetched range that contains it; failed and empty ranges own nothing; outside every range, nil")
+    func newestWins() {
+        func r(_ a: Int64, _ b: Int64, _ at: Int64, _ outcome: CoverageRecord.Outcome = .fetched) -> CoverageRecord {
+            CoverageRecord(start: a, end: b, provider: "p", outcome: outcome, recordedAt: at, runId: at)
+        }
+        // [0,100) at 1; a refill [40,60) at 3; a failed retry [0,100) at 4; [90,120) at 2; empty [200,300) at 5.
+        let p = Provenance([r(0, 100, 1), r(40, 60, 3), r(0, 100, 4, .failed), r(90, 120, 2), r(200, 300, 5, .empty)])
+        func run(_ ts: Int64) -> Int64? { p.record(at: ts).flatMap { p.records[$0].runId } }
+        #expect([0, 39, 40, 59, 60, 89, 90, 119, 120, 250, -1].map(run) == [1, 1, 3, 3, 1, 1, 2, 2, nil, nil, nil])
+        #expect(Provenance([]).record(at: 0) == nil)
+    }
+}

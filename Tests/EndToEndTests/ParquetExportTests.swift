@@ -70,6 +70,52 @@ struct ParquetExportTests {
         #expect(!FileManager.default.fileExists(atPath: dir.path + "/per-series/QQQ/1d.parquet.tmp-\(getpid())"))
     }
 
+    @Test(
+        "export candles --provenance: each bar with the run that last fetched it (a later --force run of 2019 owns 2019), unknown for a bar no run stored; CSV, JSON lines and Parquet agree",
+        .enabled(if: enabled))
+    func provenance() throws {
+        let dir = TemporaryDirectory("backfill-provenance")
+        let db = try Self.store(dir)
+        let again = try Run.backfill([
+            "run", "--database", db, "--replay-dir", Fixtures.fixturesDir + "/replay", "--symbols", "SPY", "--timeframes", "1d",
+            "--start", "2019-01-01", "--end", "2020-01-01", "--force", "--results", dir.path + "/r2.json", "--quiet",
+        ])
+        #expect(again.status == 0, "\(again.stderr)")
+        // A bar written by hand (no run, no coverage): 2021-01-04.
+        _ = try Run.program(
+            "/usr/bin/env",
+            [
+                "sqlite3", dir.path + "/a.sqlite",
+                "INSERT INTO candles SELECT id, 1609718400000, 1, 2, 0.5, 1.5, 10, NULL, NULL FROM series WHERE symbol = 'SPY' AND timeframe = '1d'",
+            ])
+        let args = ["candles", "--symbol", "SPY", "--timeframe", "1d", "--start", "2018-12-20", "--end", "2022-01-01", "--provenance"]
+        let csv = try export(args, db).stdout.split(separator: "\n").map(String.init)
+        #expect(csv[0] == "ts,open,high,low,close,volume,vwap,trades,provider,run_id,request_id,fetched_at")
+        let rows = csv.dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        #expect(rows.allSatisfy { $0.count == 12 })
+        let dec2018 = rows.filter { $0[0] < "1546300800000" }, y2019 = rows.filter { $0[0] >= "1546300800000" && $0[0] < "1577836800000" }
+        #expect(!dec2018.isEmpty && dec2018.allSatisfy { $0[8] == "replay" && $0[9] == "1" && $0[10] == "" && $0[11].hasSuffix("Z") })
+        #expect(y2019.count == 252 && y2019.allSatisfy { $0[8] == "replay" && $0[9] == "2" })
+        #expect(rows.last == ["1609718400000", "1", "2", "0.5", "1.5", "10", "", "", "", "", "", ""])
+        // The same in JSON lines and in Parquet (pyarrow).
+        let jsonl = try export(args + ["--format", "jsonl"], db).stdout.split(separator: "\n")
+        let objects = try jsonl.map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        #expect(objects.map { ($0["run_id"] as? Int).map(String.init) ?? "" } == rows.map { $0[9] })
+        #expect(objects.last?["provider"] is NSNull && objects.first?["fetched_at"] as? String == rows.first?[11])
+        let file = dir.path + "/p.parquet"
+        _ = try export(args + ["--format", "parquet", "--output", file], db)
+        let python = try #require(Self.python)
+        let read = try Run.program(
+            python,
+            [
+                "-c",
+                "import pyarrow.parquet as pq, sys; t = pq.read_table(sys.argv[1]); print(','.join('' if v is None else str(v) for v in t.column('run_id').to_pylist())); print(t.column('provider').to_pylist()[-1], t.column('fetched_at').type)",
+                file,
+            ])
+        #expect(read.status == 0, "\(read.stderr)")
+        #expect(read.stdout == rows.map { $0[9] }.joined(separator: ",") + "\nNone timestamp[ms, tz=UTC]\n", "\(read.stdout)")
+    }
+
     @Test("an empty export, one row, NaN features, and a single row group", .enabled(if: enabled))
     func edges() throws {
         let dir = TemporaryDirectory("backfill-parquet")

@@ -11,7 +11,7 @@ struct PluginCommandTests {
         try dir.write("libbroken.so", "not a plugin")
         let out = try Run.backfill(["providers", "--plugin-dir", dir.path])
         #expect(out.status == 0)
-        #expect(out.stdout.contains("replay 1.0.0  (ABI 1.3)"))
+        #expect(out.stdout.contains("replay 1.0.0  (ABI 1.4)"))
         #expect(out.stdout.contains("  options:\n    root"))
         #expect(out.stdout.contains("page_size") && out.stdout.contains("rows per page, 1 to 1000000"))
         #expect(out.stdout.contains("capabilities: candles,splits,dividends,earnings,ticker-changes,thread-safe"))

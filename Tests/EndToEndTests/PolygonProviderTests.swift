@@ -116,6 +116,12 @@ struct PolygonProviderTests {
         #expect(reqs[0]["authorization"] as? Bool == true)
         #expect((reqs[0]["user_agent"] as? String ?? "").hasPrefix("Backfill/"))
         #expect((reqs[0]["accept_encoding"] as? String ?? "").contains("gzip"))
+        // Provenance: the stored range names the run and the response's request_id.
+        #expect(
+            try h.sql("SELECT c.run_id = r.id, c.request_id FROM coverage c, runs r WHERE c.outcome = 'fetched'")
+                == "1|12afda77aab3b1936c5fb6ef4241ae42")
+        let traced = try h.backfill(["export", "candles", "--symbol", "AAPL", "--timeframe", "1d", "--provenance"])
+        #expect(traced.stdout.split(separator: "\n").dropFirst().allSatisfy { $0.contains(",polygon,1,12afda77aab3b1936c5fb6ef4241ae42,") })
         // Daily stock bars stamped at midnight New York match the calendar: no gap on these sessions.
         #expect(out.stdout.contains("AAPL/1d: 0 gap(s) detected"))
         try h.expectKeyAbsent([out])

@@ -63,7 +63,7 @@ extern "C" {
 #endif
 
 #define BF_ABI_VERSION_MAJOR 1
-#define BF_ABI_VERSION_MINOR 3
+#define BF_ABI_VERSION_MINOR 4
 #define BF_ABI_VERSION ((uint32_t)((BF_ABI_VERSION_MAJOR << 16) | BF_ABI_VERSION_MINOR))
 #define BF_ABI_MAJOR(v) ((uint32_t)(v) >> 16)
 #define BF_ABI_MINOR(v) ((uint32_t)(v)&0xffffu)
@@ -196,7 +196,15 @@ typedef struct bf_page_result {
     size_t next_cursor_capacity;
     char *message;           /* host buffer: a one-line message on failure (no secrets)          */
     size_t message_capacity;
+    /* ---- ABI 1.4 (write only when BF_PAGE_HAS_REQUEST_ID(result)) ---- */
+    char *request_id;        /* host buffer: the vendor's id of this request (Polygon's           */
+    size_t request_id_capacity; /* request_id), "" when it gives none; the host keeps it as the
+                                 * stored range's provenance                                       */
 } bf_page_result;
+
+/* Whether the host's page result has the ABI 1.4 request id buffer. */
+#define BF_PAGE_HAS_REQUEST_ID(r) \
+    ((r)->struct_size >= offsetof(bf_page_result, request_id_capacity) + sizeof(size_t) && (r)->request_id != NULL)
 
 /* ---- Corporate events ------------------------------------------------------------------------ */
 enum {
