@@ -115,7 +115,7 @@ public struct ExpectedBars: Sendable {
     static let stampLead = UTCTime.msPerDay
 
     /// Monday-based week number (1970-01-05 was a Monday: day 4).
-    static func week(ofDay day: Int64) -> Int64 { UTCTime.floorDiv(day - 4, 7) }
+    public static func week(ofDay day: Int64) -> Int64 { UTCTime.floorDiv(day - 4, 7) }
 
     /// The start instant a key stands for (for reports): the bar start, 00:00 UTC of the session
     /// date, or 00:00 UTC of the week's Monday.

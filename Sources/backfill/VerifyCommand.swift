@@ -14,13 +14,14 @@ struct Verify: AsyncParsableCommand {
             more than 10 times the recent volatility from the one before that comes back within 3 bars, with no stored \
             split or dividend: a bad print), calendar (across NYSE symbols: a closed day with bars, or an expected session \
             none has while the sessions around are there), revisions (stored bars a later fetch changed; `backfill \
-            revisions` lists them). One line per finding with its severity; exit code 1 when any \
+            revisions` lists them), crosstf (each stored timeframe against the next finer one: containment, open, close, \
+            volume). One line per finding with its severity; exit code 1 when any \
             finding is an error. docs/verify.md.
             """)
 
     @OptionGroup var selection: PairSelection
     @OptionGroup var range: RangeOptions
-    @Option(help: "Comma-separated checks (default: all): ohlc, ticks, calendar, revisions.") var checks: String?
+    @Option(help: "Comma-separated checks (default: all): ohlc, ticks, calendar, revisions, crosstf.") var checks: String?
     @Flag(help: "One JSON document instead of text.") var json = false
     @OptionGroup var db: DatabaseOptions
     @OptionGroup var config: ConfigOption

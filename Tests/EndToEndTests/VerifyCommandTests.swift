@@ -30,14 +30,14 @@ struct VerifyCommandTests {
     func realData() throws {
         let w = Workspace()
         try w.store("SPY", "etf", "1d,1h", "2000-01-01", "2021-04-01", replay: Self.replay)
-        try w.store("AAPL", "stock", "1d", "2000-01-01", "2021-04-01", replay: Self.replay)
+        try w.store("AAPL", "stock", "1d,1m", "2000-01-01", "2021-04-01", replay: Self.replay)
         try w.store("BTCPERP", "crypto", "1m", "2021-12-31", "2022-02-02", replay: Self.replay)
         #expect(try w.backfill(["events", "--replay-dir", Self.replay, "--symbols", "AAPL"]).status == 0)
         let out = try w.backfill(["verify", "--start", "2000-01-01", "--end", "2022-02-02", "--timeframes", "1m,1h,1d"])
         #expect(out.status == 0, "\(out.stdout)\(out.stderr)")
         #expect(
             out.stdout.hasPrefix(
-                "Verifying 9 pair(s), 2000-01-01T00:00:00Z to 2022-02-02T00:00:00Z; checks: ohlc, ticks, calendar, revisions\n"),
+                "Verifying 9 pair(s), 2000-01-01T00:00:00Z to 2022-02-02T00:00:00Z; checks: ohlc, ticks, calendar, revisions, crosstf\n"),
             "\(out.stdout)")
         #expect(out.stdout.hasSuffix("Findings: 0 errors, 0 warnings, 0 info\n"), "\(out.stdout)")
     }
@@ -165,9 +165,70 @@ struct VerifyCommandTests {
         let out = try w.backfill(["verify", "--checks", "ticks,wicks"])
         #expect(out.status == 2)
         #expect(
-            out.stderr == "backfill: error: --checks: unknown check 'wicks'; valid: ohlc, ticks, calendar, revisions\n", "\(out.stderr)")
+            out.stderr == "backfill: error: --checks: unknown check 'wicks'; valid: ohlc, ticks, calendar, revisions, crosstf\n",
+            "\(out.stderr)")
     }
 
+    @Test(
+        "crosstf on real minutes: SPY's hour bars against Lean's minute bars find exactly the two hours whose minutes carry wicks no hour bar shows"
+    )
+    func crossTimeframeRealMinutes() throws {
+        let w = Workspace()
+        try FileManager.default.createDirectory(atPath: w.dir.path + "/replay/SPY", withIntermediateDirectories: true)
+        for (file, from) in [
+            ("1h.csv", Self.replay + "/SPY/1h.csv"), ("1d.csv", Self.replay + "/SPY/1d.csv"),
+            ("1m.csv", Fixtures.fixturesDir + "/crosstf/SPY/1m.csv"),
+        ] {
+            try FileManager.default.copyItem(atPath: from, toPath: w.dir.path + "/replay/SPY/" + file)
+        }
+        try w.store("SPY", "etf", "1m,1h,1d", "2013-10-01", "2013-10-15", replay: w.dir.path + "/replay")
+        let out = try w.backfill(["verify", "--checks", "crosstf", "--start", "2013-10-01", "--end", "2013-10-15", "--timeframes", "1m,1h,1d"])
+        #expect(out.status == 1)
+        let lines = out.stdout.split(separator: "\n").dropFirst().dropLast().map(String.init)
+        #expect(
+            lines == [
+                "SPY/1h 2013-10-08T19:00:00Z error crosstf: a 1m bar in it reaches high 167.51 (2013-10-08T19:03:00Z), above its high 166.25",
+                "SPY/1h 2013-10-11T19:00:00Z error crosstf: a 1m bar in it reaches low 169.2 (2013-10-11T19:00:00Z), below its low 169.78",
+            ], "\(out.stdout)")
+    }
+
+    @Test("crosstf, planted: an hour bar above its day, a day's volume halved, a day's close moved: each found once, at its bar")
+    func crossTimeframePlanted() throws {
+        let w = Workspace()
+        func rows(_ tf: String) throws -> [String] {
+            try String(contentsOfFile: Self.replay + "/SPY/\(tf).csv", encoding: .utf8).split(separator: "\n").map(String.init)
+        }
+        func plant(_ lines: [String], _ ts: String, _ change: (inout [String]) -> Void) -> [String] {
+            lines.map { line in
+                guard line.hasPrefix(ts + ",") else { return line }
+                var f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+                change(&f)
+                return f.joined(separator: ",")
+            }
+        }
+        // 2019-06-14 15:00 New York: the hour's high at 300, above the day's 289.92.
+        var hours = try rows("1h")
+        hours = plant(hours, "1560538800000") { f in f[2] = "300" }
+        // 2019-07-01: the day's volume halved; 2019-08-01: its close moved down to its low.
+        var days = try rows("1d")
+        days = plant(days, "1561939200000") { f in f[5] = String((Double(f[5]) ?? 0) / 2) }
+        days = plant(days, "1564617600000") { f in f[4] = f[3] }
+        try w.dir.write("replay/SPY/1h.csv", hours.joined(separator: "\n") + "\n")
+        try w.dir.write("replay/SPY/1d.csv", days.joined(separator: "\n") + "\n")
+        try w.store("SPY", "etf", "1h,1d", "2019-01-01", "2020-01-01", replay: w.dir.path + "/replay")
+        let out = try w.backfill(["verify", "--checks", "crosstf", "--start", "2019-01-01", "--end", "2020-01-01", "--timeframes", "1h,1d", "--json"])
+        #expect(out.status == 1)
+        let doc = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
+        let found = try #require(doc["findings"] as? [[String: Any]]).map {
+            "\($0["ts"] as? String ?? "") \($0["severity"] as? String ?? "") \(($0["message"] as? String ?? "").prefix(40))"
+        }
+        #expect(
+            found == [
+                "2019-06-14T00:00:00Z error a 1h bar in it reaches high 300 (2019-06",
+                "2019-07-01T00:00:00Z warning volume 31155698 differs by 50 % from the",
+                "2019-08-01T00:00:00Z warning close 293.96 is not the last 1h bar's cl",
+            ], "\(out.stdout)")
+    }
     @Test(
         "revisions: a re-fetch that changes stored bars keeps their old values (listed, in the run's findings, recomputed features); one that changes nothing records nothing"
     )

@@ -76,6 +76,9 @@ public enum VerifyCheck: String, Sendable, CaseIterable {
     case calendar
     /// Stored bars a later fetch changed (their old values are kept): how many, per pair.
     case revisions
+    /// A symbol's bars against the next finer stored timeframe's, aggregated into them: high and
+    /// low containment, open, close and volume.
+    case crosstf
 
     /// The checks a comma-separated list names (`--checks`).
     public static func list(parsing text: String) throws(InputError) -> [VerifyCheck] {

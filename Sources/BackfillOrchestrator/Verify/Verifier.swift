@@ -33,6 +33,7 @@ public struct Verifier: Sendable {
             input.eventDates = dates[symbol] ?? []
             out += findings(input)
         }
+        if checks.contains(.crosstf) { out += try await crossTimeframe(pairs, start: start, end: end) }
         if checks.contains(.revisions) {
             let wanted = Set(pairs.map { PairKey($0.0.symbol, $0.1) })
             let revisions = try await store.run { try $0.revisions(start: start, end: end, runId: nil) }
@@ -60,10 +61,42 @@ public struct Verifier: Sendable {
             switch check {
             case .ohlc: out += OHLCCheck.findings(input)
             case .ticks: out += TickCheck.findings(input)
-            case .calendar, .revisions: break  // across symbols, or from their table, in verify(_:start:end:)
+            case .calendar, .revisions, .crosstf: break  // across pairs, or from their table, in verify(_:start:end:)
             }
         }
         return out.sorted { ($0.ts, $0.check.rawValue) < ($1.ts, $1.check.rawValue) }
+    }
+
+    /// `crosstf` for every symbol: each stored timeframe against the next finer one stored, two
+    /// series in memory at a time. Both are read eight days beyond the range on each side, so a
+    /// coarse bar at an edge of the range (a week, a New York day ending after 00:00 UTC) has all
+    /// its finer bars.
+    func crossTimeframe(_ pairs: [(SymbolRecord, Timeframe)], start: Int64, end: Int64) async throws(StoreError) -> [Finding] {
+        var out: [Finding] = []
+        var symbols: [SymbolRecord] = []
+        for (record, _) in pairs where !symbols.contains(where: { $0.symbol == record.symbol }) { symbols.append(record) }
+        let slack = 8 * UTCTime.msPerDay
+        for record in symbols {
+            let symbol = record.symbol
+            var finer: (Timeframe, SeriesColumns)?
+            for tf in pairs.filter({ $0.0.symbol == symbol }).map(\.1).sorted() {
+                let bars = try await store.run { s in
+                    var bars = SeriesColumns()
+                    try s.readCandles(symbol: symbol, timeframe: tf, start: start - slack, end: end + slack, batchSize: 65_536) {
+                        bars.append($0)
+                    }
+                    return bars
+                }
+                guard bars.count > 0 else { continue }
+                if let (fine, fineBars) = finer {
+                    out += CrossTimeframeCheck.findings(
+                        symbol: symbol, calendar: MarketCalendar(record.assetClass), coarse: tf, bars, fine: fine, fineBars, start: start,
+                        end: end)
+                }
+                finer = (tf, bars)
+            }
+        }
+        return out
     }
 
     /// The pair's bars (warm-up first) and their vol_20.
