@@ -1,8 +1,9 @@
 import BackfillCalendar
 import BackfillCore
 import BackfillFeatures
-@testable import BackfillOrchestrator
 import Testing
+
+@testable import BackfillOrchestrator
 
 /// `crosstf`'s stamping rules: which coarse bar a finer bar belongs to.
 @Suite("Verify: cross-timeframe buckets")
@@ -48,7 +49,9 @@ struct CrossTimeframeTests {
                 == Self.ms("2024-01-10T08:00:00Z"))
     }
 
-    @Test("an hour bar built from the whole hour (Polygon, pre-market in it) or from 09:30 (Lean) passes; a close at the closing print passes")
+    @Test(
+        "an hour bar built from the whole hour (Polygon, pre-market in it) or from 09:30 (Lean) passes; a close at the closing print passes"
+    )
     func eitherSpan() {
         // 2024-03-05, 09:00-10:00 New York = 14:00-15:00 UTC; minutes 14:00..14:59.
         var fine = SeriesColumns()

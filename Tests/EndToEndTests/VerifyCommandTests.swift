@@ -182,7 +182,9 @@ struct VerifyCommandTests {
             try FileManager.default.copyItem(atPath: from, toPath: w.dir.path + "/replay/SPY/" + file)
         }
         try w.store("SPY", "etf", "1m,1h,1d", "2013-10-01", "2013-10-15", replay: w.dir.path + "/replay")
-        let out = try w.backfill(["verify", "--checks", "crosstf", "--start", "2013-10-01", "--end", "2013-10-15", "--timeframes", "1m,1h,1d"])
+        let out = try w.backfill([
+            "verify", "--checks", "crosstf", "--start", "2013-10-01", "--end", "2013-10-15", "--timeframes", "1m,1h,1d",
+        ])
         #expect(out.status == 1)
         let lines = out.stdout.split(separator: "\n").dropFirst().dropLast().map(String.init)
         #expect(
@@ -216,7 +218,9 @@ struct VerifyCommandTests {
         try w.dir.write("replay/SPY/1h.csv", hours.joined(separator: "\n") + "\n")
         try w.dir.write("replay/SPY/1d.csv", days.joined(separator: "\n") + "\n")
         try w.store("SPY", "etf", "1h,1d", "2019-01-01", "2020-01-01", replay: w.dir.path + "/replay")
-        let out = try w.backfill(["verify", "--checks", "crosstf", "--start", "2019-01-01", "--end", "2020-01-01", "--timeframes", "1h,1d", "--json"])
+        let out = try w.backfill([
+            "verify", "--checks", "crosstf", "--start", "2019-01-01", "--end", "2020-01-01", "--timeframes", "1h,1d", "--json",
+        ])
         #expect(out.status == 1)
         let doc = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
         let found = try #require(doc["findings"] as? [[String: Any]]).map {
