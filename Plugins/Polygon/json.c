@@ -360,6 +360,8 @@ static int event_field(cursor *c, const char *key, void *target) {
         {"time", e->time, sizeof e->time},
         {"fiscal_period", e->fiscal_period, sizeof e->fiscal_period},
         {"type", e->type, sizeof e->type},
+        {"list_date", e->list_date, sizeof e->list_date},
+        {"delisted_utc", e->delisted_utc, sizeof e->delisted_utc},
     };
     /* a ticker change's new ticker: {"ticker_change": {"ticker": "META"}} */
     if (strcmp(key, "ticker_change") == 0 && c->p < c->end && *c->p == '{') return object(c, event_field, e);
@@ -454,4 +456,17 @@ static int ticker_holder(cursor *c, void *state) {
 int pg_parse_ticker_events(const char *body, size_t length, pg_response *out, pg_event_fn on_item, void *context) {
     event_state s = {on_item, context, &out->results};
     return walk(body, length, out, event_item, ticker_holder, &s);
+}
+
+/* The ticker details' `results` object: one item (its list_date and delisted_utc). */
+static int details_holder(cursor *c, void *state) {
+    event_state *s = state;
+    int r = event_item(c, s);
+    if (r == 0) (*s->count)++;
+    return r;
+}
+
+int pg_parse_ticker_details(const char *body, size_t length, pg_response *out, pg_event_fn on_item, void *context) {
+    event_state s = {on_item, context, &out->results};
+    return walk(body, length, out, event_item, details_holder, &s);
 }

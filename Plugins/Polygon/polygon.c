@@ -361,6 +361,24 @@ static int on_event(void *context, const pg_event_item *e) {
         ev.record_date_ms = parse_date(e->record_date);
         ev.declaration_date_ms = parse_date(e->declaration_date);
         bf_write_message(ev.currency, sizeof ev.currency, e->currency);
+    } else if (s->kind == BF_EVENT_LISTING) {
+        /* One details object: its list date, and its delisting date when it has one. */
+        char day[11];
+        snprintf(day, sizeof day, "%.10s", e->delisted_utc); /* its date part: the last day it traded */
+        int64_t listed = parse_date(e->list_date), delisted = parse_date(day);
+        if (e->list_date[0] && listed == INT64_MIN) s->malformed++;
+        if (e->delisted_utc[0] && delisted == INT64_MIN) s->malformed++;
+        int64_t dates[2] = {listed, delisted};
+        for (int k = 0; k < 2; k++) {
+            if (dates[k] == INT64_MIN) continue;
+            ev.kind = k == 0 ? BF_EVENT_LISTING : BF_EVENT_DELISTING;
+            ev.ex_date_ms = dates[k];
+            if (s->sink->emit(s->sink->context, &ev) != BF_OK) {
+                s->stopped = 1;
+                return 1;
+            }
+        }
+        return 0;
     } else if (s->kind == BF_EVENT_TICKER_CHANGE) {
         if (strcmp(e->type, "ticker_change") != 0) return 0; /* another event type: not asked for */
         ev.ex_date_ms = parse_date(e->date);
@@ -394,10 +412,14 @@ static int on_event(void *context, const pg_event_item *e) {
 
 /* The cursor's letter for a kind, and the next wanted kind after `kind` (0: none). */
 static char kind_letter(int kind) {
-    return kind == BF_EVENT_SPLIT ? 's' : kind == BF_EVENT_DIVIDEND ? 'd' : kind == BF_EVENT_EARNINGS ? 'e' : 't';
+    return kind == BF_EVENT_SPLIT      ? 's'
+           : kind == BF_EVENT_DIVIDEND ? 'd'
+           : kind == BF_EVENT_EARNINGS ? 'e'
+           : kind == BF_EVENT_LISTING  ? 'l'
+                                       : 't';
 }
 static int next_kind(uint32_t kinds, int after) {
-    for (int k = after + 1; k <= BF_EVENT_TICKER_CHANGE; k++)
+    for (int k = after + 1; k <= BF_EVENT_LISTING; k++)
         if ((kinds >> k) & 1) return k;
     return 0;
 }
@@ -405,8 +427,9 @@ static int next_kind(uint32_t kinds, int after) {
 /* Splits (/v3/reference/splits), dividends (/v3/reference/dividends), earnings (Benzinga's
  * partner data, /benzinga/v1/earnings: a plan without that add-on answers 403, which is
  * BF_NOT_ENTITLED) and ticker changes (/vX/reference/tickers/{ticker}/events?types=ticker_change:
- * the whole chain in one answer, whatever the range; stocks and ETFs only, other classes have none; a 404 is no chain),
- * each kind's pages in turn. Cursor: "" → the first wanted kind's first page; "s:<path>",
+ * the whole chain in one answer, whatever the range; stocks and ETFs only, other classes have none; a 404 is no chain)
+ * and listings (/v3/reference/tickers/{ticker}: its list_date, and delisted_utc's date when it has one; stocks and ETFs; a
+ * 404 is none), each kind's pages in turn (a listing request's cursor is "l:"). Cursor: "" → the first wanted kind's first page; "s:<path>",
  * "d:<path>", "e:<path>", "t:<path>" → that kind's next_url; "d:", "e:", "t:" → that kind's
  * first page. */
 static bf_status fetch_events(bf_instance *in, const bf_event_request *rq, bf_event_sink *sink, bf_page_result *r) {
@@ -417,14 +440,18 @@ static bf_status fetch_events(bf_instance *in, const bf_event_request *rq, bf_ev
         bf_write_message(r->message, r->message_capacity, "invalid events request");
         return BF_BAD_REQUEST;
     }
+    /* A listing request (listing and delisting come from one details call) counts as LISTING. */
     uint32_t kinds = rq->kinds & ((1u << BF_EVENT_SPLIT) | (1u << BF_EVENT_DIVIDEND) | (1u << BF_EVENT_EARNINGS) |
-                                  (1u << BF_EVENT_TICKER_CHANGE));
-    if (rq->asset_class != BF_ASSET_STOCK && rq->asset_class != BF_ASSET_ETF) kinds &= ~(1u << BF_EVENT_TICKER_CHANGE);
+                                  (1u << BF_EVENT_TICKER_CHANGE) | (1u << BF_EVENT_LISTING));
+    if (rq->kinds & (1u << BF_EVENT_DELISTING)) kinds |= 1u << BF_EVENT_LISTING;
+    if (rq->asset_class != BF_ASSET_STOCK && rq->asset_class != BF_ASSET_ETF)
+        kinds &= ~((1u << BF_EVENT_TICKER_CHANGE) | (1u << BF_EVENT_LISTING));
     const char *cur = rq->cursor ? rq->cursor : "";
     int kind = *cur == 's'   ? BF_EVENT_SPLIT
                : *cur == 'd' ? BF_EVENT_DIVIDEND
                : *cur == 'e' ? BF_EVENT_EARNINGS
                : *cur == 't' ? BF_EVENT_TICKER_CHANGE
+               : *cur == 'l' ? BF_EVENT_LISTING
                              : next_kind(kinds, 0);
     if (kind == 0 || !((kinds >> kind) & 1)) return BF_OK;
     char path[4096], a[16], b[16];
@@ -443,17 +470,22 @@ static bf_status fetch_events(bf_instance *in, const bf_event_request *rq, bf_ev
     } else if (kind == BF_EVENT_EARNINGS) {
         snprintf(path, sizeof path, "/benzinga/v1/earnings?ticker=%s&date.gte=%s&date.lt=%s&sort=date.asc&limit=1000", ticker, a,
                  b);
+    } else if (kind == BF_EVENT_LISTING) {
+        snprintf(path, sizeof path, "/v3/reference/tickers/%s", ticker);
     } else {
         snprintf(path, sizeof path, "/vX/reference/tickers/%s/events?types=ticker_change", ticker);
     }
     long code = 0;
     bf_status st = http_get(in, path, &code, r);
     if (st != BF_OK) return st;
-    if (kind == BF_EVENT_TICKER_CHANGE && code == 404) return BF_OK; /* a ticker Polygon has no events for: no chain */
+    /* A ticker Polygon has no events or details for: no chain, no listing. */
+    if ((kind == BF_EVENT_TICKER_CHANGE || kind == BF_EVENT_LISTING) && code == 404) return BF_OK;
     pg_response resp;
     event_state s = {sink, ticker, kind, rq->start_ms, rq->end_ms, 0, 0};
-    int parsed = kind == BF_EVENT_TICKER_CHANGE ? pg_parse_ticker_events(in->body ? in->body : "", in->body_len, &resp, on_event, &s)
-                                                : pg_parse_events(in->body ? in->body : "", in->body_len, &resp, on_event, &s);
+    const char *body = in->body ? in->body : "";
+    int parsed = kind == BF_EVENT_TICKER_CHANGE ? pg_parse_ticker_events(body, in->body_len, &resp, on_event, &s)
+                 : kind == BF_EVENT_LISTING     ? pg_parse_ticker_details(body, in->body_len, &resp, on_event, &s)
+                                                : pg_parse_events(body, in->body_len, &resp, on_event, &s);
     if (code < 200 || code > 299 || (parsed == 0 && strcmp(resp.status, "OK") != 0 && resp.status[0])) {
         st = failure(in, code, &resp, r);
         free(resp.next_url);
@@ -591,7 +623,8 @@ const bf_provider_descriptor *bf_provider_entry(uint32_t host_abi_version, const
     descriptor.name = "polygon";
     descriptor.version = PG_VERSION;
     descriptor.description = "Polygon.io / Massive REST aggregates, splits, dividends, ticker changes and Benzinga earnings (HTTPS, libcurl)";
-    descriptor.capabilities = BF_CAP_CANDLES | BF_CAP_SPLITS | BF_CAP_DIVIDENDS | BF_CAP_EARNINGS | BF_CAP_TICKER_CHANGES;
+    descriptor.capabilities =
+        BF_CAP_CANDLES | BF_CAP_SPLITS | BF_CAP_DIVIDENDS | BF_CAP_EARNINGS | BF_CAP_TICKER_CHANGES | BF_CAP_LISTINGS;
     descriptor.timeframes = BF_TF_ALL;
     descriptor.daily_stamp = BF_DAILY_STAMP_NEW_YORK_MIDNIGHT;
     descriptor.four_hour_anchor = BF_ANCHOR_4H_NEW_YORK_MIDNIGHT;

@@ -5,14 +5,16 @@ import BackfillPluginSDK
 /// and `earnings.csv` (`date` then any of `time,fiscal_year,fiscal_period,eps_estimate,
 /// eps_actual,revenue_estimate,revenue_actual,currency`; `time` is before_open, after_close,
 /// during_market or empty; an empty figure is unknown) and `ticker_changes.csv` (`date,ticker`:
-/// from `date` on the security traded as `ticker`, one row per ticker it had). These files are
-/// small; they are read whole.
+/// from `date` on the security traded as `ticker`, one row per ticker it had) and `listing.csv`
+/// (`listed` then optionally `delisted`: the first and last trading days; one row). These files
+/// are small; they are read whole.
 enum EventFile {
     enum Kind {
-        case splits, dividends, earnings, tickerChanges
+        case splits, dividends, earnings, tickerChanges, listing
         var required: [String] {
             switch self {
             case .tickerChanges: ["date", "ticker"]
+            case .listing: ["listed"]
             case .splits: ["execution_date", "split_from", "split_to"]
             case .dividends: ["ex_dividend_date", "cash_amount"]
             case .earnings: ["date"]
@@ -21,6 +23,7 @@ enum EventFile {
         var optional: [String] {
             switch self {
             case .splits, .tickerChanges: []
+            case .listing: ["delisted"]
             case .dividends: ["currency", "pay_date", "record_date", "declaration_date"]
             case .earnings:
                 ["time", "fiscal_year", "fiscal_period", "eps_estimate", "eps_actual", "revenue_estimate", "revenue_actual", "currency"]
@@ -126,6 +129,14 @@ enum EventFile {
                     continue
                 }
                 if !emit(.tickerChange(date: date, ticker: ticker)) { return rejected }
+            case .listing:
+                let delisted = row["delisted"].flatMap { $0.isEmpty ? nil : $0 }
+                if let text = delisted, FaultPlan.time(text) == nil {
+                    bad("unparseable date '\(text)'")
+                    continue
+                }
+                if !emit(.listing(date: date)) { return rejected }
+                if let day = delisted.flatMap(FaultPlan.time), !emit(.delisting(date: day)) { return rejected }
             }
         }
         return rejected

@@ -19,7 +19,7 @@ final class ReplayProvider: ProviderPlugin, @unchecked Sendable {
     static let info = ProviderInfo(
         name: "replay", version: "1.0.0",
         description: "Replays candles and corporate events from CSV files (offline, reproducible)",
-        capabilities: [.candles, .splits, .dividends, .earnings, .tickerChanges, .threadSafe],
+        capabilities: [.candles, .splits, .dividends, .earnings, .tickerChanges, .listings, .threadSafe],
         defaultRate: 0, maxPageRows: 1_000_000,
         options: [
             ProviderOption("root", help: "the folder of replay files (what --replay-dir sets)"),
@@ -172,6 +172,10 @@ final class ReplayProvider: ProviderPlugin, @unchecked Sendable {
             rejected += try EventFile.read(
                 path: "\(root)/\(query.symbol)/ticker_changes.csv", kind: .tickerChanges, start: query.start, end: query.end,
                 emit: emit)
+        }
+        if query.wantsListings {
+            rejected += try EventFile.read(
+                path: "\(root)/\(query.symbol)/listing.csv", kind: .listing, start: query.start, end: query.end, emit: emit)
         }
         return PageOutcome(nextCursor: "", rejected: rejected)
     }

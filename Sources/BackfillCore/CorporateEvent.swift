@@ -5,6 +5,14 @@ public struct CorporateEvent: Sendable, Equatable {
         case split, dividend, earnings
         /// From `exDate` on the security trades as `ticker` (a rename such as FB to META).
         case tickerChange = "ticker_change"
+        /// `exDate` is the security's first trading day (ABI 1.4).
+        case listing
+        /// `exDate` is the security's last trading day (ABI 1.4).
+        case delisting
+
+        /// What a provider reports about a symbol's identity, over all time, replaced whole when
+        /// asked again: its ticker chain and its first and last trading days.
+        public static let identity: [Kind] = [.tickerChange, .listing, .delisting]
 
         /// The kinds a comma-separated list names (`export events --kinds`, the API's `?kinds=`).
         public static func set(parsing text: String) throws(InputError) -> Set<Kind> {

@@ -83,7 +83,7 @@ public struct EventFetcher: Sendable {
     /// emitting a ``RunEvent/tickerChain(_:)`` per symbol; a stop ends it after the request in
     /// flight.
     public func checkTickers(_ symbols: [SymbolRecord], maxAge: Int64) async -> [TickerCheck] {
-        guard instance.provider.capabilities.contains(.tickerChanges) else { return [] }
+        guard !instance.provider.capabilities.isDisjoint(with: [.tickerChanges, .listings]) else { return [] }
         let (provider, now) = (instance.provider.name, UTCTime.now())
         var out: [TickerCheck] = []
         for record in symbols where record.assetClass == .stock || record.assetClass == .etf {
@@ -94,29 +94,38 @@ public struct EventFetcher: Sendable {
             {
                 continue
             }
-            let (chain, requests, error) = await tickerChain(record)
-            if chain == nil && error == nil { break }  // stopped
-            let check = TickerCheck(symbol: symbol, chain: chain ?? TickerChain([]), requests: requests, error: error)
+            let (identity, requests, error) = await tickerChain(record)
+            if identity == nil && error == nil { break }  // stopped
+            let check = TickerCheck(
+                symbol: symbol, chain: identity?.chain ?? TickerChain([]), listing: identity?.listing ?? Listing(), requests: requests,
+                error: error)
             caller.emit(.tickerChain(check))
             out.append(check)
         }
         return out
     }
 
-    /// Asks the provider for the symbol's chain of tickers (every ticker change it knows of, over
-    /// all time) and stores it in place of the one stored. Only for stocks and ETFs (the listed
-    /// securities renames happen to; a request for another class would cost a rate-limit slot
-    /// for nothing).
+    /// Asks the provider for the symbol's identity, over all time: its chain of tickers (every
+    /// ticker change it knows of, with a provider that reports them) and its first and last
+    /// trading days (with one that reports listings), one request group each, and stores them in
+    /// place of the ones stored. Only for stocks and ETFs (the listed securities renames and
+    /// listings are about; a request for another class would cost a rate-limit slot for nothing).
     ///
-    /// - Returns: the chain and the requests made; nil (and the error) when the provider failed,
-    ///   leaving the stored chain as it was; nil and no error after a stop.
-    public func tickerChain(_ record: SymbolRecord) async -> (chain: TickerChain?, requests: Int, error: String?) {
+    /// - Returns: the chain, the listing and the requests made; nil (and the error) when the
+    ///   provider failed, leaving the stored ones as they were; nil and no error after a stop.
+    public func tickerChain(_ record: SymbolRecord) async -> (
+        identity: (chain: TickerChain, listing: Listing)?, requests: Int, error: String?
+    ) {
         var requests = 0
         var events: [StoredEvent] = []
-        if let failure = await pages(record, Int64.min, Int64.max, [.tickerChange], &requests, &events) {
-            return (nil, requests, failure.description)
+        let caps = instance.provider.capabilities
+        for kinds: Set<CorporateEvent.Kind> in [[.tickerChange], [.listing, .delisting]] {
+            guard caps.contains(kinds.contains(.tickerChange) ? .tickerChanges : .listings) else { continue }
+            if let failure = await pages(record, Int64.min, Int64.max, kinds, &requests, &events) {
+                return (nil, requests, failure.description)
+            }
+            if Task.isCancelled { return (nil, requests, nil) }
         }
-        if Task.isCancelled { return (nil, requests, nil) }
         let changes = events.map(\.event)
         let (symbol, provider, now) = (record.symbol, instance.provider.name, UTCTime.now())
         do {
@@ -124,7 +133,7 @@ public struct EventFetcher: Sendable {
         } catch {
             return (nil, requests, "storage: \(error.message)")
         }
-        return (TickerChain(changes), requests, nil)
+        return ((TickerChain(changes.filter { $0.kind == .tickerChange }), Listing(changes)), requests, nil)
     }
 
     /// Every page of one request group into `events`; the failure that ended it (a stop ends it
@@ -135,7 +144,9 @@ public struct EventFetcher: Sendable {
     ) async -> ProviderError? {
         var cursor: String?
         let instance = self.instance
-        let what = kinds == [.earnings] ? "earnings" : kinds == [.tickerChange] ? "ticker changes" : "events"
+        let what =
+            kinds == [.earnings]
+            ? "earnings" : kinds == [.tickerChange] ? "ticker changes" : kinds.contains(.listing) ? "listing" : "events"
         while true {
             let from = cursor
             let call = await caller.call("\(record.symbol) \(what)") { () async throws(ProviderError) in

@@ -31,6 +31,8 @@ public struct Gap: Sendable, Equatable {
     public var missing: Int
     /// Refill attempts made for it in this run.
     public var attempts: Int = 0
+    /// Why a `provider_empty` gap is no hole: before the listing, after the delisting.
+    public var reason: GapReason?
 
     public init(symbol: Symbol, timeframe: Timeframe, gapClass: GapClass, first: Int64, last: Int64, missing: Int, attempts: Int = 0) {
         self.symbol = symbol

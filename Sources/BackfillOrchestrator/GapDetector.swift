@@ -24,6 +24,8 @@ public struct GapDetector: Sendable {
     /// Expected runs already worked out: every symbol of a calendar expects the same bars, so a
     /// detector (one per run, matrix or request) works them out once per timeframe and range.
     let layouts = ExpectedLayouts()
+    /// Each symbol's listing, read once (``applyListing(_:store:symbol:calendar:timeframe:)``).
+    let listings = ListingCache()
 
     /// Whether results carry every session's counts (`PairCompleteness.sessions`, for the
     /// calendar heatmaps); off, a matrix of 10,000 symbols does not hold millions of them.
@@ -42,12 +44,15 @@ public struct GapDetector: Sendable {
         store: any CandleStore, symbol: Symbol, assetClass: AssetClass, timeframe: Timeframe, start: Int64, end: Int64
     ) throws(StoreError) -> PairCompleteness {
         let calendar = MarketCalendar(assetClass)
-        guard countsApply(timeframe) else {
-            return try detectByEnumeration(store: store, symbol: symbol, calendar: calendar, timeframe: timeframe, start: start, end: end)
+        let found: PairCompleteness
+        if countsApply(timeframe) {
+            let layout = layouts.runs(ExpectedBars(calendar: calendar, timeframe: timeframe, stamping: stamping), start, end)
+            found = try detectByCounts(
+                store: store, symbol: symbol, calendar: calendar, timeframe: timeframe, start: start, end: end, layout: layout)
+        } else {
+            found = try detectByEnumeration(store: store, symbol: symbol, calendar: calendar, timeframe: timeframe, start: start, end: end)
         }
-        let layout = layouts.runs(ExpectedBars(calendar: calendar, timeframe: timeframe, stamping: stamping), start, end)
-        return try detectByCounts(
-            store: store, symbol: symbol, calendar: calendar, timeframe: timeframe, start: start, end: end, layout: layout)
+        return try applyListing(found, store: store, symbol: symbol, calendar: calendar, timeframe: timeframe)
     }
 
     /// The reference method: every expected bar of the range is listed and looked up among the

@@ -11,6 +11,7 @@ public enum ResultsJSON {
             ("symbol", .string(g.symbol.text)), ("timeframe", .string(g.timeframe.rawValue)),
             ("class", .string(g.gapClass.rawValue)), ("start", .string(UTCTime.iso(g.first))),
             ("end", .string(UTCTime.iso(g.last))), ("missing", .int(Int64(g.missing))), ("attempts", .int(Int64(g.attempts))),
+            ("reason", g.reason.map { .string($0.rawValue) } ?? .null),
         ])
     }
 

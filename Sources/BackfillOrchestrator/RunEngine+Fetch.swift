@@ -77,6 +77,10 @@ extension RunEngine {
         let key = PairKey(record.symbol, tf)
         let (instance, limit) = (plan.instance, pageLimit)
         let chain = await tickerChain(record.symbol)
+        // Nothing before the listing or after the delisting is asked for (gap detection knows
+        // those bars are not expected: before_listing, after_delisting).
+        let listing = await listing(record.symbol)
+        let ranges = ranges.compactMap { listing.clip($0.0, $0.1) }
         let runId = currentRunId
         let source = CandleSource(provider: providerName, runId: runId)
         for (keysFrom, keysTo, renamed) in ranges.flatMap({ chain.segments($0.0, $0.1) }) {

@@ -16,7 +16,10 @@ extension RunEngine {
         let fetcher = EventFetcher(instance: plan.instance, store: store, caller: caller)
         let (symbols, force) = (options.symbols, options.force)
         let checked = await stop.cancellable { await fetcher.checkTickers(symbols, maxAge: force ? 0 : Self.tickerChainMaxAge) }
-        for c in checked where c.error == nil { chains.withLock { $0[c.symbol] = c.chain } }
+        for c in checked where c.error == nil {
+            chains.withLock { $0[c.symbol] = c.chain }
+            listings.withLock { $0[c.symbol] = c.listing }
+        }
         state.report.tickerChecks = checked
         for c in checked {
             if let error = c.error { state.report.errors.append("\(c.symbol) ticker changes: \(error)") }
@@ -26,11 +29,25 @@ extension RunEngine {
     /// The chain the run fetches `symbol` by: the stored one this provider reported (loaded once).
     func tickerChain(_ symbol: Symbol) async -> TickerChain {
         if let known = chains.withLock({ $0[symbol] }) { return known }
-        let provider = providerName
-        let events = (try? await store.run { try $0.events(symbol: symbol) }) ?? []
-        let chain = TickerChain(events.filter { $0.provider == provider }.map(\.event))
+        let chain = TickerChain(await identityEvents(symbol))
         chains.withLock { $0[symbol] = chain }
         return chain
+    }
+
+    /// The first and last trading days this provider reported for `symbol` (loaded once): the
+    /// fetch asks for nothing outside them.
+    func listing(_ symbol: Symbol) async -> Listing {
+        if let known = listings.withLock({ $0[symbol] }) { return known }
+        let listing = Listing(await identityEvents(symbol))
+        listings.withLock { $0[symbol] = listing }
+        return listing
+    }
+
+    /// The symbol's stored events from this run's provider.
+    private func identityEvents(_ symbol: Symbol) async -> [CorporateEvent] {
+        let provider = providerName
+        let events = (try? await store.run { try $0.events(symbol: symbol) }) ?? []
+        return events.filter { $0.provider == provider }.map(\.event)
     }
 }
 
@@ -39,6 +56,8 @@ public struct TickerCheck: Sendable {
     public var symbol: Symbol
     /// The chain (empty when the provider knows no change, or failed).
     public var chain: TickerChain
+    /// The first and last trading days the provider reported (unknown when it reports none).
+    public var listing = Listing()
     public var links: [TickerChain.Link] { chain.links }
     public var requests: Int
     public var error: String?
@@ -53,6 +72,8 @@ public struct TickerCheck: Sendable {
         [
             ("symbol", .string(symbol.text)),
             ("chain", .array(links.map { .object([("from", .string(UTCTime.isoDate($0.from))), ("ticker", .string($0.ticker))]) })),
+            ("listed", listing.listed.map { .string(UTCTime.isoDate($0)) } ?? .null),
+            ("delisted", listing.delisted.map { .string(UTCTime.isoDate($0)) } ?? .null),
             ("requests", .int(Int64(requests))), ("error", error.map { .string($0) } ?? .null),
         ]
     }

@@ -41,6 +41,8 @@ public final class RunEngine: Sendable {
     private let totals = Mutex(Totals())
     /// The ticker chain of each symbol the run fetched (``tickerChain(_:)``).
     let chains = Mutex<[Symbol: TickerChain]>([:])
+    /// The listing of each symbol the run fetched (``listing(_:)``).
+    let listings = Mutex<[Symbol: Listing]>([:])
     /// The run the engine's writes belong to (the runs row; a worker's, its job's run): recorded
     /// with the coverage and the revisions they make.
     let runId = Mutex<Int64?>(nil)

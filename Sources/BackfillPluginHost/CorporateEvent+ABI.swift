@@ -9,6 +9,8 @@ extension CorporateEvent.Kind {
         case .dividend: Int32(BF_EVENT_DIVIDEND)
         case .earnings: Int32(BF_EVENT_EARNINGS)
         case .tickerChange: Int32(BF_EVENT_TICKER_CHANGE)
+        case .listing: Int32(BF_EVENT_LISTING)
+        case .delisting: Int32(BF_EVENT_DELISTING)
         }
     }
 

@@ -70,8 +70,10 @@ public final class LoadedProvider: @unchecked Sendable {
         public static let earnings = Capabilities(rawValue: 1 << 4)
         /// ABI 1.3: ticker changes (renames) through fetch_events.
         public static let tickerChanges = Capabilities(rawValue: 1 << 5)
+        /// ABI 1.4: first and last trading days through fetch_events.
+        public static let listings = Capabilities(rawValue: 1 << 6)
         /// Whatever fetch_events serves.
-        public static let events: Capabilities = [.splits, .dividends, .earnings, .tickerChanges]
+        public static let events: Capabilities = [.splits, .dividends, .earnings, .tickerChanges, .listings]
 
         public var description: String {
             var parts: [String] = []
@@ -80,6 +82,7 @@ public final class LoadedProvider: @unchecked Sendable {
             if contains(.dividends) { parts.append("dividends") }
             if contains(.earnings) { parts.append("earnings") }
             if contains(.tickerChanges) { parts.append("ticker-changes") }
+            if contains(.listings) { parts.append("listings") }
             if contains(.threadSafe) { parts.append("thread-safe") }
             return parts.joined(separator: ",")
         }

@@ -195,6 +195,8 @@ private let eventCallback: @convention(c) (UnsafeMutableRawPointer?, UnsafePoint
     case Int32(BF_EVENT_DIVIDEND): kind = .dividend
     case Int32(BF_EVENT_EARNINGS) where Int(e.struct_size) >= ABILayout.end(of: \bf_event.revenue_actual): kind = .earnings
     case Int32(BF_EVENT_TICKER_CHANGE) where Int(e.struct_size) >= ABILayout.end(of: \bf_event.ticker): kind = .tickerChange
+    case Int32(BF_EVENT_LISTING): kind = .listing
+    case Int32(BF_EVENT_DELISTING): kind = .delisting
     default: return Int32(BF_BAD_REQUEST)  // a kind this host does not know, or one without its fields
     }
     var ticker: String?

@@ -55,7 +55,7 @@ public enum PluginExport {
         d.pointee.create = createThunk
         d.pointee.destroy = destroyThunk
         d.pointee.fetch_candles = fetchCandlesThunk
-        if !info.capabilities.isDisjoint(with: [.splits, .dividends, .earnings, .tickerChanges]) {
+        if !info.capabilities.isDisjoint(with: [.splits, .dividends, .earnings, .tickerChanges, .listings]) {
             d.pointee.fetch_events = fetchEventsThunk
         }
         if !info.options.isEmpty {
@@ -180,6 +180,7 @@ public enum PluginExport {
                 wantsDividends: r.kinds & (1 << UInt32(BF_EVENT_DIVIDEND)) != 0,
                 wantsEarnings: r.kinds & (1 << UInt32(BF_EVENT_EARNINGS)) != 0,
                 wantsTickerChanges: r.kinds & (1 << UInt32(BF_EVENT_TICKER_CHANGE)) != 0,
+                wantsListings: r.kinds & (1 << UInt32(BF_EVENT_LISTING) | 1 << UInt32(BF_EVENT_DELISTING)) != 0,
                 start: r.start_ms, end: r.end_ms, cursor: string(r.cursor) ?? "")
             var emitted: UInt32 = 0
             let status = finish(result) { () throws(PluginFailure) in
@@ -218,6 +219,12 @@ public enum PluginExport {
                         e.kind = Int32(BF_EVENT_TICKER_CHANGE)
                         e.ex_date_ms = date
                         fill(&e.ticker, ticker)
+                    case .listing(let date):
+                        e.kind = Int32(BF_EVENT_LISTING)
+                        e.ex_date_ms = date
+                    case .delisting(let date):
+                        e.kind = Int32(BF_EVENT_DELISTING)
+                        e.ex_date_ms = date
                     }
                     emitted += 1
                     return emit(sink.pointee.context, &e) == Int32(BF_OK)

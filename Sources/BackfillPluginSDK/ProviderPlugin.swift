@@ -68,6 +68,8 @@ public struct ProviderInfo: Sendable {
         public static let earnings = Capabilities(rawValue: 1 << 4)
         /// Ticker changes (renames) through ``ProviderPlugin/fetchEvents(_:emit:)`` (ABI 1.3).
         public static let tickerChanges = Capabilities(rawValue: 1 << 5)
+        /// First and last trading days through ``ProviderPlugin/fetchEvents(_:emit:)`` (ABI 1.4).
+        public static let listings = Capabilities(rawValue: 1 << 6)
     }
 
     public var name: String
@@ -213,6 +215,8 @@ public struct EventQuery: Sendable {
     public var wantsEarnings: Bool
     /// The symbol's whole chain of tickers (ABI 1.3; asked alone, over all time).
     public var wantsTickerChanges: Bool
+    /// The symbol's first and last trading days (ABI 1.4; asked alone, over all time).
+    public var wantsListings: Bool = false
     public var start: Int64
     public var end: Int64
     public var cursor: String
@@ -229,6 +233,10 @@ public enum CorporateEvent: Sendable {
     /// From `date` (ms at 00:00 UTC) the security trades as `ticker` (at most 31 bytes): one of
     /// these per ticker it ever had, its first listing's included.
     case tickerChange(date: Int64, ticker: String)
+    /// The security's first trading day (ms at 00:00 UTC).
+    case listing(date: Int64)
+    /// The security's last trading day (ms at 00:00 UTC).
+    case delisting(date: Int64)
 }
 
 /// What an earnings report said (ABI 1.2's fields of `bf_event`).

@@ -2053,6 +2053,18 @@ enum OpenAPI {
                   },
                   "attempts": {
                     "type": "integer"
+                  },
+                  "reason": {
+                    "type": [
+                      "string",
+                      "null"
+                    ],
+                    "enum": [
+                      "before_listing",
+                      "after_delisting",
+                      null
+                    ],
+                    "description": "why a provider_empty gap is no hole: before the symbol's listing or after its delisting (null otherwise)"
                   }
                 }
               },

@@ -30,7 +30,7 @@ public struct Adjuster {
                 }
                 guard let close = previous, close > e.cashAmount else { continue }
                 events.append((e.exDate, 1 - e.cashAmount / close, 1))
-            case .earnings, .tickerChange:
+            case .earnings, .tickerChange, .listing, .delisting:
                 continue  // a report or a rename moves no price
             }
         }

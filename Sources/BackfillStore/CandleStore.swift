@@ -298,9 +298,10 @@ public protocol CandleStore: ServiceStore {
     func upsertEvents(_ events: [StoredEvent]) throws(StoreError) -> Int
     /// Stored events of a symbol, by date.
     func events(symbol: Symbol) throws(StoreError) -> [StoredEvent]
-    /// Replaces the symbol's stored ticker changes with `changes` (kind `tickerChange`) as
-    /// `provider` reported them at `checkedAt` (ms), in one transaction: a chain the provider
-    /// revised leaves no stale link behind.
+    /// Replaces the symbol's stored identity events (``CorporateEvent/Kind/identity``: ticker
+    /// changes, listing and delisting) with `changes` as `provider` reported them at `checkedAt`
+    /// (ms), in one transaction: a chain or a listing date the provider revised leaves no stale
+    /// row behind.
     func replaceTickerChain(symbol: Symbol, provider: String, changes: [CorporateEvent], checkedAt: Int64) throws(StoreError)
     /// When `provider` last reported the symbol's ticker chain (nil: never).
     func tickerChainCheckedAt(symbol: Symbol, provider: String) throws(StoreError) -> Int64?

@@ -83,7 +83,7 @@ struct Gaps: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List missing bars as gaps with their class, from the store (no fetching).",
         discussion:
-            "CSV: symbol,timeframe,class,start,end,missing (start/end: first and last missing bar, ISO-8601 UTC). --json prints the results-JSON gap objects."
+            "CSV: symbol,timeframe,class,start,end,missing,reason (start/end: first and last missing bar, ISO-8601 UTC; reason before_listing or after_delisting for a provider_empty gap outside the symbol's listing, else empty). --json prints the results-JSON gap objects."
     )
 
     @OptionGroup var report: StoreReport
@@ -96,9 +96,11 @@ struct Gaps: AsyncParsableCommand {
         if json {
             print(JSON.array(gaps.map(ResultsJSON.gap)).text(indent: 2))
         } else {
-            print("symbol,timeframe,class,start,end,missing")
+            print("symbol,timeframe,class,start,end,missing,reason")
             for g in gaps {
-                print("\(g.symbol),\(g.timeframe),\(g.gapClass.rawValue),\(UTCTime.iso(g.first)),\(UTCTime.iso(g.last)),\(g.missing)")
+                print(
+                    "\(g.symbol),\(g.timeframe),\(g.gapClass.rawValue),\(UTCTime.iso(g.first)),\(UTCTime.iso(g.last)),\(g.missing),\(g.reason?.rawValue ?? "")"
+                )
             }
         }
         if gaps.contains(where: { $0.gapClass.isHole }) { throw CLIFailure(message: "", exitCode: 1) }

@@ -142,7 +142,7 @@ struct ConsoleOutputTests {
         #expect(lines.count == 1)
         #expect(
             // 6 for the candles, 2 for SPY's and QQQ's ticker chains (asked before the fetch).
-            lines.first?.hasPrefix("backfill run: incomplete; 4 pairs, 168 candles inserted, 2 updated, 2 gaps remaining, 8 requests in ")
+            lines.first?.hasPrefix("backfill run: incomplete; 4 pairs, 168 candles inserted, 2 updated, 2 gaps remaining, 10 requests in ")
                 == true)
         #expect(lines.first?.hasSuffix("; results in r.json") == true)
     }

@@ -27,8 +27,8 @@ struct MetricsFileTests {
         let inserted = try #require((results["summary"] as? [String: Any])?["candles_inserted"] as? Int)
         #expect(inserted > 100)
         for line in [
-            // Two pages and SPY's ticker chain (asked before the fetch).
-            #"backfill_provider_requests_total{provider="replay",status="ok"} 3"#,
+            // Two pages, SPY's ticker chain and its listing (asked before the fetch).
+            #"backfill_provider_requests_total{provider="replay",status="ok"} 4"#,
             #"backfill_provider_requests_total{provider="replay",status="transient"} 1"#,
             #"backfill_candles_written_total{kind="inserted"} \#(inserted)"#, #"backfill_runs_total{status="complete"} 1"#,
             #"backfill_gaps_remaining{class="fetch_failed"} 0.0"#, "backfill_run_duration_seconds_count 1",

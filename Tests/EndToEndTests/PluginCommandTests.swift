@@ -14,7 +14,7 @@ struct PluginCommandTests {
         #expect(out.stdout.contains("replay 1.0.0  (ABI 1.4)"))
         #expect(out.stdout.contains("  options:\n    root"))
         #expect(out.stdout.contains("page_size") && out.stdout.contains("rows per page, 1 to 1000000"))
-        #expect(out.stdout.contains("capabilities: candles,splits,dividends,earnings,ticker-changes,thread-safe"))
+        #expect(out.stdout.contains("capabilities: candles,splits,dividends,earnings,ticker-changes,listings,thread-safe"))
         #expect(out.stdout.contains("timeframes:   1m 5m 15m 30m 1h 4h 1d 1w"))
         #expect(out.stdout.contains("path:         \(Fixtures.productsDir)/libReplayProvider.so"))
         #expect(out.stdout.contains("Failed to load:\n  \(dir.path)/libbroken.so: not a loadable shared object"))

@@ -61,12 +61,15 @@ struct PolygonProviderTests {
                 ] + args, env: env)
         }
 
-        /// The requests the server saw; a run's ticker chain checks (one per stock symbol, before the
-        /// fetch) only when asked for.
+        /// The requests the server saw; a run's ticker chain and listing checks (two per stock
+        /// symbol, before the fetch) only when asked for.
         func requests(tickerChecks: Bool = false) throws -> [[String: Any]] {
             let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
             return text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-                .filter { tickerChecks || !(($0["path"] as? String)?.hasPrefix("/vX/reference/tickers/") ?? false) }
+                .filter { r in
+                    let path = r["path"] as? String ?? ""
+                    return tickerChecks || !(path.hasPrefix("/vX/reference/tickers/") || path.hasPrefix("/v3/reference/tickers/"))
+                }
         }
 
         func sql(_ q: String) throws -> String {
@@ -319,18 +322,42 @@ struct PolygonProviderTests {
         let out = try h.run(["--timeframes", "1h", "--start", "2022-06-09", "--end", "2022-06-14", "--retries", "0"])
         #expect(out.stdout.contains("META: renamed (FB from 2012-05-18, META from 2022-06-11)"), "\(out.stdout)\(out.stderr)")
         let paths = try h.requests(tickerChecks: true).compactMap { $0["path"] as? String }
-        #expect(paths.count == 3, "\(paths)")
-        // The chain first, then FB up to the change (its last hour 06-10 23:00Z), META from it.
+        #expect(paths.count == 4, "\(paths)")
+        // The chain and the listing (none recorded: 404) first, then FB up to the change (its
+        // last hour 06-10 23:00Z), META from it.
         #expect(paths[0] == "/vX/reference/tickers/META/events?types=ticker_change")
-        #expect(paths[1].hasPrefix("/v2/aggs/ticker/FB/range/1/hour/1654732800000/1654905599999?"), "\(paths[1])")
-        #expect(paths[2].hasPrefix("/v2/aggs/ticker/META/range/1/hour/1654905600000/"), "\(paths[2])")
-        // One series, META: the FB answer's bars (trade count = its request number, 2) before the change.
+        #expect(paths[1] == "/v3/reference/tickers/META")
+        #expect(paths[2].hasPrefix("/v2/aggs/ticker/FB/range/1/hour/1654732800000/1654905599999?"), "\(paths[2])")
+        #expect(paths[3].hasPrefix("/v2/aggs/ticker/META/range/1/hour/1654905600000/"), "\(paths[3])")
+        // One series, META: the FB answer's bars (trade count = its request number, 3) before the change.
         #expect(try h.sql("SELECT DISTINCT symbol FROM candles_view") == "META")
-        #expect(try h.sql("SELECT min(ts), max(ts), count(*) FROM candles WHERE trades = 2") == "1654732800000|1654902000000|48")
-        #expect(try h.sql("SELECT min(ts), count(*) FROM candles WHERE trades = 3") == "1654905600000|72")
+        #expect(try h.sql("SELECT min(ts), max(ts), count(*) FROM candles WHERE trades = 3") == "1654732800000|1654902000000|48")
+        #expect(try h.sql("SELECT min(ts), count(*) FROM candles WHERE trades = 4") == "1654905600000|72")
         #expect(try h.sql("SELECT ticker, outcome FROM coverage ORDER BY start_ts") == "FB|fetched\n|fetched")
         #expect(try h.sql("SELECT ticker, ex_date FROM corporate_events ORDER BY ex_date") == "FB|1337299200000\nMETA|1654905600000")
         try h.expectKeyAbsent([out])
+    }
+
+    @Test(
+        "the recorded AAPL ticker details give its listing (1980-12-12): the run asks for no bar before it, and the days before are provider_empty before_listing, no hole"
+    )
+    func listing() throws {
+        let h = try Harness([
+            ["match": "/v3/reference/tickers/AAPL", "serve": "v3/reference/tickers/AAPL.json"],
+            ["match": "/v2/aggs/ticker/AAPL/range/1/day/", "generate": ["step_ms": 86_400_000]],
+        ])
+        try h.add("AAPL", "stock")
+        let out = try h.run(["--timeframes", "1d", "--start", "1980-12-01", "--end", "1980-12-20", "--retries", "0"])
+        #expect(try h.sql("SELECT kind, ex_date, provider FROM corporate_events") == "listing|345427200000|polygon", "\(out.stderr)")
+        let aggs = try h.requests().compactMap { $0["path"] as? String }
+        #expect(aggs.count == 1 && aggs[0].hasPrefix("/v2/aggs/ticker/AAPL/range/1/day/345427200000/"), "\(aggs)")
+        let gaps = try #require(h.resultsJSON()["gaps_remaining"] as? [[String: Any]])
+        #expect(gaps.count == 1, "\(gaps)")
+        #expect(gaps.first?["class"] as? String == "provider_empty" && gaps.first?["reason"] as? String == "before_listing")
+        #expect(gaps.first?["start"] as? String == "1980-12-01T00:00:00Z" && gaps.first?["end"] as? String == "1980-12-11T00:00:00Z")
+        #expect(out.stdout.contains("\nAAPL    ~"), "\(out.stdout)")
+        let chains = try #require(h.resultsJSON()["ticker_chains"] as? [[String: Any]])
+        #expect(chains.first?["listed"] as? String == "1980-12-12")
     }
 }
 

@@ -111,7 +111,7 @@ struct RunCommandTests {
         let s = Self.summary(try w.resultsJSON())
         #expect(s["retries"] as? Int == 2)
         #expect(s["rate_limit_waits"] as? Int == 2)
-        #expect(s["requests"] as? Int == 4)  // three for the page, one for SPY's ticker chain
+        #expect(s["requests"] as? Int == 5)  // three for the page, one each for SPY's ticker chain and listing
     }
 
     @Test("holidays, early closes and DST weeks are not reported as gaps")

@@ -117,6 +117,7 @@ enum {
 #define BF_CAP_THREAD_SAFE ((uint64_t)1 << 3)
 #define BF_CAP_EARNINGS ((uint64_t)1 << 4) /* ABI 1.2: fetch_events delivers BF_EVENT_EARNINGS */
 #define BF_CAP_TICKER_CHANGES ((uint64_t)1 << 5) /* ABI 1.3: fetch_events delivers BF_EVENT_TICKER_CHANGE */
+#define BF_CAP_LISTINGS ((uint64_t)1 << 6) /* ABI 1.4: fetch_events delivers BF_EVENT_LISTING / _DELISTING */
 
 /* ---- How the provider stamps bars (the host's calendar needs to know) ----------------------- */
 enum {
@@ -212,6 +213,8 @@ enum {
     BF_EVENT_DIVIDEND = 2,
     BF_EVENT_EARNINGS = 3, /* ABI 1.2 */
     BF_EVENT_TICKER_CHANGE = 4, /* ABI 1.3 */
+    BF_EVENT_LISTING = 5,       /* ABI 1.4: ex_date_ms is the first trading day (00:00 UTC)      */
+    BF_EVENT_DELISTING = 6,     /* ABI 1.4: ex_date_ms is the last trading day (00:00 UTC)       */
 };
 
 /* When an earnings report came out, relative to the regular session of its date (ABI 1.2). */

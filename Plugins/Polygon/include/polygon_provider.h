@@ -26,6 +26,8 @@ typedef struct pg_event_item {
     double fiscal_year, estimated_eps, actual_eps, estimated_revenue, actual_revenue;
     /* ticker events: type ("ticker_change"), date, and the new ticker in `ticker` */
     char type[24];
+    /* ticker details: list_date (YYYY-MM-DD), delisted_utc (an ISO 8601 instant or date) */
+    char list_date[16], delisted_utc[32];
     unsigned has; /* PG_EV_* */
 } pg_event_item;
 enum {
@@ -59,6 +61,8 @@ int pg_parse_aggs(const char *body, size_t length, pg_response *out, pg_bar_fn o
 int pg_parse_events(const char *body, size_t length, pg_response *out, pg_event_fn on_item, void *context);
 /* /vX/reference/tickers/{id}/events: `results` is an object whose `events` array holds the items. */
 int pg_parse_ticker_events(const char *body, size_t length, pg_response *out, pg_event_fn on_item, void *context);
+/* /v3/reference/tickers/{ticker}: `results` is one object, given to the callback as one item. */
+int pg_parse_ticker_details(const char *body, size_t length, pg_response *out, pg_event_fn on_item, void *context);
 
 /* Whether pg_parse_aggs tries its compact-bar reader before the general one (default on). The
  * results are the same either way; tests switch it off to prove that. Not thread-safe. */

@@ -655,9 +655,9 @@ public final class PostgresStore: CandleStore {
         try withReconnect { () throws(StoreError) in
             try transaction { () throws(StoreError) in
                 try conn.execute(
-                    "DELETE FROM corporate_events WHERE symbol = $1 AND kind = $2",
-                    [symbol.text, CorporateEvent.Kind.tickerChange.rawValue])
-                for change in changes where change.kind == .tickerChange {
+                    "DELETE FROM corporate_events WHERE symbol = $1 AND kind IN ($2, $3, $4)",
+                    [symbol.text] + CorporateEvent.Kind.identity.map(\.rawValue))
+                for change in changes where CorporateEvent.Kind.identity.contains(change.kind) {
                     try conn.execute(
                         Schema.eventUpsert(.postgres),
                         [symbol.text] + StoredEvent(symbol: symbol, provider: provider, event: change).rowValues)

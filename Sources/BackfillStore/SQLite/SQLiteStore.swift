@@ -574,12 +574,12 @@ public final class SQLiteStore: CandleStore {
         throws(StoreError)
     {
         try transaction { () throws(StoreError) in
-            let drop = try db.prepare("DELETE FROM corporate_events WHERE symbol = ?1 AND kind = ?2")
+            let drop = try db.prepare("DELETE FROM corporate_events WHERE symbol = ?1 AND kind IN (?2, ?3, ?4)")
             drop.bind(1, symbol.text)
-            drop.bind(2, CorporateEvent.Kind.tickerChange.rawValue)
+            for (k, kind) in CorporateEvent.Kind.identity.enumerated() { drop.bind(Int32(k + 2), kind.rawValue) }
             try drop.run()
             let s = try db.prepare(Schema.eventUpsert(.sqlite))
-            for change in changes where change.kind == .tickerChange {
+            for change in changes where CorporateEvent.Kind.identity.contains(change.kind) {
                 s.bind(1, symbol.text)
                 for (k, v) in StoredEvent(symbol: symbol, provider: provider, event: change).rowValues.enumerated() {
                     s.bind(Int32(k + 2), v)

@@ -137,7 +137,8 @@ def main():
                                                   "status": "OK", "request_id": rid, "count": 0}))
             if "serve" in rule:
                 body = open(os.path.join(HERE, rule["serve"]), "rb").read()
-                if "/v3/reference/" in self.path or "/benzinga/" in self.path:
+                # List endpoints filtered by ?ticker= (a ticker's details, /v3/reference/tickers/T, are one object: as is).
+                if ("/v3/reference/" in self.path or "/benzinga/" in self.path) and not self.path.startswith("/v3/reference/tickers/"):
                     q = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query)
                     doc = json.loads(body)
                     want = q.get("ticker", [None])[0]
