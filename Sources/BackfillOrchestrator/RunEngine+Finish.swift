@@ -33,7 +33,7 @@ extension RunEngine {
     func verifyStage(_ state: inout RunState) async {
         emit(.stageStarted(.verify))
         let pairs = state.pairs.map { ($0.record, $0.timeframe) }
-        let verifier = Verifier(store: store, checks: VerifyCheck.allCases.filter { $0 != .revisions })
+        let verifier = Verifier(store: store, checks: VerifyCheck.defaults.filter { $0 != .revisions })
         let (start, end) = (options.start, options.end)
         do {
             let findings = try await verifier.verify(pairs, start: start, end: end)

@@ -103,13 +103,24 @@ public enum Setup {
     public static func provider(
         _ settings: Settings, registry: PluginRegistry, hide: ([String]) -> Void, vet: (String) throws(SetupError) -> Void = { _ in }
     ) throws(SetupError) -> Provider {
-        let name = try providerName(settings)
+        try provider(
+            named: try providerName(settings), configuration: try providerConfiguration(settings), settings: settings, registry: registry,
+            hide: hide, vet: vet)
+    }
+
+    /// Starts an instance of provider `name` with `config` (a second provider beside the chosen
+    /// one: `verify --against`); otherwise as ``provider(_:registry:hide:vet:)``.
+    public static func provider(
+        named name: String, configuration config: [String: String], settings: Settings, registry: PluginRegistry,
+        hide: ([String]) -> Void, vet: (String) throws(SetupError) -> Void = { _ in }
+    ) throws(SetupError) -> Provider {
         let loaded: LoadedProvider
         do { loaded = try registry.provider(named: name) } catch { throw .usage(error.description) }
         try vet(name)
         let secret = Set(loaded.options.filter(\.secret).map(\.name))
         do { try settings.file?.checkPrivate(secrets: secret.sorted().map { "provider.options.\($0)" }) } catch { throw .settings(error) }
-        let config = try providerConfiguration(settings)
+        var config = config
+        if name == "replay", config["root"] == nil { config["root"] = bundledSamples }
         hide(config.filter { secret.contains($0.key) }.map(\.value))
         do {
             return Provider(instance: try loaded.makeInstance(configuration: config), configuration: config)

@@ -18,20 +18,22 @@ struct ProviderOptions: ParsableArguments {
     var replayDir: String?
 
     func validate() throws {
-        for item in providerOptions {
-            guard let eq = item.firstIndex(of: "="), eq != item.startIndex else {
-                throw CLIFailure.usage("--provider-option '\(item)' must be key=value")
-            }
+        _ = try Self.keyValues(providerOptions, flag: "--provider-option")
+    }
+
+    /// `key=value` items as a dictionary (a later key wins), or the usage error naming `flag`.
+    static func keyValues(_ items: [String], flag: String) throws(CLIFailure) -> [String: String] {
+        var options: [String: String] = [:]
+        for item in items {
+            guard let eq = item.firstIndex(of: "="), eq != item.startIndex else { throw .usage("\(flag) '\(item)' must be key=value") }
+            options[String(item[..<eq])] = String(item[item.index(after: eq)...])
         }
+        return options
     }
 
     func flags(_ f: inout Settings.Flags) {
         f.set("provider.name", provider, flag: "--provider")
-        var options: [String: String] = [:]
-        for item in providerOptions {
-            guard let eq = item.firstIndex(of: "=") else { continue }
-            options[String(item[..<eq])] = String(item[item.index(after: eq)...])
-        }
+        var options = (try? Self.keyValues(providerOptions, flag: "--provider-option")) ?? [:]
         if let replayDir { options["root"] = replayDir }
         f.setOptions(options)
     }

@@ -339,6 +339,35 @@ struct PolygonProviderTests {
     }
 
     @Test(
+        "verify --against polygon: AAPL bars stored from a replay folder against the recorded aggregates (stamped at New York midnight): the one planted close is the only finding"
+    )
+    func againstPolygon() throws {
+        let h = try Harness([
+            ["match": "/v2/aggs/ticker/AAPL/range/1/day/", "serve": "v2/aggs/ticker/AAPL/range/1/day/2005-04-01/2005-04-04.json"]
+        ])
+        try h.add("AAPL", "stock")
+        // The recorded bars at 00:00 UTC of their dates; 2005-04-04's close planted at 1.47 (Polygon: 1.4675).
+        try h.dir.write(
+            "replay/AAPL/1d.csv",
+            "ts,open,high,low,close,volume\n1112313600000,1.5032,1.5064,1.4489,1.4604,642646396\n1112572800000,1.4639,1.4754,1.4343,1.47,578172308\n"
+        )
+        let stored = try h.backfill([
+            "run", "--replay-dir", h.dir.path + "/replay", "--timeframes", "1d", "--start", "2005-04-01", "--end", "2005-04-05",
+            "--results", h.dir.path + "/stored.json",
+        ])
+        #expect(stored.status == 0, "\(stored.stdout)\(stored.stderr)")
+        let out = try h.backfill([
+            "verify", "--timeframes", "1d", "--start", "2005-04-01", "--end", "2005-04-05", "--checks", "ohlc", "--against", "polygon",
+            "--against-option", "base_url=http://127.0.0.1:\(h.port)",
+        ])
+        #expect(out.status == 0, "\(out.stdout)\(out.stderr)")
+        let lines = out.stdout.split(separator: "\n").filter { $0.hasPrefix("AAPL/1d ") }.map(String.init)
+        #expect(lines == ["AAPL/1d 2005-04-04T00:00:00Z warning against: close 1.47 here, 1.4675 at polygon"], "\(out.stdout)")
+        #expect(try h.requests().count == 1, "one aggregates request, through the engine's caller")
+        try h.expectKeyAbsent([stored, out])
+    }
+
+    @Test(
         "the recorded AAPL ticker details give its listing (1980-12-12): the run asks for no bar before it, and the days before are provider_empty before_listing, no hole"
     )
     func listing() throws {

@@ -271,7 +271,10 @@ struct ServerAPITests {
         #expect(try f.request("GET", "/api/v1/symbols/NOPE/events", key: "read").status == 404)
         let bad = try f.request("GET", "/api/v1/symbols/AAPL/events?kinds=ipo", key: "read")
         #expect(
-            bad.status == 422 && bad.errorMessage == "query 'kinds': unknown kind 'ipo'; valid: split, dividend, earnings, ticker_change, listing, delisting")
+            bad.status == 422
+                && bad.errorMessage
+                    == "query 'kinds': unknown kind 'ipo'; valid: split, dividend, earnings, ticker_change, listing, delisting"
+        )
         #expect(f.stop() == 0)
     }
 

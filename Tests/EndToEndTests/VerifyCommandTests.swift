@@ -304,3 +304,50 @@ struct VerifyCommandTests {
         #expect(verify.status == 0 && verify.stdout.contains("SPY/1d 2019-06-14T00:00:00Z warning revisions: 1 stored bar changed"))
     }
 }
+
+@Suite("CLI: verify --against")
+struct VerifyAgainstTests {
+    @Test(
+        "against a second replay folder that disagrees in three known places: a bar it lacks, a bar only it has, a close 1 % off; nothing stored from it"
+    )
+    func twoReplayFolders() throws {
+        let w = VerifyCommandTests.Workspace()
+        let rows = try String(contentsOfFile: VerifyCommandTests.replay + "/SPY/1d.csv", encoding: .utf8).split(separator: "\n")
+            .map(String.init)
+        try w.store("SPY", "etf", "1d", "2019-01-01", "2020-01-01", replay: VerifyCommandTests.replay)
+        // The other vendor: no 2019-03-01, an extra bar on 2019-07-04 (a holiday), 2019-08-01's close 1 % higher.
+        var other: [String] = []
+        for line in rows {
+            if line.hasPrefix("1551398400000,") { continue }  // 2019-03-01
+            var f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            if line.hasPrefix("1564617600000,") {  // 2019-08-01
+                f[4] = String((Double(f[4]) ?? 0) * 1.01)
+                f[2] = String(max(Double(f[2]) ?? 0, Double(f[4]) ?? 0))
+            }
+            other.append(f.joined(separator: ","))
+            if line.hasPrefix("1562112000000,") { other.append("1562198400000,296,297,295,296.5,1000") }  // after 07-03
+        }
+        try w.dir.write("other/SPY/1d.csv", other.joined(separator: "\n") + "\n")
+        let before = try w.sql("SELECT count(*) FROM candles")
+        let out = try w.backfill([
+            "verify", "--start", "2019-01-01", "--end", "2020-01-01", "--timeframes", "1d", "--checks", "ohlc", "--against", "replay",
+            "--against-option", "root=\(w.dir.path)/other",
+        ])
+        #expect(out.status == 0, "warnings only: \(out.stdout)\(out.stderr)")
+        let lines = out.stdout.split(separator: "\n").filter { $0.hasPrefix("SPY/1d ") }.map(String.init)
+        #expect(
+            lines == [
+                "SPY/1d 2019-03-01T00:00:00Z warning against: 1 stored bar(s) that replay does not have: 2019-03-01T00:00:00Z",
+                "SPY/1d 2019-07-04T00:00:00Z warning against: 1 bar(s) replay has that the store does not: 2019-07-04T00:00:00Z",
+                lines.count > 2 ? lines[2] : "",
+            ], "\(out.stdout)")
+        #expect(lines.count == 3 && lines[2].hasPrefix("SPY/1d 2019-08-01T00:00:00Z warning against: close 294.84 here, "))
+        #expect(out.stdout.hasPrefix("Verifying 1 pair(s), 2019-01-01T00:00:00Z to 2020-01-01T00:00:00Z; checks: ohlc; against replay\n"))
+        #expect(try w.sql("SELECT count(*) FROM candles") == before, "nothing from the second provider is stored")
+        // Wrong use: one line each.
+        let orphan = try w.backfill(["verify", "--against-option", "root=/x"])
+        #expect(orphan.status == 2 && orphan.stderr == "backfill: error: --against-option goes with --against\n", "\(orphan.stderr)")
+        let unknown = try w.backfill(["verify", "--against", "nosuch"])
+        #expect(unknown.status == 2 && unknown.stderr.contains("nosuch"), "\(unknown.stderr)")
+    }
+}

@@ -79,14 +79,20 @@ public enum VerifyCheck: String, Sendable, CaseIterable {
     /// A symbol's bars against the next finer stored timeframe's, aggregated into them: high and
     /// low containment, open, close and volume.
     case crosstf
+    /// The stored bars against a second provider's (`--against PROVIDER`): bars one side lacks,
+    /// prices that differ. Only with a second provider; never in the default list.
+    case against
+
+    /// The checks that run when none are named (all but `against`, which needs its provider).
+    public static var defaults: [VerifyCheck] { allCases.filter { $0 != .against } }
 
     /// The checks a comma-separated list names (`--checks`).
     public static func list(parsing text: String) throws(InputError) -> [VerifyCheck] {
         var out: [VerifyCheck] = []
         for part in text.split(separator: ",", omittingEmptySubsequences: false) {
             let name = String(part).trimmingWhitespace()
-            guard let c = VerifyCheck(rawValue: name) else {
-                throw .invalid("unknown check '\(name)'; valid: \(allCases.map(\.rawValue).joined(separator: ", "))")
+            guard let c = VerifyCheck(rawValue: name), c != .against else {
+                throw .invalid("unknown check '\(name)'; valid: \(defaults.map(\.rawValue).joined(separator: ", "))")
             }
             if !out.contains(c) { out.append(c) }
         }

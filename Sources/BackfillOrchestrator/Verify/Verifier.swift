@@ -10,10 +10,13 @@ public import BackfillStore
 public struct Verifier: Sendable {
     public let store: StoreQueue
     public let checks: [VerifyCheck]
+    /// The second provider of `against` (nil: not compared).
+    public let against: SecondVendor?
 
-    public init(store: StoreQueue, checks: [VerifyCheck] = VerifyCheck.allCases) {
+    public init(store: StoreQueue, checks: [VerifyCheck] = VerifyCheck.defaults, against: SecondVendor? = nil) {
         self.store = store
         self.checks = checks
+        self.against = against
     }
 
     /// Bars before the range the checks look back at (vol_20 of the bar before the first).
@@ -34,6 +37,20 @@ public struct Verifier: Sendable {
             out += findings(input)
         }
         if checks.contains(.crosstf) { out += try await crossTimeframe(pairs, start: start, end: end) }
+        if let against {
+            for (record, tf) in pairs {
+                guard !Task.isCancelled else { break }
+                let symbol = record.symbol
+                let stored = try await store.run { s in
+                    var bars = SeriesColumns()
+                    try s.readCandles(symbol: symbol, timeframe: tf, start: start - 8 * UTCTime.msPerDay, end: end, batchSize: 65_536) {
+                        bars.append($0)
+                    }
+                    return bars
+                }
+                out += await against.findings(record, tf, stored: stored, start: start, end: end)
+            }
+        }
         if checks.contains(.revisions) {
             let wanted = Set(pairs.map { PairKey($0.0.symbol, $0.1) })
             let revisions = try await store.run { try $0.revisions(start: start, end: end, runId: nil) }
@@ -61,7 +78,7 @@ public struct Verifier: Sendable {
             switch check {
             case .ohlc: out += OHLCCheck.findings(input)
             case .ticks: out += TickCheck.findings(input)
-            case .calendar, .revisions, .crosstf: break  // across pairs, or from their table, in verify(_:start:end:)
+            case .calendar, .revisions, .crosstf, .against: break  // across pairs, or from their table, in verify(_:start:end:)
             }
         }
         return out.sorted { ($0.ts, $0.check.rawValue) < ($1.ts, $1.check.rawValue) }
