@@ -57,6 +57,7 @@ struct Verify: AsyncParsableCommand {
         } catch {
             throw CLIFailure.store(error)
         }
+        if second?.progress != nil { TerminalOutput.writeAll(2, "\r\u{1B}[K") }
         if json {
             let doc = JSON.object([
                 ("start", .string(UTCTime.iso(start))), ("end", .string(UTCTime.iso(end))),
@@ -88,7 +89,15 @@ struct Verify: AsyncParsableCommand {
         do {
             let started = try Setup.provider(
                 named: against, configuration: options, settings: settings, registry: registry, hide: { presenter.output.hide($0) })
-            return SecondVendor(instance: started.instance)
+            var vendor = SecondVendor(instance: started.instance)
+            if TerminalOutput.stderrIsTerminal {
+                // On a terminal, one line that says where the fetch is (stdout stays the findings).
+                vendor.progress = { i, n, pair in
+                    let line = "\r\u{1B}[Kagainst \(against): \(pair) (\(i)/\(n))"
+                    TerminalOutput.writeAll(2, line)
+                }
+            }
+            return vendor
         } catch {
             throw .setup(error)
         }

@@ -16,6 +16,9 @@ public struct SecondVendor: Sendable {
     public static let priceTolerance = 1e-3
     /// Findings of price differences listed per pair; the rest are counted in the last one.
     static let listed = 20
+    /// Told before each pair is fetched: its number (from 1), how many, and the pair (a
+    /// terminal's progress line; nil: quiet).
+    public var progress: (@Sendable (Int, Int, String) -> Void)?
 
     public init(instance: ProviderInstance, rate: Double? = nil, retry: RetryPolicy = RetryPolicy()) {
         self.instance = instance

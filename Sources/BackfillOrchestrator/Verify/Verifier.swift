@@ -38,9 +38,10 @@ public struct Verifier: Sendable {
         }
         if checks.contains(.crosstf) { out += try await crossTimeframe(pairs, start: start, end: end) }
         if let against {
-            for (record, tf) in pairs {
+            for (n, (record, tf)) in pairs.enumerated() {
                 guard !Task.isCancelled else { break }
                 let symbol = record.symbol
+                against.progress?(n + 1, pairs.count, "\(symbol)/\(tf)")
                 let stored = try await store.run { s in
                     var bars = SeriesColumns()
                     try s.readCandles(symbol: symbol, timeframe: tf, start: start - 8 * UTCTime.msPerDay, end: end, batchSize: 65_536) {
