@@ -133,7 +133,7 @@ public struct EventFetcher: Sendable {
         } catch {
             return (nil, requests, "storage: \(error.message)")
         }
-        return ((TickerChain(changes.filter { $0.kind == .tickerChange }), Listing(changes)), requests, nil)
+        return ((TickerChain(changes), Listing(changes)), requests, nil)
     }
 
     /// Every page of one request group into `events`; the failure that ended it (a stop ends it

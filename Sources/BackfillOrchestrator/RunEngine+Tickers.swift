@@ -29,25 +29,25 @@ extension RunEngine {
     /// The chain the run fetches `symbol` by: the stored one this provider reported (loaded once).
     func tickerChain(_ symbol: Symbol) async -> TickerChain {
         if let known = chains.withLock({ $0[symbol] }) { return known }
-        let chain = TickerChain(await identityEvents(symbol))
-        chains.withLock { $0[symbol] = chain }
-        return chain
+        return await loadIdentity(symbol).chain
     }
 
     /// The first and last trading days this provider reported for `symbol` (loaded once): the
     /// fetch asks for nothing outside them.
     func listing(_ symbol: Symbol) async -> Listing {
         if let known = listings.withLock({ $0[symbol] }) { return known }
-        let listing = Listing(await identityEvents(symbol))
-        listings.withLock { $0[symbol] = listing }
-        return listing
+        return await loadIdentity(symbol).listing
     }
 
-    /// The symbol's stored events from this run's provider.
-    private func identityEvents(_ symbol: Symbol) async -> [CorporateEvent] {
+    /// The symbol's chain and listing from its stored events of this run's provider, read once
+    /// for both and kept.
+    private func loadIdentity(_ symbol: Symbol) async -> (chain: TickerChain, listing: Listing) {
         let provider = providerName
-        let events = (try? await store.run { try $0.events(symbol: symbol) }) ?? []
-        return events.filter { $0.provider == provider }.map(\.event)
+        let events = ((try? await store.run { try $0.events(symbol: symbol) }) ?? []).filter { $0.provider == provider }.map(\.event)
+        let (chain, listing) = (TickerChain(events), Listing(events))
+        chains.withLock { $0[symbol] = chain }
+        listings.withLock { $0[symbol] = listing }
+        return (chain, listing)
     }
 }
 

@@ -121,6 +121,12 @@ public struct CandleSource: Sendable, Equatable {
         self.provider = provider
         self.runId = runId
     }
+
+    /// Who a write's revisions are recorded as: `source`, else the provider and run of its
+    /// coverage record, else nobody (provider "").
+    static func of(_ source: CandleSource?, _ coverage: CoverageRecord?) -> CandleSource {
+        source ?? CandleSource(provider: coverage?.provider ?? "", runId: coverage?.runId)
+    }
 }
 
 /// A stored bar that a later write changed: its values before and after, who changed it, when.

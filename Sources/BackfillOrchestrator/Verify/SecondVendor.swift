@@ -80,9 +80,10 @@ public struct SecondVendor: Sendable {
         _ finding: (Finding.Severity, Int64, String, [(String, JSON)]) -> Finding
     ) -> [Finding] {
         let expected = ExpectedBars(calendar: calendar, timeframe: tf)
+        let from = ExpectedBars.requestRange(tf, start, end).0
         func keyed(_ s: SeriesColumns) -> [Int64: Int] {
             var m: [Int64: Int] = [:]
-            for i in 0..<s.count where s.ts[i] >= ExpectedBars.requestRange(tf, start, end).0 && s.ts[i] < end {
+            for i in 0..<s.count where s.ts[i] >= from && s.ts[i] < end {
                 m[expected.key(of: s.ts[i])] = i
             }
             return m

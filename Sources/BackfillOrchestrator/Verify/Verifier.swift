@@ -42,13 +42,7 @@ public struct Verifier: Sendable {
                 guard !Task.isCancelled else { break }
                 let symbol = record.symbol
                 against.progress?(n + 1, pairs.count, "\(symbol)/\(tf)")
-                let stored = try await store.run { s in
-                    var bars = SeriesColumns()
-                    try s.readCandles(symbol: symbol, timeframe: tf, start: start - 8 * UTCTime.msPerDay, end: end, batchSize: 65_536) {
-                        bars.append($0)
-                    }
-                    return bars
-                }
+                let stored = try await columns(symbol, tf, start - 8 * UTCTime.msPerDay, end)
                 out += await against.findings(record, tf, stored: stored, start: start, end: end)
             }
         }
@@ -98,13 +92,7 @@ public struct Verifier: Sendable {
             let symbol = record.symbol
             var finer: (Timeframe, SeriesColumns)?
             for tf in pairs.filter({ $0.0.symbol == symbol }).map(\.1).sorted() {
-                let bars = try await store.run { s in
-                    var bars = SeriesColumns()
-                    try s.readCandles(symbol: symbol, timeframe: tf, start: start - slack, end: end + slack, batchSize: 65_536) {
-                        bars.append($0)
-                    }
-                    return bars
-                }
+                let bars = try await columns(symbol, tf, start - slack, end + slack)
                 guard bars.count > 0 else { continue }
                 if let (fine, fineBars) = finer {
                     out += CrossTimeframeCheck.findings(
@@ -115,6 +103,15 @@ public struct Verifier: Sendable {
             }
         }
         return out
+    }
+
+    /// A pair's stored bars in [start, end) as columns.
+    func columns(_ symbol: Symbol, _ tf: Timeframe, _ start: Int64, _ end: Int64) async throws(StoreError) -> SeriesColumns {
+        try await store.run { s in
+            var bars = SeriesColumns()
+            try s.readCandles(symbol: symbol, timeframe: tf, start: start, end: end, batchSize: 65_536) { bars.append($0) }
+            return bars
+        }
     }
 
     /// The pair's bars (warm-up first) and their vol_20.

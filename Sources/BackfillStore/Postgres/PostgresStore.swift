@@ -237,7 +237,7 @@ public final class PostgresStore: CandleStore {
     public func write(
         _ batch: CandleBatch, symbol: Symbol, timeframe: Timeframe, coverage: CoverageRecord?, source: CandleSource?
     ) throws(StoreError) -> WriteCounts {
-        let source = source ?? CandleSource(provider: coverage?.provider ?? "", runId: coverage?.runId)
+        let source = CandleSource.of(source, coverage)
         return try withReconnect { () throws(StoreError) in
             try ensureStaging()
             guard let id = try seriesId(symbol, timeframe, create: true) else { return WriteCounts() }

@@ -167,7 +167,8 @@ public final class SQLiteStore: CandleStore {
     public func write(
         _ batch: CandleBatch, symbol: Symbol, timeframe: Timeframe, coverage: CoverageRecord?, source: CandleSource?
     ) throws(StoreError) -> WriteCounts {
-        try transaction { () throws(StoreError) in
+        let source = CandleSource.of(source, coverage)
+        return try transaction { () throws(StoreError) in
             guard let id = try seriesId(symbol, timeframe, create: true) else { return WriteCounts() }
             var counts = WriteCounts()
             if batch.count > 0 {
@@ -194,8 +195,8 @@ public final class SQLiteStore: CandleStore {
                     if before > 0 {
                         // Rows already stored in the range: keep what a changed one held.
                         bindRow(captureRevision, values: 5)
-                        captureRevision.bind(3, source?.provider ?? coverage?.provider ?? "")
-                        captureRevision.bind(4, source?.runId ?? coverage?.runId)
+                        captureRevision.bind(3, source.provider)
+                        captureRevision.bind(4, source.runId)
                         captureRevision.bind(5, now)
                         _ = try captureRevision.step()
                         captureRevision.reset()
